@@ -1,0 +1,67 @@
+"""One settings object, read from the environment and validated at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting in the environment is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings of every Freight Desk process.
+
+    Attributes:
+        database_url: SQLAlchemy URL of the project's database (``DATABASE_URL``).
+        kb_dir: folder of the knowledge base files (``FREIGHTDESK_KB_DIR``).
+        var_dir: folder for embedded-default state: SQLite files, tokens, logs.
+        timezone: the service centre's time zone (``FREIGHTDESK_TIMEZONE``).
+        rasa_url: base URL of the Rasa HTTP API (``RASA_URL``).
+        rasa_token: token of the Rasa HTTP API (``RASA_TOKEN``), may be empty.
+    """
+
+    database_url: str
+    kb_dir: Path
+    var_dir: Path
+    timezone: str
+    rasa_url: str
+    rasa_token: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The service centre's time zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read settings from ``environ`` (default: ``os.environ``) and validate them.
+
+        Raises:
+            SettingsError: a value cannot be used; the message names the variable.
+        """
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("FREIGHTDESK_VAR_DIR", str(REPO_ROOT / "var")))
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'freightdesk.db'}"
+        if "://" not in database_url:
+            raise SettingsError(f"DATABASE_URL is not a database URL: {database_url!r}")
+        kb_dir = Path(env.get("FREIGHTDESK_KB_DIR", str(REPO_ROOT / "knowledge_base")))
+        timezone = env.get("FREIGHTDESK_TIMEZONE", "Asia/Hong_Kong")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"FREIGHTDESK_TIMEZONE is not a known time zone: {timezone!r}") from exc
+        return cls(
+            database_url=database_url,
+            kb_dir=kb_dir,
+            var_dir=var_dir,
+            timezone=timezone,
+            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN", ""),
+        )
