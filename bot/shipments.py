@@ -333,7 +333,7 @@ def _parse_row(line: int, row: dict[str, Any]) -> tuple[_Row | None, str | None,
     if mode not in MODES:
         errors.append(f"line {line}: unknown mode {get['mode']!r} (use one of {', '.join(MODES)})")
     elif parsed is not None and mode not in _MODES_BY_KIND[parsed.kind]:
-        errors.append(f"line {line}: mode {mode!r} does not fit a {parsed.kind_label}")
+        errors.append(f"line {line}: mode {mode!r} is not used for {parsed.kind_label}s")
     status = get["status"].lower()
     if status not in STATUSES:
         errors.append(

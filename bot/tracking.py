@@ -130,6 +130,8 @@ def s10_check_digit(serial8: str) -> int:
     return remainder
 
 
+# "160-1234567" is an air waybill with a digit missing, not an express waybill.
+_DASHED_PREFIX = re.compile(r"\s*\d{3}\s*-\s*\d")
 _CONTAINER_COMPACT = re.compile(r"[A-Z]{3}[UJZ]\d{7}")
 _POSTAL_COMPACT = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
 
@@ -150,7 +152,7 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             f"The last digit of air waybill {prefix}-{serial[:7]}… should be {expected}, so a "
             "digit may have been mistyped. Please check the number on your air waybill.",
         )
-    if compact.isdigit() and len(compact) == 10:
+    if compact.isdigit() and len(compact) == 10 and not _DASHED_PREFIX.match(raw):
         expected = express_check_digit(compact[:9])
         if int(compact[9]) == expected:
             return TrackingNumber(raw, compact, EXPRESS, True)
@@ -194,7 +196,7 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             POSTAL,
             False,
-            f"The last digit before the country code in {compact[:10]}…{country} should be "
+            f"The digit just before the country code in {compact[:10]}…{country} should be "
             f"{expected}, so a digit may have been mistyped. Please check the number on "
             "your receipt.",
         )
