@@ -43,15 +43,18 @@ def _pg_admin_connection() -> psycopg2.extensions.connection:
             connect_timeout=5,
         )
     except psycopg2.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {url.render_as_string(hide_password=True)}: "
-            f"{str(exc).strip()}\nThe storage tests run on PostgreSQL as well as SQLite. "
-            "Start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set "
-            "FREIGHTDESK_TEST_PG_URL to a server where the user may create databases.",
-            pytrace=False,
-        )
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-    return connection
+        problem = str(exc).strip()
+    else:
+        connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+        return connection
+    # Failed outside the except block, so the report shows this message and no traceback.
+    pytest.fail(
+        f"PostgreSQL is not reachable at {url.render_as_string(hide_password=True)}: "
+        f"{problem}\nThe storage tests run on PostgreSQL as well as SQLite. Start "
+        "PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set "
+        "FREIGHTDESK_TEST_PG_URL to a server where the user may create databases.",
+        pytrace=False,
+    )
 
 
 @pytest.fixture

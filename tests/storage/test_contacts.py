@@ -28,6 +28,17 @@ def test_recognises_emails_and_phone_numbers(typed: str, expected: Contact) -> N
 
 
 @pytest.mark.parametrize(
+    "typed", ["Jo.Chan@Example.COM", "9123 4567", "00852 9123 4567", "13912345678"]
+)
+def test_a_normalised_contact_parses_to_itself(typed: str) -> None:
+    # The form stores the normalised value and save_lead parses it again.
+    contact = parse_contact(typed)
+
+    assert contact is not None
+    assert parse_contact(contact.value) == contact
+
+
+@pytest.mark.parametrize(
     "typed",
     [
         "",
