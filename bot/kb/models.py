@@ -1,0 +1,275 @@
+"""Plain, immutable records read from the knowledge base files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Every destination region a place, transit time or rate may name.
+REGIONS: tuple[str, ...] = (
+    "greater_china",
+    "north_asia",
+    "southeast_asia",
+    "south_asia",
+    "oceania",
+    "middle_east",
+    "europe",
+    "north_america",
+    "latin_america",
+    "africa",
+)
+
+#: Customer-facing names of the regions.
+REGION_NAMES: dict[str, str] = {
+    "greater_china": "Greater China",
+    "north_asia": "North Asia",
+    "southeast_asia": "Southeast Asia",
+    "south_asia": "South Asia",
+    "oceania": "Oceania",
+    "middle_east": "the Middle East",
+    "europe": "Europe",
+    "north_america": "North America",
+    "latin_america": "Latin America",
+    "africa": "Africa",
+}
+
+#: Modes that have their own transit times and rates.
+MODES: tuple[str, ...] = ("express", "economy", "air", "sea_fcl", "sea_lcl")
+
+#: Customer-facing names of the modes, including the unresolved "sea".
+MODE_NAMES: dict[str, str] = {
+    "express": "Express",
+    "economy": "Economy express",
+    "air": "Air freight",
+    "sea": "Sea freight",
+    "sea_fcl": "Sea freight (FCL, full container)",
+    "sea_lcl": "Sea freight (LCL, shared container)",
+}
+
+#: The same names for use inside a sentence.
+MODE_PHRASES: dict[str, str] = {
+    "express": "express",
+    "economy": "economy express",
+    "air": "air freight",
+    "sea": "sea freight",
+    "sea_fcl": "sea freight by full container (FCL)",
+    "sea_lcl": "sea freight by shared container (LCL)",
+}
+
+TERM_CATEGORIES: tuple[str, ...] = ("incoterms", "air", "sea", "customs", "express", "general")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry.
+
+    Attributes:
+        key: unique snake_case identifier, e.g. ``"bill_of_lading"``.
+        name: display name, e.g. ``"Bill of lading (B/L)"``.
+        definition: one to three customer-friendly sentences.
+        aliases: other spellings, expansions and abbreviations.
+        category: one of :data:`TERM_CATEGORIES`.
+        related: keys of other terms worth reading next.
+        related_names: display names of ``related``, in the same order (filled in by the
+            loader, so a term can be explained without the whole glossary at hand).
+    """
+
+    key: str
+    name: str
+    definition: str
+    aliases: tuple[str, ...]
+    category: str
+    related: tuple[str, ...]
+    related_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TermLookup:
+    """The result of :meth:`KnowledgeBase.find_term`.
+
+    Attributes:
+        term: the term the text names, or ``None`` when nothing known matched.
+        suggestions: when ``term`` is ``None``, up to three close known terms.
+        query: the words of the text that were looked up, without filler words.
+    """
+
+    term: Term | None
+    suggestions: list[Term] = field(default_factory=list)
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Faq:
+    """One frequently asked question with Freight Desk's answer."""
+
+    topic: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of the catalogue.
+
+    Attributes:
+        code: short service code, e.g. ``"EXP"``.
+        name: customer-facing name.
+        mode: the transport mode it is priced and timed as (one of :data:`MODES`).
+        description: what the service is.
+        typical_use: who or what it suits.
+        limits: size, weight or content limits, one sentence each.
+    """
+
+    code: str
+    name: str
+    mode: str
+    description: str
+    typical_use: str
+    limits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place a customer may name.
+
+    Attributes:
+        name: display name, e.g. ``"Los Angeles"``.
+        country: country or territory, e.g. ``"United States"``.
+        region: one of :data:`REGIONS`.
+        home: whether it lies in the operator's origin area (Hong Kong and South China).
+        kind: ``"country"``, ``"city"``, ``"port"``, ``"airport"`` or ``"area"``.
+        aliases: other names and codes, matched case-insensitively.
+        exact_aliases: codes matched only as written, because in lowercase they are
+            ordinary words (``"US"``, ``"CAN"``).
+    """
+
+    name: str
+    country: str
+    region: str
+    home: bool
+    kind: str = "city"
+    aliases: tuple[str, ...] = ()
+    exact_aliases: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``"Los Angeles, United States"``, or just the name for a country."""
+        if self.kind == "country" or self.name == self.country:
+            return self.name
+        return f"{self.name}, {self.country}"
+
+
+@dataclass(frozen=True)
+class TransitTime:
+    """Typical transit time of a mode to a region.
+
+    Attributes:
+        mode: one of :data:`MODES`, or ``"sea"`` for a combined FCL/LCL range.
+        region: one of :data:`REGIONS`.
+        min_days: shortest typical transit.
+        max_days: longest typical transit.
+        day_type: ``"working"`` or ``"calendar"``.
+        note: what the range covers, e.g. ``"door-to-door from pick-up"``.
+    """
+
+    mode: str
+    region: str
+    min_days: int
+    max_days: int
+    day_type: str
+    note: str
+
+    @property
+    def days_text(self) -> str:
+        """``"2-4 working days"`` or ``"1 working day"``."""
+        kind = "working day" if self.day_type == "working" else "day"
+        if self.min_days == self.max_days:
+            plural = "" if self.min_days == 1 else "s"
+            return f"{self.min_days} {kind}{plural}"
+        return f"{self.min_days}-{self.max_days} {kind}s"
+
+
+@dataclass(frozen=True)
+class WeightBreak:
+    """A per-kilogram rate that applies from ``from_kg`` of chargeable weight upwards."""
+
+    from_kg: float
+    per_kg: float
+
+
+@dataclass(frozen=True)
+class LaneRate:
+    """Indicative rate of one mode to one region; which fields are set depends on the mode.
+
+    Attributes:
+        region: one of :data:`REGIONS`.
+        minimum_charge: lowest amount billed (express, economy, air).
+        breaks: per-kg rates by weight break, ascending (express, economy, air).
+        per_revenue_tonne: LCL rate per W/M revenue tonne.
+        per_container: FCL rate per container size, e.g. ``{"20ft": 3900.0}``.
+    """
+
+    region: str
+    minimum_charge: float = 0.0
+    breaks: tuple[WeightBreak, ...] = ()
+    per_revenue_tonne: float = 0.0
+    per_container: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContainerType:
+    """A container size offered for FCL."""
+
+    code: str
+    label: str
+    usable_cbm: float
+    max_payload_kg: float
+
+
+@dataclass(frozen=True)
+class ModeRates:
+    """Rates and charging rules of one mode.
+
+    Attributes:
+        mode: one of :data:`MODES`.
+        covers: what the price covers, e.g. ``"door-to-door, from pick-up to delivery"``.
+        excluded: charges this mode's price leaves out, besides the table-wide ones.
+        kg_per_cbm: volumetric factor: 1 cbm counts as this many kg (None for FCL).
+        max_shipment_kg: heaviest shipment the table covers, if limited.
+        minimum_cbm: smallest volume charged (LCL).
+        fcl_suggested_from_cbm: LCL volume from which a full container is suggested.
+        containers: FCL container types by code.
+        regions: the lane rates by region.
+    """
+
+    mode: str
+    covers: str
+    excluded: tuple[str, ...]
+    kg_per_cbm: float | None
+    max_shipment_kg: float | None
+    minimum_cbm: float
+    fcl_suggested_from_cbm: float | None
+    containers: dict[str, ContainerType]
+    regions: dict[str, LaneRate]
+
+
+@dataclass(frozen=True)
+class RateCard:
+    """The indicative rate table, origin Hong Kong and South China.
+
+    Attributes:
+        currency: ISO currency code of every amount, e.g. ``"HKD"``.
+        as_of: date the table was drawn up (ISO format).
+        valid_until: last date the table applies (ISO format).
+        origin: description of the origin area.
+        excluded: charges no mode's rate includes, one customer-facing phrase each.
+        basis: what the rates assume about the cargo.
+        modes: rates by mode.
+    """
+
+    currency: str
+    as_of: str
+    valid_until: str
+    origin: str
+    excluded: tuple[str, ...]
+    basis: str
+    modes: dict[str, ModeRates]
