@@ -33,6 +33,7 @@ COMMANDS: list[str] = [
     "bot.cli:register_shipments",
     "bot.cli:register_seed_demo",
     "bot.cli:register_leads",
+    "bot.runner:register",
 ]
 
 EXIT_OK = 0

@@ -53,3 +53,16 @@ def test_seed_demo_twice_adds_nothing(engine: Engine) -> None:
 
     assert first.events_added > 0
     assert (second.created, second.updated, second.events_added, second.errors) == (0, 0, 0, [])
+
+
+def test_demo_history_is_moved_to_look_current(session: Session) -> None:
+    from datetime import date, timedelta
+
+    from bot.models import ShipmentEvent
+
+    seed_demo(session, today=date(2026, 11, 24))
+
+    newest = max(session.execute(select(ShipmentEvent.occurred_at)).scalars())
+    assert abs(newest.date() - date(2026, 11, 23)) <= timedelta(days=1)
+    second = seed_demo(session, today=date(2026, 12, 24))
+    assert (second.created, second.events_added) == (0, 0)
