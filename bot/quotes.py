@@ -194,13 +194,13 @@ def _fcl_plan(
     for counts in product(range(bound + 1), repeat=len(types)):
         if not any(counts):
             continue
-        cbm = sum(c.usable_cbm * n for c, n in zip(types, counts))
-        kg = sum(c.max_payload_kg * n for c, n in zip(types, counts))
+        cbm = sum(c.usable_cbm * n for c, n in zip(types, counts, strict=True))
+        kg = sum(c.max_payload_kg * n for c, n in zip(types, counts, strict=True))
         if cbm < volume or kg < weight_kg:
             continue
-        cost = sum(lane.per_container[c.code] * n for c, n in zip(types, counts))
+        cost = sum(lane.per_container[c.code] * n for c, n in zip(types, counts, strict=True))
         if best is None or cost < best[0]:
-            best = (cost, [(c, n) for c, n in zip(types, counts) if n])
+            best = (cost, [(c, n) for c, n in zip(types, counts, strict=True) if n])
     assert best is not None  # ``bound`` of the largest type always fits.
     return best
 
@@ -366,6 +366,6 @@ def format_quote(q: Quote) -> str:
     lines += ["", "Please note:"]
     lines += [f"- {item}" for item in q.assumptions]
     if q.advice:
-        lines += [""] + q.advice
+        lines += ["", *q.advice]
     lines += ["", "Reply 'yes' if you'd like our sales team to confirm a firm quote."]
     return "\n".join(lines)

@@ -172,10 +172,9 @@ def parse_volume_cbm(text: str) -> float | None:
     if dims is not None:
         sides = [float(dims.group(k)) for k in ("a", "b", "c")]
         unit = (dims.group("unit") or "").lower()
-        if unit:
-            factor = _METRES_PER_LENGTH_UNIT[unit]
-        else:
-            factor = 1.0 if max(sides) < 10 else 0.01
+        # No unit: small numbers are metres ("1.2 x 0.8 x 1"), larger ones centimetres.
+        default = 1.0 if max(sides) < 10 else 0.01
+        factor = _METRES_PER_LENGTH_UNIT[unit] if unit else default
         count = int(dims.group("count") or dims.group("count_after") or 1)
         if min(sides) <= 0:
             return None

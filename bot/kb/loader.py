@@ -295,7 +295,7 @@ def parse_places(data: Any, file: str) -> tuple[Place, ...]:
     places: list[Place] = []
     owner: dict[str, str] = {}
     exact_owner: dict[str, str] = {}
-    for name, where, entry in _entries(data, file, "places", "name"):
+    for _, where, entry in _entries(data, file, "places", "name"):
         _fields(
             entry,
             where,

@@ -37,6 +37,7 @@ _FILLER_TEXT = """
     """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 _WORD_PROBE_WEIGHT = 0.95
+_CAPITALISED = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9/.&]*[A-Z0-9](?![A-Za-z0-9])")
 _PARENTHESISED = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
 
 
@@ -181,17 +182,28 @@ class TermMatcher:
             text: a bare term ("demurrage") or a whole message ("what does FOB mean?").
 
         Returns:
-            The longest match (then the earliest); with no match, ``term`` is ``None``
+            The longest match (then one the customer capitalised, then the earliest);
+            with no match, ``term`` is ``None``
             and ``suggestions`` holds up to three close terms.
         """
         with self._lock:
             doc = self._parse(text)
             matches = self._matcher(doc)
+        # Customers capitalise the code they are asking about ("my forwarder mentioned
+        # DGD"), so among equally long matches a capitalised one beats an ordinary word.
+        capitalised = {normalise_text(word) for word in _CAPITALISED.findall(text)}
         query = " ".join(
             tok.text for tok in doc if tok.text not in FILLER_WORDS and not tok.is_punct
         )
         if matches:
-            match_id, _, _ = min(matches, key=lambda m: (-(m[2] - m[1]), m[1]))
+            match_id, _, _ = min(
+                matches,
+                key=lambda m: (
+                    -(m[2] - m[1]),
+                    not any(tok.text in capitalised for tok in doc[m[1] : m[2]]),
+                    m[1],
+                ),
+            )
             key = self._nlp.vocab.strings[match_id]
             return TermLookup(term=self._terms[key], suggestions=[], query=query)
         return TermLookup(term=None, suggestions=self.suggest(query), query=query)

@@ -62,6 +62,11 @@ from bot.kb.terms import term_phrases
         ("delivered at place unloaded", "dpu"),
         ("sea waybill", "sea_waybill"),
         ("fuel surcharge", "fuel_surcharge"),
+        ("what is a customs bond", "customs_bond"),
+        ("what's ATA carnet", "ata_carnet"),
+        ("what does ATA mean on my tracking", "actual_arrival"),
+        # Equally long matches: the code the customer wrote in capitals wins.
+        ("my forwarder mentioned DGD, what is it", "dg_declaration"),
     ],
 )
 def test_finds_term(kb: KnowledgeBase, text: str, key: str) -> None:
