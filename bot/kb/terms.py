@@ -98,7 +98,8 @@ class TermMatcher:
         owner_by_phrase: dict[str, tuple[str, str]] = {}
         patterns: dict[str, list[Doc]] = {}
         # First pass: plain lemmas, to learn the vocabulary the plural rule may map onto.
-        raw_docs: list[tuple[str, str, Doc]] = []
+        owners: list[tuple[str, str]] = []
+        texts: list[str] = []
         for term in self._terms.values():
             seen: set[str] = set()
             for phrase in term_phrases(term):
@@ -106,7 +107,12 @@ class TermMatcher:
                 if not text or text in seen:
                     continue
                 seen.add(text)
-                raw_docs.append((term.key, phrase, self._nlp(text)))
+                owners.append((term.key, phrase))
+                texts.append(text)
+        raw_docs = [
+            (key, phrase, doc)
+            for (key, phrase), doc in zip(owners, self._nlp.pipe(texts), strict=True)
+        ]
         self._vocabulary = {tok.lemma_ for _, _, doc in raw_docs for tok in doc}
         for key, phrase, doc in raw_docs:
             doc = self._canonical(doc)
