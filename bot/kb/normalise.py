@@ -40,11 +40,6 @@ def normalise_text(text: str) -> str:
     return _NOT_WORD.sub(" ", text).strip()
 
 
-def words(text: str) -> list[str]:
-    """Split :func:`normalise_text` output of ``text`` into words."""
-    return normalise_text(text).split()
-
-
 # A code in capitals with a lowercase plural "s": "TEUs", "PODs", "GAs".
 _CAPITAL_PLURAL = re.compile(r"(?<![A-Za-z0-9])[A-Z](?:[A-Z./]*[A-Z])?s(?![A-Za-z0-9])")
 # An abbreviation with separators and a plural "s": "b/ls", "B/Ls", "a.w.b.s".
