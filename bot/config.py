@@ -56,7 +56,9 @@ class Settings:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SettingsError(f"FREIGHTDESK_TIMEZONE is not a known time zone: {timezone!r}") from exc
+            raise SettingsError(
+                f"FREIGHTDESK_TIMEZONE is not a known time zone: {timezone!r}"
+            ) from exc
         return cls(
             database_url=database_url,
             kb_dir=kb_dir,

@@ -61,7 +61,7 @@ Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTI
 
 
 # ``datetime.UTC`` only exists from Python 3.11; the project runs on 3.10.
-UTC = timezone.utc  # noqa: UP017
+UTC = timezone.utc
 
 
 def utcnow() -> datetime:
@@ -69,7 +69,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):  # type: ignore[type-arg]
+class UTCDateTime(TypeDecorator):
     """A datetime column that always holds and returns timezone-aware UTC.
 
     PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value is stored
@@ -100,7 +100,7 @@ class UTCDateTime(TypeDecorator):  # type: ignore[type-arg]
         return value.astimezone(UTC)
 
 
-class Money(TypeDecorator):  # type: ignore[type-arg]
+class Money(TypeDecorator):
     """An amount of money with two decimal places, returned as ``Decimal``.
 
     Both backends declare ``NUMERIC(12, 2)``. SQLite has no decimal type (SQLAlchemy warns
@@ -111,7 +111,7 @@ class Money(TypeDecorator):  # type: ignore[type-arg]
     impl = Numeric(12, 2)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:  # type: ignore[type-arg]
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:
         """Read floats on SQLite, ``Decimal`` elsewhere."""
         return dialect.type_descriptor(Numeric(12, 2, asdecimal=dialect.name != "sqlite"))
 
@@ -129,7 +129,7 @@ class Money(TypeDecorator):  # type: ignore[type-arg]
         return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-class Shipment(Base):  # type: ignore[misc]
+class Shipment(Base):
     """A shipment customers can track, with its latest known state.
 
     ``status`` and ``last_location`` mirror the newest event, so a tracking reply needs
@@ -168,8 +168,8 @@ class Shipment(Base):  # type: ignore[misc]
     def eta(self) -> date | datetime | None:
         """The estimated arrival: a ``datetime`` when a time is known, else a ``date``."""
         if self.eta_at is not None:
-            return self.eta_at  # type: ignore[no-any-return]
-        return self.eta_date  # type: ignore[no-any-return]
+            return self.eta_at
+        return self.eta_date
 
     @eta.setter
     def eta(self, value: date | datetime | None) -> None:
@@ -182,7 +182,7 @@ class Shipment(Base):  # type: ignore[misc]
         return f"<Shipment {self.tracking_number} {self.status}>"
 
 
-class ShipmentEvent(Base):  # type: ignore[misc]
+class ShipmentEvent(Base):
     """One status scan of a shipment.
 
     Unique per shipment, time and status, so importing the same feed twice adds nothing.
@@ -206,7 +206,7 @@ class ShipmentEvent(Base):  # type: ignore[misc]
         return f"<ShipmentEvent {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}>"
 
 
-class Lead(Base):  # type: ignore[misc]
+class Lead(Base):
     """A sales lead: a customer who asked for a quote and left a way to reach them."""
 
     __tablename__ = "leads"

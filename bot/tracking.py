@@ -122,7 +122,7 @@ def container_check_digit(first10: str) -> int:
 
 def s10_check_digit(serial8: str) -> int:
     """Return the UPU S10 check digit of a postal item's eight serial digits."""
-    remainder = 11 - sum(int(d) * w for d, w in zip(serial8, _S10_WEIGHTS)) % 11
+    remainder = 11 - sum(int(d) * w for d, w in zip(serial8, _S10_WEIGHTS, strict=True)) % 11
     if remainder == 10:
         return 0
     if remainder == 11:

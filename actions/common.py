@@ -1,0 +1,95 @@
+"""Helpers shared by the action modules: reading the tracker and running blocking work."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rasa_sdk import Tracker
+
+from bot.config import Settings
+from bot.kb import KnowledgeBase, get_knowledge_base
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Intents that mean "the customer asked something else", not "here is your answer".
+# A form only gives way to them when the answer parser finds nothing in the message.
+# out_of_scope is not one: a name or an unknown place often looks out of scope, and the
+# form's own validation answers it better.
+INTERRUPTING_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "stop",
+        "affirm",
+        "deny",
+        "bot_challenge",
+        "track_shipment",
+        "ask_rates",
+        "ask_transit_time",
+        "define_term",
+        "faq",
+        "complain",
+        "complaint_status",
+        "request_human",
+    }
+)
+INTERRUPTION_CONFIDENCE = 0.6
+
+# Offers the bot can make and a later yes/no answers (slot ``pending_offer``).
+OFFER_HUMAN = "human"
+OFFER_SALES_CONTACT = "sales_contact"
+OFFER_QUOTE = "quote"
+
+# The action that answers "put me through to a person" (its full flow comes with handoff).
+HUMAN_HANDOFF_ACTION = "utter_request_human_holding"
+
+
+async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work (database, spaCy) off the action server's event loop."""
+    return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The action server's settings, read once."""
+    return Settings.from_env()
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The process-wide knowledge base (loaded and validated once)."""
+    return get_knowledge_base()
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Text of the customer's latest message ('' when there is none)."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> tuple[str, float]:
+    """Name and confidence of the latest message's intent."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name") or "", float(intent.get("confidence") or 0.0)
+
+
+def is_interruption(tracker: Tracker) -> bool:
+    """True when the latest message confidently asks for something other than an answer."""
+    name, confidence = latest_intent(tracker)
+    return name in INTERRUPTING_INTENTS and confidence >= INTERRUPTION_CONFIDENCE
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Every value of ``entity`` in the latest message, in order."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return [str(e["value"]) for e in entities if e.get("entity") == entity and e.get("value")]
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The input channel the customer last wrote on ('rest', 'socketio', 'telegram', ...)."""
+    return tracker.get_latest_input_channel() or "unknown"

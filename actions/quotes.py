@@ -1,0 +1,428 @@
+"""Indicative quotes, transit times and the sales lead that may follow a quote."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import (
+    OFFER_HUMAN,
+    OFFER_QUOTE,
+    OFFER_SALES_CONTACT,
+    channel_of,
+    entity_values,
+    in_thread,
+    is_interruption,
+    knowledge_base,
+    latest_intent,
+    latest_text,
+)
+from bot.contacts import parse_contact
+from bot.db import session_scope
+from bot.enquiries import lane_places, transit_answer
+from bot.kb import normalize_mode
+from bot.leads import save_lead
+from bot.quotes import QuoteError, format_quote, quote
+from bot.units import parse_volume_cbm, parse_weight_kg
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN = "unknown"
+_NOT_SURE = re.compile(r"\b(not sure|no idea|don'?t know|dont know|unknown|n/?a|skip)\b", re.I)
+_FROM_TO = re.compile(
+    r"\bfrom\s+(?P<origin>.+?)\s+(?:to|2|->)\s+(?P<dest>.+?)(?:[,.?!]|\s+by\b|$)", re.I
+)
+_TO = re.compile(
+    r"\b(?:to|into|towards)\s+(?P<dest>[A-Za-z][A-Za-z .'-]{1,40}?)(?:[,.?!]|\s+by\b|\s+from\b|$)",
+    re.I,
+)
+_FROM = re.compile(
+    r"\bfrom\s+(?P<origin>[A-Za-z][A-Za-z .'-]{1,40}?)(?:[,.?!]|\s+by\b|\s+to\b|$)", re.I
+)
+_WEIGHT = re.compile(r"\d[\d,.]*\s*(?:kgs?|kilos?|kilograms?|tonnes?|tons?|t|lbs?|pounds)\b", re.I)
+_VOLUME = re.compile(
+    r"\d[\d,.]*\s*(?:cbm|m3|m³|cubic\s+met(?:er|re)s?)|\d+\s*[x×*]\s*\d+\s*[x×*]\s*\d+\s*(?:cm|mm|m)?",
+    re.I,
+)
+QUOTE_SLOTS = ("mode", "origin", "destination", "weight", "volume")
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+def _text_answer(tracker: Tracker, slot: str) -> str | None:
+    """The whole message as the answer to ``slot``, if it was asked and is no interruption."""
+    if _asked(tracker, slot) and not is_interruption(tracker):
+        text = latest_text(tracker).strip()
+        return text[:200] or None
+    return None
+
+
+class LaneExtraction:
+    """Finds mode, origin and destination in a message for the quote and transit forms."""
+
+    async def extract_mode(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        for value in entity_values(tracker, "mode"):
+            if normalize_mode(value):
+                return {"mode": value}
+        answer = _text_answer(tracker, "mode")
+        return {"mode": answer} if answer else {}
+
+    async def extract_origin(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        values = entity_values(tracker, "origin") or self._pattern(tracker, "origin")
+        if values:
+            return {"origin": values[0]}
+        answer = _text_answer(tracker, "origin")
+        return {"origin": answer} if answer else {}
+
+    async def extract_destination(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        values = entity_values(tracker, "destination") or self._pattern(tracker, "dest")
+        if values:
+            return {"destination": values[0]}
+        answer = _text_answer(tracker, "destination")
+        return {"destination": answer} if answer else {}
+
+    @staticmethod
+    def _pattern(tracker: Tracker, group: str) -> list[str]:
+        """'from X to Y' in the text, kept only when the knowledge base knows the place."""
+        text = latest_text(tracker)
+        kb = knowledge_base()
+        patterns = [_FROM_TO, _FROM if group == "origin" else _TO]
+        for pattern in patterns:
+            match = pattern.search(text)
+            if match and match.groupdict().get(group):
+                place = kb.find_place(match.group(group))
+                if place is not None:
+                    return [place.name]
+        return []
+
+    def validate_mode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        mode = normalize_mode(str(value or ""))
+        if mode is None:
+            dispatcher.utter_message(
+                text="Sorry, I didn't catch the service. Please choose express, economy, "
+                "air freight or sea freight."
+            )
+        return {"mode": mode}
+
+    def validate_origin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"origin": _place_or_explain(value, dispatcher)}
+
+    def validate_destination(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"destination": _place_or_explain(value, dispatcher)}
+
+
+def _place_or_explain(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    place = knowledge_base().find_place(str(value or ""))
+    if place is None:
+        shown = str(value or "").strip()[:60]
+        dispatcher.utter_message(
+            text=f'Sorry, I don\'t know the place "{shown}". Could you give me the city or '
+            'country, for example "Rotterdam" or "Germany"?'
+        )
+        return None
+    return place.name
+
+
+class ValidateQuoteForm(LaneExtraction, FormValidationAction):
+    """Collects mode, lane, weight and (for freight) volume for an indicative quote."""
+
+    def name(self) -> str:
+        return "validate_quote_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        mode = normalize_mode(str(tracker.get_slot("mode") or ""))
+        if mode in ("express", "economy"):
+            # Parcels: dimensional weight rarely beats actual weight; the quote says so.
+            return [slot for slot in domain_slots if slot != "volume"]
+        return domain_slots
+
+    async def extract_weight(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        values = entity_values(tracker, "weight")
+        if not values:
+            match = _WEIGHT.search(latest_text(tracker))
+            values = [match.group()] if match else []
+        if values:
+            return {"weight": values[0]}
+        answer = _text_answer(tracker, "weight")
+        return {"weight": answer} if answer else {}
+
+    async def extract_volume(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        values = entity_values(tracker, "volume")
+        if not values:
+            match = _VOLUME.search(latest_text(tracker))
+            values = [match.group()] if match else []
+        if values:
+            return {"volume": values[0]}
+        if _asked(tracker, "volume"):
+            text = latest_text(tracker)
+            if _NOT_SURE.search(text) or latest_intent(tracker)[0] == "deny":
+                return {"volume": UNKNOWN}
+        answer = _text_answer(tracker, "volume")
+        return {"volume": answer} if answer else {}
+
+    def validate_weight(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        kg = parse_weight_kg(str(value or ""))
+        if kg is None:
+            dispatcher.utter_message(
+                text="Sorry, I couldn't read that weight. Please give the total weight with "
+                'its unit, for example "120 kg" or "1.5 tonnes".'
+            )
+            return {"weight": None}
+        return {"weight": f"{kg:g}"}
+
+    def validate_volume(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value == UNKNOWN:
+            return {"volume": UNKNOWN}
+        cbm = parse_volume_cbm(str(value or ""))
+        if cbm is None:
+            dispatcher.utter_message(
+                text="Sorry, I couldn't read that volume. Please give cubic metres (\"2.5 "
+                'cbm") or dimensions ("120 x 80 x 100 cm"), or say "not sure".'
+            )
+            return {"volume": None}
+        return {"volume": f"{cbm:g}"}
+
+
+class ActionGiveQuote(Action):
+    """Works out the indicative price from the rate table and offers a sales follow-up."""
+
+    def name(self) -> str:
+        return "action_give_quote"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kb = knowledge_base()
+        reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
+        mode = normalize_mode(str(tracker.get_slot("mode") or ""))
+        origin, destination = lane_places(
+            kb, tracker.get_slot("origin"), tracker.get_slot("destination")
+        )
+        weight = parse_weight_kg(str(tracker.get_slot("weight") or ""))
+        volume_slot = tracker.get_slot("volume")
+        volume = None if volume_slot in (None, UNKNOWN) else parse_volume_cbm(str(volume_slot))
+        if mode is None or origin is None or destination is None or weight is None:
+            dispatcher.utter_message(
+                text="Sorry, I lost some of the details. Let's start the quote again: just "
+                'say "I need a quote".'
+            )
+            return [*reset, SlotSet("pending_offer", None)]
+        try:
+            result = quote(
+                kb,
+                mode=mode,
+                origin=origin,
+                destination=destination,
+                weight_kg=weight,
+                volume_cbm=volume,
+            )
+        except QuoteError as exc:
+            dispatcher.utter_message(
+                text=f"{exc} Would you like our sales team to contact you?",
+                buttons=_YES_NO,
+            )
+            last = {
+                "mode": mode,
+                "origin": origin.name,
+                "destination": destination.name,
+                "weight_kg": weight,
+                "volume_cbm": volume,
+            }
+            return [
+                *reset,
+                SlotSet("last_quote", last),
+                SlotSet("pending_offer", OFFER_SALES_CONTACT),
+            ]
+        dispatcher.utter_message(text=format_quote(result), buttons=_YES_NO)
+        last = {
+            "mode": result.mode,
+            "origin": origin.name,
+            "destination": destination.name,
+            "weight_kg": weight,
+            "volume_cbm": volume,
+            "amount": float(result.amount),
+            "currency": result.currency,
+        }
+        return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
+
+
+_YES_NO = [
+    {"title": "Yes, please", "payload": "/affirm"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+
+
+class ValidateTransitForm(LaneExtraction, FormValidationAction):
+    """Needs only the destination; origin defaults to Hong Kong, mode is optional."""
+
+    def name(self) -> str:
+        return "validate_transit_form"
+
+    async def extract_destination(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        # Origin and mode are optional here, so pick them up alongside the destination.
+        found = await super().extract_destination(dispatcher, tracker, domain)
+        for extra in (
+            await self.extract_origin(dispatcher, tracker, domain),
+            await self.extract_mode(dispatcher, tracker, domain),
+        ):
+            found.update({k: v for k, v in extra.items() if v})
+        return found
+
+
+class ActionGiveTransitTime(Action):
+    """Answers the transit time from the table and offers a quote for the same lane."""
+
+    def name(self) -> str:
+        return "action_give_transit_time"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kb = knowledge_base()
+        mode = normalize_mode(str(tracker.get_slot("mode") or ""))
+        origin, destination = lane_places(
+            kb, tracker.get_slot("origin"), tracker.get_slot("destination")
+        )
+        answer, ok = transit_answer(kb, mode, origin, destination)
+        if not ok:
+            dispatcher.utter_message(text=answer)
+            return [SlotSet("pending_offer", OFFER_HUMAN)]
+        dispatcher.utter_message(
+            text=f"{answer}\n\nWould you like an indicative price for this lane?",
+            buttons=_YES_NO,
+        )
+        return [
+            SlotSet("origin", origin.name if origin else None),
+            SlotSet("pending_offer", OFFER_QUOTE),
+        ]
+
+
+class ValidateLeadForm(FormValidationAction):
+    """Takes the customer's name and a contact our sales team can use."""
+
+    def name(self) -> str:
+        return "validate_lead_form"
+
+    async def extract_lead_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        answer = _text_answer(tracker, "lead_name")
+        return {"lead_name": answer} if answer else {}
+
+    async def extract_lead_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if parse_contact(text) is not None or _asked(tracker, "lead_contact"):
+            if _asked(tracker, "lead_contact") and is_interruption(tracker):
+                return {}
+            return {"lead_contact": text.strip()[:200]}
+        return {}
+
+    def validate_lead_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = " ".join(str(value or "").split())
+        if not any(ch.isalpha() for ch in name) or len(name) > 120:
+            dispatcher.utter_message(text="Sorry, could you give me your name in a few words?")
+            return {"lead_name": None}
+        return {"lead_name": name}
+
+    def validate_lead_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        contact = parse_contact(str(value or ""))
+        if contact is None:
+            dispatcher.utter_message(
+                text="Sorry, that doesn't look like a valid email address or phone number. "
+                "Please send one, for example name@company.com or +852 9123 4567."
+            )
+            return {"lead_contact": None}
+        return {"lead_contact": contact.value}
+
+
+def _store_lead(**fields: Any) -> int:
+    with session_scope() as session:
+        return save_lead(session, **fields)
+
+
+class ActionSaveLead(Action):
+    """Stores the sales lead with the quote it came from and tells the customer what next."""
+
+    def name(self) -> str:
+        return "action_save_lead"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        name = tracker.get_slot("lead_name")
+        contact = tracker.get_slot("lead_contact")
+        last = tracker.get_slot("last_quote") or {}
+        reset = [SlotSet("lead_name", None), SlotSet("lead_contact", None)]
+        try:
+            lead_id = await in_thread(
+                _store_lead,
+                sender_id=tracker.sender_id,
+                channel=channel_of(tracker),
+                name=name,
+                contact=contact,
+                mode=last.get("mode"),
+                origin=last.get("origin"),
+                destination=last.get("destination"),
+                weight_kg=last.get("weight_kg"),
+                volume_cbm=last.get("volume_cbm"),
+                quoted_amount=last.get("amount"),
+                currency=last.get("currency"),
+            )
+        except ValueError as exc:
+            dispatcher.utter_message(text=f"{exc} Let's try that again.")
+            return [*reset, FollowupAction("lead_form")]
+        except SQLAlchemyError:
+            logger.exception("could not store a sales lead")
+            dispatcher.utter_message(
+                text="Sorry, I couldn't save your details just now, so nothing was sent to our "
+                "sales team. Please try again in a few minutes, or call +852 2345 6789."
+            )
+            return [*reset, SlotSet("pending_offer", None)]
+        dispatcher.utter_message(
+            text=f"Thank you, {name}. I've passed your request to our sales team (reference "
+            f"LEAD-{lead_id:05d}); a colleague will contact you within one business day "
+            "with a firm quote. Is there anything else I can help with?"
+        )
+        return [*reset, SlotSet("last_quote", None), SlotSet("pending_offer", None)]

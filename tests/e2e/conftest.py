@@ -1,0 +1,119 @@
+"""A real Freight Desk stack for end-to-end tests: trained model, action server, Rasa.
+
+Started once per test session on free loopback ports with its own SQLite database and
+tracker store in a temporary folder; demo shipments are seeded as `make run` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.config import REPO_ROOT
+from bot.runner import Stack, free_port, latest_model, prepare_database
+
+TOKEN = "e2e-test-token"
+DEMO_CSV = REPO_ROOT / "bot" / "demo_data" / "shipments.csv"
+
+
+@dataclass
+class Customer:
+    """One customer talking to the bot through the REST channel."""
+
+    base_url: str
+    sender: str
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send ``text`` and return the bot's messages (each with 'text', maybe 'buttons')."""
+        response = requests.post(
+            f"{self.base_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def reply_text(self, text: str) -> str:
+        """Send ``text`` and return everything the bot said, joined, lower-cased."""
+        return "\n".join(m.get("text") or "" for m in self.say(text)).lower()
+
+
+@dataclass
+class RunningStack:
+    """The started stack and what tests need to reach it."""
+
+    stack: Stack
+    database_url: str
+    var_dir: Path
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    def customer(self) -> Customer:
+        """A new customer with a fresh conversation."""
+        return Customer(self.url, f"test-{uuid.uuid4().hex[:12]}")
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation as Rasa stored it (HTTP API, token protected)."""
+        response = requests.get(
+            f"{self.url}/conversations/{sender}/tracker",
+            params={"token": TOKEN},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """Start the action server and Rasa once for the whole test session."""
+    var_dir = tmp_path_factory.mktemp("stack")
+    database_url = f"sqlite:///{var_dir / 'freightdesk.db'}"
+    prepare_database(database_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FREIGHTDESK_VAR_DIR": str(var_dir),
+        "RASA_TOKEN": TOKEN,
+    }
+    stack = Stack(
+        model=latest_model(REPO_ROOT / "models"),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        env=env,
+        tracker_db=var_dir / "tracker.db",
+        log_dir=var_dir / "logs",
+        token=TOKEN,
+    )
+    stack.start()
+    try:
+        yield RunningStack(stack, database_url, var_dir)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def customer(running_stack: RunningStack) -> Customer:
+    """A new customer on the REST channel."""
+    return running_stack.customer()
+
+
+@pytest.fixture(scope="session")
+def demo_shipments() -> list[dict[str, str]]:
+    """The demo shipments' latest rows, one per tracking number, as seeded."""
+    latest: dict[str, dict[str, str]] = {}
+    with DEMO_CSV.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            current = latest.get(row["tracking_number"])
+            if current is None or row["occurred_at"] > current["occurred_at"]:
+                latest[row["tracking_number"]] = row
+    return list(latest.values())
