@@ -106,6 +106,9 @@ class Stack:
         tracker_db: SQLite tracker store file (embedded profile).
         log_dir: where each server's output goes; None: inherit this process's output.
         host: interface the servers bind to.
+        token: token of Rasa's HTTP API ('' for none).
+        workers: further processes (name -> command line) started once Rasa is up, with
+            ``RASA_URL`` and ``RASA_TOKEN`` in their environment.
     """
 
     model: Path
@@ -118,6 +121,7 @@ class Stack:
     log_dir: Path | None = None
     host: str = "127.0.0.1"
     token: str = ""
+    workers: dict[str, list[str]] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -192,6 +196,10 @@ class Stack:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
             _wait_http(f"{self.url}/", rasa, deadline, "Rasa")
             self._wait_model_loaded(rasa, deadline)
+            # Workers (pollers, schedulers) talk to Rasa, so they start once it is up.
+            worker_env = {**env, "RASA_URL": self.url, "RASA_TOKEN": self.token}
+            for name, args in self.workers.items():
+                self._spawn(name, args, worker_env)
         except BaseException:
             self.stop()
             raise
@@ -246,6 +254,16 @@ def latest_model(models_dir: Path) -> Path:
     return models[-1]
 
 
+def worker_commands(settings: Settings) -> dict[str, list[str]]:
+    """Background workers `make run` starts beside the servers (name -> command line).
+
+    Each feature that needs a worker (a scheduler, a channel poller) adds its entry here,
+    returning nothing when it is not configured.
+    """
+    del settings  # no worker yet needs a setting
+    return {}
+
+
 def prepare_database(database_url: str) -> str:
     """Migrate the database and seed the demo data on first start; say what happened."""
     from bot.db import get_engine, session_scope, upgrade
@@ -280,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         tracker_db=settings.var_dir / "rasa_tracker.db",
         host=os.environ.get("FREIGHTDESK_HOST", "127.0.0.1"),
         token=token,
+        workers=worker_commands(settings),
     )
     stopping = threading.Event()
 
