@@ -13,11 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -231,6 +233,110 @@ class Lead(Base):
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} {self.status}>"
+
+
+#: Complaint status codes: ``open`` until a colleague takes it on, ``in_progress`` once
+#: assigned or followed up, ``resolved`` when the outcome is recorded.
+COMPLAINT_STATUSES: tuple[str, ...] = ("open", "in_progress", "resolved")
+
+
+class Complaint(Base):
+    """A customer's complaint, the follow-up promised to them, and how it was kept.
+
+    ``due_at`` is the follow-up currently promised to the customer; ``original_due_at``
+    the first promise, which ``promise_kept`` is measured against even after a missed
+    promise was escalated and a new time given. The KPI figures (business hours to the
+    first follow-up and to resolution, promise kept, resolved on time) are written when
+    the event happens, so reports need no recalculation. ``dedupe_key`` identifies a
+    submission (sender, category, description, shipment) for 24 hours and is cleared
+    after that, so a double-click never makes two complaints but a real repeat can.
+    ``notify_claim``/``notify_claimed_at`` mark a customer message being sent, so two
+    workers never send the same one.
+    """
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_status_due_at", "status", "due_at"),
+        Index("ix_complaints_due_at", "due_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    category = Column(String(30), nullable=False)
+    severity = Column(String(10), nullable=False)
+    description = Column(Text, nullable=False)
+    shipment_ref = Column(String(32), nullable=True)
+    contact_kind = Column(String(10), nullable=True)
+    contact = Column(String(254), nullable=True, index=True)
+    status = Column(String(20), nullable=False, default="open")
+    assigned_to = Column(String(120), nullable=True, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    due_at = Column(UTCDateTime, nullable=False)
+    original_due_at = Column(UTCDateTime, nullable=False)
+    resolution_due_at = Column(UTCDateTime, nullable=False)
+    first_followup_at = Column(UTCDateTime, nullable=True)
+    first_followup_hours = Column(Float, nullable=True)
+    promise_kept = Column(Boolean, nullable=True)
+    reminder_sent_at = Column(UTCDateTime, nullable=True)
+    escalated_at = Column(UTCDateTime, nullable=True)
+    customer_notified_overdue_at = Column(UTCDateTime, nullable=True)
+    resolved_at = Column(UTCDateTime, nullable=True)
+    outcome = Column(Text, nullable=True)
+    resolution_hours = Column(Float, nullable=True)
+    resolved_on_time = Column(Boolean, nullable=True)
+    customer_notified_resolution_at = Column(UTCDateTime, nullable=True)
+    notify_claim = Column(String(36), nullable=True)
+    notify_claimed_at = Column(UTCDateTime, nullable=True)
+    dedupe_key = Column(String(64), nullable=True, unique=True)
+
+    events = relationship(
+        "ComplaintEvent",
+        back_populates="complaint",
+        cascade="all, delete-orphan",
+        order_by="[ComplaintEvent.at, ComplaintEvent.id]",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Complaint {self.reference} {self.status}>"
+
+
+class ComplaintEvent(Base):
+    """One entry of a complaint's audit trail: who did what, and when."""
+
+    __tablename__ = "complaint_events"
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(
+        Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    actor = Column(String(120), nullable=False)
+    action = Column(String(30), nullable=False)
+    detail = Column(Text, nullable=False, default="")
+
+    complaint = relationship("Complaint", back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<ComplaintEvent {self.action} by {self.actor}>"
+
+
+class ComplaintCounter(Base):
+    """The last complaint number issued in a year (``CMP-YYYY-NNNNN``).
+
+    Incremented in the transaction that creates the complaint, whose row lock makes
+    concurrent creations take turns, so numbers are unique and without gaps.
+    """
+
+    __tablename__ = "complaint_counters"
+
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last_value = Column(Integer, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<ComplaintCounter {self.year}: {self.last_value}>"
 
 
 __all__ = [
