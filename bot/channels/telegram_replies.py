@@ -1,0 +1,143 @@
+"""What the bot sends on Telegram: text as HTML, buttons as inline keyboards.
+
+Free of Rasa and of the network, so the formatting is tested on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+# Telegram's limits: 4096 characters of message text, 64 bytes of callback data.
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+# Escaping and links make the HTML longer than the text; split the text well below.
+_CHUNK = 3500
+# Short titles sit two to a row; longer ones get a row each so nothing is cut off on a phone.
+_SHORT_TITLE = 18
+_LINK_RE = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+_TOKEN_PREFIX = "#p:"
+
+NON_TEXT_REPLY = (
+    "Thank you. I can only read text messages here, so I can't open {media}. "
+    "Please type your question instead, for example your tracking number, and I'll "
+    "answer straight away."
+)
+EXPIRED_BUTTON_REPLY = (
+    "Sorry, that button is no longer active. Please type your answer instead and I'll "
+    "carry on from there."
+)
+APOLOGY_REPLY = (
+    "Sorry, something went wrong on our side and I couldn't answer that. Please send "
+    "your message again in a moment; if it keeps happening, call our service team on "
+    "+852 2345 6789."
+)
+
+
+def non_text_reply(media: str) -> str:
+    """The polite answer to a message we cannot read (``media``: "photos", "stickers")."""
+    return NON_TEXT_REPLY.format(media=media)
+
+
+def to_html(text: str) -> str:
+    """Text for Telegram's HTML parse mode: escaped, with Markdown links made links.
+
+    Responses are plain text that may hold ``[label](https://...)`` links; anything else
+    that looks like markup is escaped so it shows as written.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _LINK_RE.finditer(text):
+        parts.append(html.escape(text[position : match.start()], quote=False))
+        label, url = match.group(1), match.group(2)
+        parts.append(f'<a href="{html.escape(url)}">{html.escape(label, quote=False)}</a>')
+        position = match.end()
+    parts.append(html.escape(text[position:], quote=False))
+    return "".join(parts)
+
+
+def split_text(text: str, limit: int = _CHUNK) -> list[str]:
+    """Split ``text`` into messages of at most ``limit`` characters.
+
+    Breaks between paragraphs where it can, then between lines, then between words.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind("\n\n"), -1)
+        if cut <= 0:
+            cut = window.rfind("\n")
+        if cut <= 0:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        chunks.append(rest)
+    return [chunk for chunk in chunks if chunk]
+
+
+@dataclass
+class CallbackPayloads:
+    """Button payloads too long for Telegram's 64-byte callback data.
+
+    Such a payload goes out as a short token and is looked up when the button is pressed.
+    The table lives in memory and is bounded, so after a restart an old button's token is
+    unknown: the customer is asked to type instead.
+    """
+
+    capacity: int = 5_000
+    _payloads: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def callback_data(self, payload: str) -> str:
+        """The callback data that stands for ``payload``: itself if it fits, else a token."""
+        if len(payload.encode()) <= MAX_CALLBACK_BYTES and not payload.startswith(_TOKEN_PREFIX):
+            return payload
+        token = _TOKEN_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:24]
+        with self._lock:
+            self._payloads[token] = payload
+            self._payloads.move_to_end(token)
+            while len(self._payloads) > self.capacity:
+                self._payloads.popitem(last=False)
+        return token
+
+    def payload(self, callback_data: str) -> str | None:
+        """The payload behind ``callback_data``; None for a token we no longer know."""
+        if not callback_data.startswith(_TOKEN_PREFIX):
+            return callback_data
+        with self._lock:
+            return self._payloads.get(callback_data)
+
+
+def inline_keyboard(
+    buttons: Iterable[Mapping[str, Any]], payloads: CallbackPayloads
+) -> InlineKeyboardMarkup:
+    """Rasa buttons (``title`` with ``payload`` or ``url``) as an inline keyboard."""
+    keys: list[InlineKeyboardButton] = []
+    for button in buttons:
+        title = str(button.get("title") or button.get("payload") or "").strip()
+        if not title:
+            continue
+        url = button.get("url")
+        if url:
+            keys.append(InlineKeyboardButton(title, url=str(url)))
+        else:
+            payload = str(button.get("payload") or title)
+            keys.append(InlineKeyboardButton(title, callback_data=payloads.callback_data(payload)))
+    per_row = 2 if all(len(key.text) <= _SHORT_TITLE for key in keys) else 1
+    rows = [keys[start : start + per_row] for start in range(0, len(keys), per_row)]
+    return InlineKeyboardMarkup(rows)
