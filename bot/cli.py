@@ -34,6 +34,7 @@ COMMANDS: list[str] = [
     "bot.cli:register_seed_demo",
     "bot.cli:register_leads",
     "bot.runner:register",
+    "bot.channels.commands:register",
 ]
 
 EXIT_OK = 0

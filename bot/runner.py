@@ -261,7 +261,14 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     returning nothing when it is not configured.
     """
     del settings  # no worker yet needs a setting
-    return {}
+    from bot.channels.settings import TelegramSettings
+
+    workers: dict[str, list[str]] = {}
+    telegram = TelegramSettings.from_env()
+    # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.
+    if telegram is not None and telegram.mode == "poll":
+        workers["telegram-poller"] = [sys.executable, "-m", "bot", "telegram", "poll"]
+    return workers
 
 
 def prepare_database(database_url: str) -> str:

@@ -19,8 +19,11 @@ import requests
 
 from bot.config import REPO_ROOT
 from bot.runner import Stack, free_port, latest_model, prepare_database
+from tests.channels.telegram_standin import BotApiStandIn
 
 TOKEN = "e2e-test-token"
+TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForTheStandInOnly-0000"
+TELEGRAM_SECRET = "e2e-telegram-webhook-secret"
 DEMO_CSV = REPO_ROOT / "bot" / "demo_data" / "shipments.csv"
 
 
@@ -74,7 +77,19 @@ class RunningStack:
 
 
 @pytest.fixture(scope="session")
-def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def telegram_api() -> Iterator[BotApiStandIn]:
+    """The Telegram Bot API stand-in the stack's Telegram channel talks to."""
+    api = BotApiStandIn(TELEGRAM_BOT_TOKEN).start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@pytest.fixture(scope="session")
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: BotApiStandIn
+) -> Iterator[RunningStack]:
     """Start the action server and Rasa once for the whole test session."""
     var_dir = tmp_path_factory.mktemp("stack")
     database_url = f"sqlite:///{var_dir / 'freightdesk.db'}"
@@ -84,6 +99,9 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
         "DATABASE_URL": database_url,
         "FREIGHTDESK_VAR_DIR": str(var_dir),
         "RASA_TOKEN": TOKEN,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram_api.url,
     }
     stack = Stack(
         model=latest_model(REPO_ROOT / "models"),
