@@ -159,13 +159,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=200, help="REST turns in one conversation")
     parser.add_argument("--skip-training", action="store_true", help="skip the training timing")
+    parser.add_argument("--model", type=Path, help="model to measure (default: newest in models/)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         var_dir = Path(tmp)
         database_url = f"sqlite:///{var_dir / 'freightdesk.db'}"
         prepare_database(database_url)
         stack = Stack(
-            model=latest_model(REPO_ROOT / "models"),
+            model=args.model or latest_model(REPO_ROOT / "models"),
             rasa_port=free_port(),
             action_port=free_port(),
             env={

@@ -286,7 +286,7 @@ def prepare_database(database_url: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m bot run`: start everything on the embedded default and wait for a signal."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     settings = Settings.from_env()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print(
