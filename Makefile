@@ -7,17 +7,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/freightdesk.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The web chat page, built from web/ into the git-ignored web/dist by the project's esbuild.
+WEB_DIST := web/dist/index.html
+WEB_SOURCES := web/build.mjs $(wildcard web/src/*)
+# Debian's Chromium for the browser test; Playwright drives it and never downloads one.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test train bench lint venv clean
+.PHONY: run test train bench lint venv web clean
 
-run: $(MODEL)
+run: $(MODEL) $(WEB_DIST)
 	exec $(BIN)/python -m bot run
 
-test: $(MODEL)
+test: $(MODEL) $(WEB_DIST) $(CHROMIUM)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy bot
@@ -42,5 +48,19 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	$(BIN)/rasa train --fixed-model-name freightdesk --out models --quiet
 	touch $@
 
+web: $(WEB_DIST)
+
+# npm ci installs exactly the committed package-lock.json; again only when it changes.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_DIST): web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
 clean:
-	rm -rf models .rasa
+	rm -rf models .rasa web/dist

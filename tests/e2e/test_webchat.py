@@ -1,0 +1,135 @@
+"""The web chat page in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+A customer on a phone-sized screen opens ``/webchat/``, asks a question, presses a button,
+reloads the page and still has the conversation; a proactive message reaches the open
+page. ``make test`` installs Chromium when it is missing; Playwright never downloads one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.conftest import TOKEN, RunningStack
+
+CHROMIUM = os.environ.get("FREIGHTDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    """A phone-sized page in a fresh Chromium profile (its own --user-data-dir)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
+        try:
+            context.set_default_timeout(TIMEOUT_MS)
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+
+
+def bot_says(page: Page, text: str) -> None:
+    expect(page.locator(".msg-bot", has_text=text).last).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_a_customer_chats_presses_a_button_and_reloads(
+    running_stack: RunningStack,
+    page: Page,
+    demo_shipments: list[dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    shipment = demo_shipments[0]
+    page.goto(f"{running_stack.url}/webchat/")
+    # A new visitor is greeted with the choices as buttons.
+    bot_says(page, "Welcome to Freight Desk")
+    expect(page.get_by_role("button", name="Track a shipment")).to_be_visible()
+
+    page.get_by_label("Your message").fill(f"where is {shipment['tracking_number']}?")
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".msg-user").last).to_have_text(f"where is {shipment['tracking_number']}?")
+    bot_says(page, shipment["location"])
+
+    page.get_by_label("Your message").fill("hello")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Transit times").last.click()
+    expect(page.locator(".msg-user").last).to_have_text("Transit times")
+    bot_says(page, "Where would you like to ship to")
+    page.screenshot(path=str(tmp_path / "webchat-phone.png"))
+
+    session_id = page.evaluate("localStorage.getItem('freightdesk.webchat.session')")
+    assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+    tracker = running_stack.tracker(f"web:{session_id}")
+    user_events = [e for e in tracker["events"] if e["event"] == "user"]
+    assert user_events[-1]["text"] == "/ask_transit_time"
+    assert {e["input_channel"] for e in user_events} == {"webchat"}
+
+    page.reload()
+    bot_says(page, shipment["location"])
+    bot_says(page, "Where would you like to ship to")
+    expect(page.locator(".msg-user", has_text="Transit times")).to_be_visible()
+    expect(page.locator(".msg-user", has_text="/ask_transit_time")).to_have_count(0)
+    # The conversation goes on where it left off.
+    page.get_by_label("Your message").fill("Rotterdam")
+    page.get_by_label("Your message").press("Enter")
+    bot_says(page, "Rotterdam")
+
+    notice = "Your shipment has cleared customs in Los Angeles."
+    response = requests.post(
+        f"{running_stack.url}/conversations/web:{session_id}/tracker/events",
+        params={"token": TOKEN, "output_channel": "latest", "execute_side_effects": "true"},
+        json={"event": "bot", "text": notice},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    bot_says(page, notice)
+
+
+def test_page_fits_a_phone_screen(running_stack: RunningStack, page: Page) -> None:
+    page.goto(f"{running_stack.url}/webchat/")
+    bot_says(page, "Welcome to Freight Desk")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    form = page.locator("form").bounding_box()
+    assert form is not None and form["y"] + form["height"] <= PHONE["height"]
+
+
+def test_page_and_assets_are_served_by_the_rasa_server(running_stack: RunningStack) -> None:
+    page = requests.get(f"{running_stack.url}/webchat/", timeout=30)
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    script = requests.get(f"{running_stack.url}/webchat/assets/chat.js", timeout=30)
+    assert script.status_code == 200
+    assert "javascript" in script.headers["Content-Type"]
+    for name in ("..%2Findex.html", "nope.js", "%2E%2E%2F%2E%2E%2Fcredentials.yml"):
+        assert (
+            requests.get(f"{running_stack.url}/webchat/assets/{name}", timeout=30).status_code
+            == 404
+        )
