@@ -1,0 +1,133 @@
+"""A local stand-in for the Rasa server's HTTP API, recording what it is sent.
+
+A real aiohttp web server on a free loopback port, run on its own event loop in a
+background thread, so code under test makes real HTTP requests. It answers the two
+endpoints ``bot.notify`` uses, checks the token like Rasa does, keeps appended bot events
+per conversation (as Rasa's tracker store would) and can be told to fail or to be slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.runner import free_port
+
+
+@dataclass
+class Recorded:
+    """One request as the stand-in received it."""
+
+    method: str
+    sender_id: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class RasaStandIn:
+    """The stand-in server; use as a context manager or call start()/stop().
+
+    Attributes:
+        token: the token requests must carry (``?token=``).
+        fail_status: when set, every request is answered with this status.
+        delay: seconds to wait before answering (to provoke timeouts).
+        requests: every request received, in order.
+        events: bot events stored per conversation (only those answered with 200).
+    """
+
+    token: str = "standin-token"
+    fail_status: int | None = None
+    delay: float = 0.0
+    requests: list[Recorded] = field(default_factory=list)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    port: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, like ``http://127.0.0.1:5005``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def sent(self) -> list[Recorded]:
+        """The POSTs of bot events (the messages customers would have received)."""
+        return [r for r in self.requests if r.method == "POST"]
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        sender = request.match_info["sender"]
+        body = await request.json() if request.can_read_body else None
+        self.requests.append(
+            Recorded(request.method, sender, request.path, dict(request.query), body)
+        )
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if request.query.get("token") != self.token:
+            return web.json_response({"message": "User is not authenticated."}, status=401)
+        if self.fail_status is not None:
+            return web.json_response({"message": "stand-in failure"}, status=self.fail_status)
+        conversation = self.events.setdefault(sender, [])
+        if request.method == "POST":
+            conversation.append(body)
+        return web.json_response({"sender_id": sender, "events": list(conversation)})
+
+    def start(self) -> RasaStandIn:
+        """Start serving; returns self once the port accepts connections."""
+        app = web.Application()
+        app.router.add_post("/conversations/{sender}/tracker/events", self._answer)
+        app.router.add_get("/conversations/{sender}/tracker", self._answer)
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        async def serve() -> None:
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+            ready.set()
+
+        def run() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(serve())
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="rasa-standin", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the Rasa stand-in did not start")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and end the thread."""
+        if self._loop is None or self._thread is None:
+            return
+        loop = self._loop
+
+        async def shutdown() -> None:
+            if self._runner is not None:
+                await self._runner.cleanup()
+            # A handler still sleeping (the slow-server test) is cancelled, not abandoned.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(10)
+        loop.close()
+        self._loop = self._thread = None
+
+    def __enter__(self) -> RasaStandIn:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
