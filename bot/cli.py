@@ -35,6 +35,7 @@ COMMANDS: list[str] = [
     "bot.cli:register_leads",
     "bot.runner:register",
     "bot.channels.commands:register",
+    "bot.complaints:register",
 ]
 
 EXIT_OK = 0

@@ -263,7 +263,10 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     del settings  # no worker yet needs a setting
     from bot.channels.settings import TelegramSettings
 
-    workers: dict[str, list[str]] = {}
+    # Promised follow-up times are kept whether or not anyone is watching the console.
+    workers: dict[str, list[str]] = {
+        "complaints-watch": [sys.executable, "-m", "bot", "complaints", "watch"],
+    }
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.
     if telegram is not None and telegram.mode == "poll":
