@@ -112,9 +112,11 @@ def test_a_customer_chats_presses_a_button_and_reloads(
     bot_says(page, notice)
 
 
-def test_page_fits_a_phone_screen(running_stack: RunningStack, page: Page) -> None:
+def test_page_fits_a_phone_screen(running_stack: RunningStack, page: Page, tmp_path: Path) -> None:
     page.goto(f"{running_stack.url}/webchat/")
     bot_says(page, "Welcome to Freight Desk")
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_in_viewport()
+    page.screenshot(path=str(tmp_path / "webchat-greeting.png"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     form = page.locator("form").bounding_box()
