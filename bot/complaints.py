@@ -1216,9 +1216,17 @@ def register(subparsers: Any) -> None:
 
 
 def _engine_and_settings() -> tuple[Any, Any]:
+    """The engine (None after saying why it cannot be used) and the settings."""
     from bot.cli import _ready_engine, _settings
 
     settings = _settings()
+    try:
+        # A broken service-levels file stops every command (and the worker) at once,
+        # with the file and entry named, rather than half-way through a change.
+        service_levels()
+    except ServiceLevelsError as exc:
+        print(f"Complaints cannot be handled: {exc}", file=sys.stderr)
+        return None, settings
     return _ready_engine(settings), settings
 
 
@@ -1306,7 +1314,8 @@ def _cli_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_change(args: argparse.Namespace, change: Callable[[Session], ComplaintView]) -> int:
+def _cli_change(change: Callable[[Session], ComplaintView]) -> ComplaintView | int:
+    """Run one change in its own unit of work; the view once committed, else an exit code."""
     from bot.db import session_scope
 
     engine, _settings = _engine_and_settings()
@@ -1314,29 +1323,26 @@ def _cli_change(args: argparse.Namespace, change: Callable[[Session], ComplaintV
         return 2
     try:
         with session_scope(engine) as session:
-            change(session)
+            return change(session)
     except ComplaintError as exc:
         print(exc, file=sys.stderr)
         return 1
-    return 0
 
 
 def _cli_assign(args: argparse.Namespace) -> int:
-    def change(session: Session) -> ComplaintView:
-        view = assign(session, args.reference, args.agent, actor=args.actor)
-        print(f"{view.reference} assigned to {view.assigned_to}.")
+    view = _cli_change(lambda s: assign(s, args.reference, args.agent, actor=args.actor))
+    if isinstance(view, int):
         return view
-
-    return _cli_change(args, change)
+    print(f"{view.reference} assigned to {view.assigned_to}.")
+    return 0
 
 
 def _cli_note(args: argparse.Namespace) -> int:
-    def change(session: Session) -> ComplaintView:
-        view = add_note(session, args.reference, args.text, actor=args.actor)
-        print(f"Note added to {view.reference}.")
+    view = _cli_change(lambda s: add_note(s, args.reference, args.text, actor=args.actor))
+    if isinstance(view, int):
         return view
-
-    return _cli_change(args, change)
+    print(f"Note added to {view.reference}.")
+    return 0
 
 
 def _cli_resolve(args: argparse.Namespace) -> int:
@@ -1372,12 +1378,6 @@ def _cli_watch(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine, settings = _engine_and_settings()
     if engine is None:
-        return 2
-    try:
-        # A broken service-levels file stops the worker now, not at every pass.
-        service_levels()
-    except ServiceLevelsError as exc:
-        print(f"Cannot keep complaint promises: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
 
