@@ -101,7 +101,10 @@ def test_a_customer_chats_presses_a_button_and_reloads(
     page.get_by_label("Your message").press("Enter")
     bot_says(page, "Rotterdam")
 
-    notice = "Your shipment has cleared customs in Los Angeles."
+    notice = (
+        "Your shipment has cleared customs in Los Angeles. Details: "
+        "[your delivery](https://freightdesk.example/track?n=1&lang=en)."
+    )
     response = requests.post(
         f"{running_stack.url}/conversations/web:{session_id}/tracker/events",
         params={"token": TOKEN, "output_channel": "latest", "execute_side_effects": "true"},
@@ -109,7 +112,10 @@ def test_a_customer_chats_presses_a_button_and_reloads(
         timeout=30,
     )
     assert response.status_code == 200, response.text
-    bot_says(page, notice)
+    bot_says(page, "cleared customs in Los Angeles. Details: your delivery.")
+    link = page.get_by_role("link", name="your delivery")
+    expect(link).to_have_attribute("href", "https://freightdesk.example/track?n=1&lang=en")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
 
 
 def test_page_fits_a_phone_screen(running_stack: RunningStack, page: Page, tmp_path: Path) -> None:
