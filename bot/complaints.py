@@ -1376,6 +1376,8 @@ def _cli_watch(args: argparse.Namespace) -> int:
     from bot.notify import notifier_from_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # The schema check at start-up is Alembic's business, not the operator's.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     engine, settings = _engine_and_settings()
     if engine is None:
         return 2
