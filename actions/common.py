@@ -78,10 +78,20 @@ def latest_intent(tracker: Tracker) -> tuple[str, float]:
     return intent.get("name") or "", float(intent.get("confidence") or 0.0)
 
 
-def is_interruption(tracker: Tracker) -> bool:
-    """True when the latest message confidently asks for something other than an answer."""
+def is_interruption(tracker: Tracker, expected: frozenset[str] = frozenset()) -> bool:
+    """True when the latest message confidently asks for something other than an answer.
+
+    Args:
+        tracker: the conversation.
+        expected: intents that are answers in this form (a complaint form expects
+            complaint-like messages).
+    """
     name, confidence = latest_intent(tracker)
-    return name in INTERRUPTING_INTENTS and confidence >= INTERRUPTION_CONFIDENCE
+    return (
+        name in INTERRUPTING_INTENTS
+        and name not in expected
+        and confidence >= INTERRUPTION_CONFIDENCE
+    )
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

@@ -27,6 +27,11 @@ FORM_SLOTS = (
     "volume",
     "lead_name",
     "lead_contact",
+    "complaint_category",
+    "complaint_description",
+    "complaint_shipment",
+    "complaint_contact",
+    "complaint_confirmed",
 )
 # Where a clarifying button leads, in the customer's words.
 SUGGESTIONS = {

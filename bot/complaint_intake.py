@@ -15,16 +15,16 @@ _CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
         "missed_pickup",
         re.compile(
             r"missed (the |my )?(pick ?-?up|collection)|pick ?-?up (never|didn'?t|did not|was "
-            r"missed|failed)|(never|didn'?t|did not) ((came|come|show up) to )?(collect|pick (it |them )?up)"
-            r"|no[- ]?show",
+            r"missed|failed)|(never|didn'?t|did not) ((came|come|show up) to )?"
+            r"(collect|pick (it |them )?up)|no[- ]?show",
             re.I,
         ),
     ),
     (
         "missing_items",
         re.compile(
-            r"missing (item|piece|part|box|carton|pallet)s?|(items?|pieces?|parts?|box(es)?|cartons?"
-            r"|pallets?) (were |are |is )?missing|incomplete"
+            r"missing (item|piece|part|box|carton|pallet)s?|(items?|pieces?|parts?|box(es)?"
+            r"|cartons?|pallets?) (were |are |is )?missing|incomplete"
             r"|short[- ]shipped|only \d+ of",
             re.I,
         ),

@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "\nFreight Desk is up.\n"
         f"  Chat (REST): curl -s {stack.url}/webhooks/rest/webhook "
         '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "hello"}\'\n'
+        f"  Chat (web): {stack.url}/webchat/\n"
         f"  HTTP API token: {token_source}\n"
         f"  Action server: http://127.0.0.1:{stack.action_port}/health\n"
         "Press Ctrl-C to stop.",

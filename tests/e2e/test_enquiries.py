@@ -139,12 +139,10 @@ def test_faqs_are_answered(customer: Customer, question: str, expected: str) -> 
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("my parcel arrived damaged and I want to complain", "sorry"),
-        ("any update on my complaint CMP-2026-00042?", "complaint"),
         ("I want to speak to a real person", "+852"),
         ("what's the weather like tomorrow?", "outside what i can help"),
     ],
-    ids=["complain", "complaint-status", "request-human", "out-of-scope"],
+    ids=["request-human", "out-of-scope"],
 )
 def test_holding_and_scope_replies(customer: Customer, message: str, expected: str) -> None:
     assert expected in customer.reply_text(message)

@@ -1,0 +1,372 @@
+"""Complaints: take the complaint, confirm it, save it with a promised follow-up time."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import (
+    channel_of,
+    entity_values,
+    in_thread,
+    is_interruption,
+    latest_intent,
+    latest_text,
+    settings,
+)
+from bot.complaint_intake import (
+    CATEGORY_LABELS,
+    KEEP_CHAT,
+    NO_SHIPMENT,
+    field_to_change,
+    format_summary,
+    guess_category,
+    says_no,
+    says_yes,
+    wants_to_keep_chat,
+)
+from bot.complaints import (
+    ComplaintError,
+    create_complaint,
+    customer_complaints,
+    format_receipt,
+    format_status,
+)
+from bot.contacts import parse_contact
+from bot.db import session_scope
+from bot.shipments import find_shipment
+from bot.tracking import check_tracking_number, find_tracking_numbers
+
+logger = logging.getLogger(__name__)
+
+COMPLAINT_SLOTS = (
+    "complaint_category",
+    "complaint_description",
+    "complaint_shipment",
+    "complaint_contact",
+    "complaint_confirmed",
+)
+MAX_DESCRIPTION = 20_000
+# A first message this detailed already says what happened.
+DETAILED_WORDS = 15
+_REFERENCE = re.compile(r"\bCMP-\d{4}-\d{5}\b", re.I)
+CONFIRMED = "yes"
+# Answers in a complaint form often read like a complaint; they are not interruptions.
+COMPLAINT_INTENTS = frozenset({"complain", "complaint_status"})
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+def _shipment_known(number: str) -> bool:
+    with session_scope() as session:
+        return find_shipment(session, number) is not None
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Collects category, what happened, shipment (optional) and contact; then confirms."""
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def extract_complaint_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if _asked(tracker, "complaint_category"):
+            if is_interruption(tracker, COMPLAINT_INTENTS) and guess_category(text) is None:
+                return {}
+            return {"complaint_category": guess_category(text) or text[:100]}
+        if tracker.get_slot("requested_slot") is None:
+            # The message that opened the complaint often names what went wrong.
+            category = guess_category(text)
+            return {"complaint_category": category} if category else {}
+        return {}
+
+    async def extract_complaint_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = latest_text(tracker).strip()
+        if _asked(tracker, "complaint_description"):
+            if is_interruption(tracker, COMPLAINT_INTENTS) and len(text.split()) < DETAILED_WORDS:
+                return {}
+            return {"complaint_description": text}
+        if tracker.get_slot("requested_slot") is None and len(text.split()) >= DETAILED_WORDS:
+            return {"complaint_description": text}
+        return {}
+
+    async def extract_complaint_shipment(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = latest_text(tracker)
+        found = find_tracking_numbers(text) + [
+            number
+            for value in entity_values(tracker, "tracking_number")
+            if (number := check_tracking_number(value)) is not None
+        ]
+        if found:
+            best = next((n for n in found if n.valid), found[0])
+            return {"complaint_shipment": best.number if best.valid else best.raw}
+        if _asked(tracker, "complaint_shipment"):
+            if says_no(text) or latest_intent(tracker)[0] == "deny":
+                return {"complaint_shipment": NO_SHIPMENT}
+            if not is_interruption(tracker, COMPLAINT_INTENTS):
+                return {"complaint_shipment": text.strip()[:60]}
+        return {}
+
+    async def extract_complaint_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not _asked(tracker, "complaint_contact"):
+            return {}
+        text = latest_text(tracker)
+        if parse_contact(text) is None and is_interruption(tracker, COMPLAINT_INTENTS):
+            return {}
+        return {"complaint_contact": text.strip()[:200]}
+
+    async def extract_complaint_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not _asked(tracker, "complaint_confirmed"):
+            return {}
+        text = latest_text(tracker)
+        change = field_to_change(text)
+        if change:
+            return {"complaint_confirmed": f"change:{change}"}
+        intent = latest_intent(tracker)[0]
+        if intent == "affirm" or says_yes(text):
+            return {"complaint_confirmed": CONFIRMED}
+        if intent == "deny" or says_no(text):
+            return {"complaint_confirmed": "change:"}
+        return {}
+
+    def validate_complaint_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value in CATEGORY_LABELS:
+            return {"complaint_category": value}
+        dispatcher.utter_message(text="Sorry, I didn't catch which kind of problem it is.")
+        return {"complaint_category": None}
+
+    def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) > MAX_DESCRIPTION:
+            dispatcher.utter_message(
+                text=f"Thank you for the detail. That's {len(text):,} characters, more than the "
+                f"{MAX_DESCRIPTION:,} I can take in one complaint, so nothing has been saved "
+                "yet. Could you send a shorter account? Our team can ask for more later."
+            )
+            return {"complaint_description": None}
+        if len(text.split()) < 2:
+            dispatcher.utter_message(text="Could you tell me a little more about what happened?")
+            return {"complaint_description": None}
+        return {"complaint_description": text}
+
+    async def validate_complaint_shipment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value == NO_SHIPMENT:
+            return {"complaint_shipment": NO_SHIPMENT}
+        checked = check_tracking_number(str(value or ""))
+        if checked is None or not checked.valid:
+            problem = checked.problem if checked else "it isn't a tracking number I recognise."
+            dispatcher.utter_message(
+                text=f"That number doesn't look right: {problem} Please send it again, or "
+                'say "no" to continue without it.'
+            )
+            return {"complaint_shipment": None}
+        try:
+            known = await in_thread(_shipment_known, checked.number)
+        except SQLAlchemyError:
+            logger.exception("shipment check failed during a complaint")
+            known = True  # keep the customer's number; staff will check it
+        if not known:
+            dispatcher.utter_message(
+                text=f"I couldn't find shipment {checked.number} in our system. Please check "
+                'the number and send it again, or say "no" to continue without it.'
+            )
+            return {"complaint_shipment": None}
+        return {"complaint_shipment": checked.number}
+
+    def validate_complaint_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if channel_of(tracker) == "telegram" and wants_to_keep_chat(text):
+            return {"complaint_contact": KEEP_CHAT}
+        contact = parse_contact(text)
+        if contact is None:
+            dispatcher.utter_message(
+                text="Sorry, that doesn't look like a valid email address or phone number. "
+                "Please send one, for example name@company.com or +852 9123 4567."
+            )
+            return {"complaint_contact": None}
+        return {"complaint_contact": contact.value}
+
+    def validate_complaint_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value == CONFIRMED:
+            return {"complaint_confirmed": CONFIRMED}
+        field = str(value or "").removeprefix("change:")
+        if field in COMPLAINT_SLOTS:
+            dispatcher.utter_message(text="Of course, let's correct that.")
+            return {field: None, "complaint_confirmed": None}
+        dispatcher.utter_message(
+            text="What would you like to change?",
+            buttons=[
+                {"title": "Category", "payload": "change category"},
+                {"title": "What happened", "payload": "change what happened"},
+                {"title": "Shipment", "payload": "change shipment"},
+                {"title": "Contact", "payload": "change contact"},
+            ],
+        )
+        return {"complaint_confirmed": None}
+
+
+class ActionAskComplaintContact(Action):
+    """Asks how to reach the customer; on Telegram the chat itself will do."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if channel_of(tracker) == "telegram":
+            dispatcher.utter_message(
+                text="How should a colleague contact you? Send an email address or phone "
+                "number, or we can reply right here in this chat.",
+                buttons=[{"title": "Reply in this chat", "payload": KEEP_CHAT}],
+            )
+        else:
+            dispatcher.utter_message(
+                text="What email address or phone number should a colleague contact you on?"
+            )
+        return []
+
+
+class ActionAskComplaintConfirmed(Action):
+    """Shows the complaint summary for the customer to confirm or correct."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text=format_summary(
+                category=tracker.get_slot("complaint_category") or "other",
+                description=tracker.get_slot("complaint_description") or "",
+                shipment=tracker.get_slot("complaint_shipment"),
+                contact=tracker.get_slot("complaint_contact"),
+            ),
+            buttons=[
+                {"title": "Submit", "payload": "/affirm"},
+                {"title": "Change something", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+def _submit(**fields: Any) -> str:
+    with session_scope() as session:
+        receipt = create_complaint(session, **fields)
+    return format_receipt(receipt, settings().tz)
+
+
+class ActionSubmitComplaint(Action):
+    """Saves the confirmed complaint (once) and gives the reference and follow-up time."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
+        if tracker.get_slot("complaint_confirmed") != CONFIRMED:
+            return reset
+        shipment = tracker.get_slot("complaint_shipment")
+        contact = tracker.get_slot("complaint_contact")
+        try:
+            text = await in_thread(
+                _submit,
+                sender_id=tracker.sender_id,
+                channel=channel_of(tracker),
+                category=tracker.get_slot("complaint_category"),
+                description=tracker.get_slot("complaint_description"),
+                shipment_ref=None if shipment in (None, NO_SHIPMENT) else shipment,
+                contact=None if contact in (None, KEEP_CHAT) else contact,
+            )
+        except ComplaintError as exc:
+            dispatcher.utter_message(
+                text=f'{exc} Nothing has been saved yet; just say "I want to make a '
+                'complaint" to start again.'
+            )
+            return reset
+        except SQLAlchemyError:
+            logger.exception("could not save a complaint")
+            dispatcher.utter_message(
+                text="I'm sorry, I couldn't save your complaint just now, so nothing has been "
+                "recorded. Please try again in a few minutes, or call +852 2345 6789 and a "
+                "colleague will take it down."
+            )
+            return reset
+        dispatcher.utter_message(text=text)
+        return reset
+
+
+def _status(sender_id: str, reference: str | None, contact: str | None) -> list[str]:
+    with session_scope() as session:
+        views = customer_complaints(
+            session, sender_id=sender_id, contact=contact, reference=reference
+        )
+        return [format_status(view, settings().tz) for view in views[:3]]
+
+
+class ActionComplaintStatus(Action):
+    """Tells a customer where their own complaints stand; never anyone else's."""
+
+    def name(self) -> str:
+        return "action_complaint_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        match = _REFERENCE.search(text)
+        reference = match.group().upper() if match else None
+        contact = parse_contact(text)
+        try:
+            answers = await in_thread(
+                _status, tracker.sender_id, reference, contact.value if contact else None
+            )
+        except SQLAlchemyError:
+            logger.exception("complaint status lookup failed")
+            dispatcher.utter_message(
+                text="Sorry, I can't reach our complaints system right now. Please try again in "
+                "a few minutes, or call +852 2345 6789."
+            )
+            return []
+        if answers:
+            for answer in answers:
+                dispatcher.utter_message(text=answer)
+            return []
+        wanted = f"a complaint with reference {reference}" if reference else "a complaint"
+        dispatcher.utter_message(
+            text=f"I couldn't find {wanted} linked to this chat. If you made it from another "
+            "chat or by phone, send me your reference together with the email address or phone "
+            "number you gave us, and I'll look again."
+        )
+        return []
