@@ -23,11 +23,13 @@ export PYTHONPATH := $(CURDIR)
 run: $(MODEL) $(WEB_DIST)
 	exec $(BIN)/python -m bot run
 
+# `rasa data validate` fails on errors; tests/test_training_data.py fails on any warning
+# but Rasa's known false alarm about form questions.
 test: $(MODEL) $(WEB_DIST) $(CHROMIUM)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy bot
-	$(BIN)/rasa data validate --fail-on-warnings --quiet
+	$(BIN)/rasa data validate --quiet
 	$(BIN)/pytest -q tests
 
 train: $(MODEL)
