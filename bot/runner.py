@@ -68,7 +68,10 @@ def write_endpoints(
     not depend on its working directory); any other tracker store is kept as written.
     """
     config = yaml.safe_load(source.read_text()) or {}
-    config["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+    config["action_endpoint"] = {
+        **(config.get("action_endpoint") or {}),
+        "url": f"http://127.0.0.1:{action_port}/webhook",
+    }
     tracker = config.get("tracker_store") or {}
     if tracker_db is not None and tracker.get("dialect") == "sqlite":
         tracker["db"] = str(tracker_db)
