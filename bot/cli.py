@@ -36,6 +36,7 @@ COMMANDS: list[str] = [
     "bot.runner:register",
     "bot.channels.commands:register",
     "bot.complaints:register",
+    "bot.users:register",
 ]
 
 EXIT_OK = 0

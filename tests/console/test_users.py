@@ -1,0 +1,115 @@
+"""Staff accounts on SQLite and PostgreSQL: hashing, sessions, roles, the sign-in limit,
+and the ``users`` commands."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import cli
+from bot.models import StaffUser, utcnow
+from bot.users import (
+    MAX_FAILED_PER_ACCOUNT,
+    SESSION_LIFETIME,
+    UserError,
+    add_user,
+    check_password,
+    hash_password,
+    is_rate_limited,
+    move_user,
+    session_for,
+    sign_in,
+    sign_out,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="agent", team="express")
+    stored = session.execute(select(StaffUser.password_hash)).scalar_one()
+
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert check_password(stored, PASSWORD) and not check_password(stored, "wrong password")
+    assert hash_password(PASSWORD) != hash_password(PASSWORD)  # salted
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "team", "problem"),
+    [
+        ("ann", "short", "agent", "express", "10 characters"),
+        ("ann", PASSWORD, "boss", "express", "role"),
+        ("ann", PASSWORD, "agent", "pirates", "team"),
+        ("a n", PASSWORD, "agent", "express", "user name"),
+    ],
+)
+def test_bad_accounts_are_refused(
+    session: Session, name: str, password: str, role: str, team: str, problem: str
+) -> None:
+    with pytest.raises(UserError, match=problem):
+        add_user(session, name, password, role=role, team=team)
+
+
+def test_sign_in_session_and_sign_out(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="team_lead", team="air_freight")
+    opened = sign_in(session, "ann", PASSWORD, address="10.0.0.1")
+    assert opened is not None
+
+    active = session_for(session, opened.cookie)
+    assert active is not None and active.user.name == "ann" and active.csrf_token
+    assert active.user.has_role("agent") and active.user.has_role("team_lead")
+    assert not active.user.has_role("manager")
+    assert session_for(session, opened.cookie + "x") is None
+    assert session_for(session, opened.cookie, now=utcnow() + SESSION_LIFETIME) is None
+
+    sign_out(session, opened.cookie)
+    assert session_for(session, opened.cookie) is None
+
+
+def test_wrong_password_is_refused(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="agent", team="express")
+    assert sign_in(session, "ann", "not the password", address="10.0.0.1") is None
+    assert sign_in(session, "nobody", PASSWORD, address="10.0.0.1") is None
+
+
+def test_sign_in_is_limited_per_account_then_allowed_again(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="agent", team="express")
+    for attempt in range(MAX_FAILED_PER_ACCOUNT):
+        assert sign_in(session, "ann", "guess", address=f"10.0.0.{attempt}") is None
+
+    assert is_rate_limited(session, "ann", "10.9.9.9")
+    # Even the right password waits out the limit...
+    assert sign_in(session, "ann", PASSWORD, address="10.9.9.9") is None
+    # ...which ends after the window.
+    later = utcnow() + timedelta(minutes=16)
+    assert sign_in(session, "ann", PASSWORD, address="10.9.9.9", now=later) is not None
+
+
+def test_manager_moves_an_agent(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="agent", team="express")
+    assert move_user(session, "ann", "sea-freight").team == "sea_freight"
+    with pytest.raises(UserError):
+        move_user(session, "nobody", "general")
+
+
+def test_users_commands(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code = cli.main(
+        ["users", "add", "ann", "--role", "agent", "--team", "express", "--password-stdin"]
+    )
+    assert code == 0 and "Added ann (agent, team express)" in capsys.readouterr().out
+
+    assert cli.main(["users", "move", "ann", "air_freight"]) == 0
+    assert cli.main(["users", "list"]) == 0
+    assert "ann\tagent\tair_freight" in capsys.readouterr().out
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.main(["users", "add", "bob", "--team", "express", "--password-stdin"]) == 1
+    assert "10 characters" in capsys.readouterr().err
