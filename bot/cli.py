@@ -37,6 +37,7 @@ COMMANDS: list[str] = [
     "bot.channels.commands:register",
     "bot.complaints:register",
     "bot.users:register",
+    "bot.console.app:register",
 ]
 
 EXIT_OK = 0

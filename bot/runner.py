@@ -269,6 +269,9 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     # Promised follow-up times are kept whether or not anyone is watching the console.
     workers: dict[str, list[str]] = {
         "complaints-watch": [sys.executable, "-m", "bot", "complaints", "watch"],
+        # The agent console on 127.0.0.1:CONSOLE_PORT (5080); it reaches Rasa with the
+        # RASA_URL and RASA_TOKEN every worker is given.
+        "console": [sys.executable, "-m", "bot", "console"],
     }
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.

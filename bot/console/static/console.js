@@ -1,0 +1,129 @@
+// Agent console: live transcript and replies. Customer text is only ever put in the page
+// with textContent, never as HTML.
+"use strict";
+
+(function () {
+  const root = document.getElementById("conversation");
+  if (!root) {
+    return;
+  }
+  const handoffId = root.dataset.handoff;
+  const pollMs = Number(root.dataset.poll || "2") * 1000;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const transcript = document.getElementById("transcript");
+  const problem = document.getElementById("problem");
+  const outbox = document.getElementById("outbox");
+  const form = document.getElementById("reply");
+  const text = document.getElementById("reply-text");
+  let shown = "";
+
+  function line(who, body, agent) {
+    const item = document.createElement("li");
+    item.className = "line line-" + who;
+    const label = document.createElement("span");
+    label.className = "who";
+    label.textContent = who === "agent" ? agent || "agent" : who;
+    const content = document.createElement("span");
+    content.className = "text";
+    content.textContent = body;
+    item.append(label, content);
+    return item;
+  }
+
+  async function refresh() {
+    try {
+      const response = await fetch(`/handoffs/${handoffId}/transcript.json`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) {
+        throw new Error(`the console answered ${response.status}`);
+      }
+      const data = await response.json();
+      const key = JSON.stringify(data.lines);
+      if (key !== shown) {
+        shown = key;
+        transcript.replaceChildren(...data.lines.map((l) => line(l.who, l.text, l.agent)));
+        transcript.lastElementChild?.scrollIntoView({ block: "end" });
+      }
+      problem.hidden = !data.problem;
+      problem.textContent = data.problem || "";
+    } catch (error) {
+      problem.hidden = false;
+      problem.textContent = `The transcript could not be refreshed (${error.message}).`;
+    }
+  }
+
+  function newId() {
+    return crypto.randomUUID().replaceAll("-", "");
+  }
+
+  function outboxItem(clientId, body) {
+    let item = outbox.querySelector(`[data-id="${clientId}"]`);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.id = clientId;
+      const content = document.createElement("span");
+      content.className = "text";
+      content.textContent = body;
+      const state = document.createElement("span");
+      state.className = "state";
+      item.append(content, state);
+      outbox.append(item);
+    }
+    return item;
+  }
+
+  async function send(clientId, body) {
+    const item = outboxItem(clientId, body);
+    const state = item.querySelector(".state");
+    item.querySelector("button")?.remove();
+    state.textContent = "sending…";
+    let result;
+    try {
+      const response = await fetch(`/handoffs/${handoffId}/messages`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ client_id: clientId, text: body }),
+      });
+      result = await response.json().catch(() => ({ error: `status ${response.status}` }));
+    } catch (error) {
+      result = { status: "failed", error: error.message };
+    }
+    item.className = "out out-" + (result.status || "failed");
+    if (result.status === "sent") {
+      state.textContent = "delivered";
+      refresh();
+      return;
+    }
+    state.textContent = `not delivered: ${result.error || result.status}`;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.textContent = "Retry";
+    // The same id: the server sends it once however often this is pressed.
+    retry.addEventListener("click", () => send(clientId, body));
+    item.append(retry);
+  }
+
+  if (form) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = text.value.trim();
+      if (!body) {
+        return;
+      }
+      text.value = "";
+      send(newId(), body);
+    });
+    for (const button of document.querySelectorAll(".canned-reply")) {
+      button.addEventListener("click", () => {
+        text.value = button.dataset.text;
+        text.focus();
+      });
+    }
+  }
+
+  refresh();
+  setInterval(refresh, pollMs);
+})();
