@@ -744,7 +744,7 @@ class RasaConversations(RasaNotifier):
             sender_id,
             [
                 {"event": "resume"},
-                {"event": "action_listen"},
+                {"event": "action", "name": "action_listen"},
                 {"event": "bot", "text": text, "metadata": dict(metadata)},
             ],
             side_effects=True,

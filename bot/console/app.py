@@ -401,6 +401,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         canned=handoffs.handoff_config().canned_replies,
         when=lambda m: _when(request, m),
         poll_seconds=POLL_SECONDS,
+        error=request.query.get("error"),
         **panel,
     )
 

@@ -226,7 +226,7 @@ def test_take_reply_retry_and_hand_back_reach_rasa_once(console: Console) -> Non
     )
     assert response.status_code == 303 and response.headers["Location"] == "/queue"
     resumed = console.rasa.sent[-1]
-    assert [e["event"] for e in resumed.body] == ["resume", "action_listen", "bot"]
+    assert [e.get("name", e["event"]) for e in resumed.body] == ["resume", "action_listen", "bot"]
     assert "back with the virtual assistant" in resumed.body[2]["text"]
 
 
