@@ -293,3 +293,24 @@ def test_make_run_starts_the_console_which_serves_on_loopback(sqlite_database_ur
     finally:
         process.terminate()
         assert process.wait(10) == 0
+
+
+def test_close_says_goodbye_and_runs_the_closed_hooks(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import handoff
+
+    closed: list[int] = []
+    monkeypatch.setattr(handoff, "on_handoff_closed", [lambda view: closed.append(view.id)])
+    handoff_id = console.handoff("alice")
+    agent = sign_in(console.url, "ann", PASSWORD)
+    csrf = page_csrf(agent, console.url + "/queue")
+    agent.post(f"{console.url}/handoffs/{handoff_id}/take", data={"csrf_token": csrf})
+
+    response = agent.post(f"{console.url}/handoffs/{handoff_id}/close", data={"csrf_token": csrf})
+
+    assert response.status_code == 200 and closed == [handoff_id]
+    events = console.rasa.sent[-1].body
+    assert [e.get("name", e["event"]) for e in events] == ["resume", "action_listen", "bot"]
+    assert "closed this conversation" in events[2]["text"]
+    assert f'data-handoff="{handoff_id}"' not in response.text
