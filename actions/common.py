@@ -47,8 +47,8 @@ OFFER_HUMAN = "human"
 OFFER_SALES_CONTACT = "sales_contact"
 OFFER_QUOTE = "quote"
 
-# The action that answers "put me through to a person" (its full flow comes with handoff).
-HUMAN_HANDOFF_ACTION = "utter_request_human_holding"
+# The action that answers "put me through to a person".
+HUMAN_HANDOFF_ACTION = "action_request_human"
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -103,3 +103,12 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
 def channel_of(tracker: Tracker) -> str:
     """The input channel the customer last wrote on ('rest', 'socketio', 'telegram', ...)."""
     return tracker.get_latest_input_channel() or "unknown"
+
+
+def looks_like_contact(text: str) -> bool:
+    """True when a message is an attempt at an email or phone number (digits or an @).
+
+    At a "how can we reach you" question such a message is an answer to check, even when
+    NLU reads it as, say, a tracking question.
+    """
+    return "@" in text or sum(ch.isdigit() for ch in text) >= 3

@@ -18,8 +18,10 @@ from actions.common import (
     is_interruption,
     latest_intent,
     latest_text,
+    looks_like_contact,
     settings,
 )
+from actions.handoff import hand_off
 from bot.complaint_intake import (
     CATEGORY_LABELS,
     KEEP_CHAT,
@@ -57,6 +59,8 @@ MAX_DESCRIPTION = 20_000
 DETAILED_WORDS = 15
 _REFERENCE = re.compile(r"\bCMP-\d{4}-\d{5}\b", re.I)
 CONFIRMED = "yes"
+# Complaints this serious go to a person in the chat as well as to the follow-up queue.
+URGENT_SEVERITIES = frozenset({"high", "critical"})
 # Answers in a complaint form often read like a complaint; they are not interruptions.
 COMPLAINT_INTENTS = frozenset({"complain", "complaint_status"})
 
@@ -127,7 +131,9 @@ class ValidateComplaintForm(FormValidationAction):
         if not _asked(tracker, "complaint_contact"):
             return {}
         text = latest_text(tracker)
-        if parse_contact(text) is None and is_interruption(tracker, COMPLAINT_INTENTS):
+        keeps_chat = channel_of(tracker) == "telegram" and wants_to_keep_chat(text)
+        answer = looks_like_contact(text) or keeps_chat
+        if not answer and is_interruption(tracker, COMPLAINT_INTENTS):
             return {}
         return {"complaint_contact": text.strip()[:200]}
 
@@ -279,10 +285,10 @@ class ActionAskComplaintConfirmed(Action):
         return []
 
 
-def _submit(**fields: Any) -> str:
+def _submit(**fields: Any) -> tuple[str, str]:
     with session_scope() as session:
         receipt = create_complaint(session, **fields)
-    return format_receipt(receipt, settings().tz)
+    return format_receipt(receipt, settings().tz), receipt.severity
 
 
 class ActionSubmitComplaint(Action):
@@ -300,7 +306,7 @@ class ActionSubmitComplaint(Action):
         shipment = tracker.get_slot("complaint_shipment")
         contact = tracker.get_slot("complaint_contact")
         try:
-            text = await in_thread(
+            text, severity = await in_thread(
                 _submit,
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
@@ -324,6 +330,13 @@ class ActionSubmitComplaint(Action):
             )
             return reset
         dispatcher.utter_message(text=text)
+        if severity in URGENT_SEVERITIES:
+            return reset + await hand_off(
+                dispatcher,
+                tracker,
+                "high_severity_complaint",
+                complaint_category=tracker.get_slot("complaint_category"),
+            )
         return reset
 
 

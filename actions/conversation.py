@@ -17,6 +17,8 @@ from actions.common import (
     latest_intent,
     latest_text,
 )
+from actions.handoff import hand_off
+from bot.handoff import matches_keyword
 
 FORM_SLOTS = (
     "tracking_number",
@@ -102,7 +104,11 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reason = _plain_reason(latest_text(tracker))
+        text = latest_text(tracker)
+        if matches_keyword(text):
+            # Words like "lawyer" or "police" go to a person straight away.
+            return await hand_off(dispatcher, tracker, "keyword")
+        reason = _plain_reason(text)
         if reason is not None:
             dispatcher.utter_message(text=reason)
             return [SlotSet("pending_offer", None)]

@@ -22,6 +22,7 @@ from actions.common import (
     knowledge_base,
     latest_intent,
     latest_text,
+    looks_like_contact,
 )
 from bot.contacts import parse_contact
 from bot.db import session_scope
@@ -349,11 +350,11 @@ class ValidateLeadForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = latest_text(tracker)
-        if parse_contact(text) is not None or _asked(tracker, "lead_contact"):
-            if _asked(tracker, "lead_contact") and is_interruption(tracker):
-                return {}
-            return {"lead_contact": text.strip()[:200]}
-        return {}
+        if not _asked(tracker, "lead_contact"):
+            return {}
+        if not looks_like_contact(text) and is_interruption(tracker):
+            return {}
+        return {"lead_contact": text.strip()[:200]}
 
     def validate_lead_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -335,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  Chat (REST): curl -s {stack.url}/webhooks/rest/webhook "
         '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "hello"}\'\n'
         f"  Chat (web): {stack.url}/webchat/\n"
+        f"  Agent console: http://127.0.0.1:{os.environ.get('CONSOLE_PORT', '5080')}/ "
+        "(accounts: python -m bot users add NAME --role agent --team express)\n"
         f"  HTTP API token: {token_source}\n"
         f"  Action server: http://127.0.0.1:{stack.action_port}/health\n"
         "Press Ctrl-C to stop.",

@@ -98,12 +98,14 @@ def test_rasa_data_validation_is_clean() -> None:
     questions (`utter_ask_*`) and responses sent by custom actions. Any other warning
     fails this test.
     """
-    importer = TrainingDataImporter.load_from_config(
-        str(REPO_ROOT / "config.yml"), str(REPO_ROOT / "domain.yml"), [str(REPO_ROOT / "data")]
-    )
-    validator = Validator.from_importer(importer)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        importer = TrainingDataImporter.load_from_config(
+            str(REPO_ROOT / "config.yml"),
+            str(REPO_ROOT / "domain.yml"),
+            [str(REPO_ROOT / "data")],
+        )
+        validator = Validator.from_importer(importer)
         ok = all(
             [
                 validator.verify_intents_in_stories(ignore_warnings=False),
@@ -126,6 +128,13 @@ def test_rasa_data_validation_is_clean() -> None:
         if match and (match.group(1).startswith("utter_ask_") or match.group(1) in allowed):
             continue
         if issubclass(warning.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        # Rasa 3.6 warns either way about a retrieval intent: listed in domain.yml it is a
+        # "duplicate" of the one it adds from data/nlu; not listed (our choice), the story
+        # reader, which reads domain.yml alone, says the rule's `faq` is not in the domain.
+        if "Found intent 'faq' in stories which is not part of the domain" in message:
+            continue
+        if "Slot auto-fill has been removed" in message:
             continue
         if "SQLAlchemy 2.0" in message or "pkg_resources" in message:
             continue

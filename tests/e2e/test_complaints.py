@@ -84,7 +84,7 @@ def test_bad_input_is_answered_and_nothing_is_half_saved(
     assert "couldn't find shipment" in customer.reply_text("TGHU6154314")
     assert "doesn't look right" in customer.reply_text("160-12345678")
     assert "email address or phone" in customer.reply_text("no")
-    assert "doesn't look like a valid" in customer.reply_text("call me maybe")
+    assert "doesn't look like a valid" in customer.reply_text("ring me on 12 34")
     assert _complaints(running_stack, customer.sender) == []
     customer.say("+852 6123 4567")
     assert REFERENCE.search(customer.reply_text("yes"))

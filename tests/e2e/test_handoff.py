@@ -1,0 +1,86 @@
+"""Handoff triggers end to end: the queue record, the customer's notice, the silent bot.
+
+The console's side (take over, reply, hand back) is in test_console.py; here the
+conversation reaches the queue the way customers get there.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.db import get_engine, session_scope
+from bot.handoff import HandoffView, list_queue
+from tests.channels.telegram_fixtures import load_update, new_chat_id
+from tests.channels.telegram_standin import BotApiStandIn
+from tests.e2e.conftest import Customer, RunningStack
+from tests.e2e.test_telegram import send
+
+
+def _queued(stack: RunningStack, sender: str) -> list[HandoffView]:
+    with session_scope(get_engine(stack.database_url)) as session:
+        return [h for h in list_queue(session) if h.sender_id == sender]
+
+
+def test_asking_for_a_person_queues_the_chat_and_pauses_the_bot(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    customer.say("how much to ship 40 kg by air to Tokyo?")
+    notice = customer.reply_text("can I talk to a real person please")
+    assert "queue" in notice
+    queued = _queued(running_stack, customer.sender)
+    assert len(queued) == 1
+    assert queued[0].reason == "customer_asked"
+    assert queued[0].team == "air_freight"
+    assert "can i talk to a real person please" in queued[0].summary.lower()
+    assert customer.say("hello? anyone there?") == []
+    events = running_stack.tracker(customer.sender)["events"]
+    assert events[-1]["event"] == "user" and events[-1]["text"] == "hello? anyone there?"
+
+
+def test_two_misunderstandings_then_yes_hand_over_with_that_reason(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    customer.say("blorp fizzwhack quantum")
+    customer.say("grindle snoop wobbleton")
+    assert "queue" in customer.reply_text("yes")
+    queued = _queued(running_stack, customer.sender)
+    assert [h.reason for h in queued] == ["repeated_fallback"]
+
+
+def test_serious_complaint_is_handed_to_the_complaints_team(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    customer.say("I want to make a complaint")
+    customer.say("Lost shipment")
+    customer.say(
+        "Our container of medical supplies worth HKD 2,000,000 is lost and our lawyer is "
+        "now involved."
+    )
+    customer.say("no")
+    customer.say("ops@hospital.example")
+    reply = customer.reply_text("yes")
+    assert "cmp-" in reply and "queue" in reply
+    queued = _queued(running_stack, customer.sender)
+    assert [(h.reason, h.team) for h in queued] == [
+        ("high_severity_complaint", "complaints_claims")
+    ]
+
+
+def test_telegram_customer_is_queued_and_the_bot_goes_quiet(
+    running_stack: RunningStack, telegram_api: BotApiStandIn
+) -> None:
+    chat_id = new_chat_id()
+    send(running_stack, load_update("tracking_question", chat_id, text="I need a human agent"))
+    assert "queue" in telegram_api.wait_for_messages(chat_id)[0].lower()
+    assert [h.channel for h in _queued(running_stack, f"telegram:{chat_id}")] == ["telegram"]
+    send(running_stack, load_update("tracking_question", chat_id, text="hello?"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the webhook answers before the turn is processed
+        events = running_stack.tracker(f"telegram:{chat_id}")["events"]
+        if [e.get("text") for e in events if e["event"] == "user"][-1] == "hello?":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the paused conversation did not log the customer's message")
+    time.sleep(1)
+    assert len(telegram_api.messages(chat_id)) == 1
