@@ -433,6 +433,7 @@ class Handoff(Base):
 
     messages = relationship(
         "HandoffMessage",
+        "KpiTarget",
         back_populates="handoff",
         cascade="all, delete-orphan",
         order_by="HandoffMessage.id",
@@ -474,6 +475,134 @@ class HandoffMessage(Base):
         return f"<HandoffMessage {self.client_id} {self.status}>"
 
 
+class SurveyResponse(Base):
+    """One satisfaction survey offered to a customer, and their answers.
+
+    ``response_id`` is made by whoever offers the survey and travels with every answer,
+    so a redelivered or retried answer updates the same row: an acknowledged answer is
+    stored exactly once. ``answered_at`` stays empty for a survey that was skipped or
+    never answered, which is what the survey response rate counts.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_offered_at", "offered_at"),
+        Index("ix_survey_responses_channel_offered_at", "channel", "offered_at"),
+        Index("ix_survey_responses_agent_offered_at", "agent", "offered_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    response_id = Column(String(64), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    agent = Column(String(80), nullable=True)
+    team = Column(String(30), nullable=True)
+    complaint_reference = Column(String(20), nullable=True)
+    service = Column(String(80), nullable=False, default="")
+    account = Column(String(40), nullable=True)
+    csat = Column(Integer, nullable=True)
+    fcr = Column(Boolean, nullable=True)
+    ces = Column(Integer, nullable=True)
+    nps = Column(Integer, nullable=True)
+    comment = Column(Text, nullable=True)
+    offered_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    answered_at = Column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<SurveyResponse {self.response_id} csat={self.csat}>"
+
+
+class ConversationFact(Base):
+    """One conversation session as the KPIs see it, built from Rasa's event stream.
+
+    One row per sender and session start (Rasa's ``session_started`` event, or the first
+    event seen when there is none). ``intents`` lists the intents seen, space separated;
+    ``first_intent`` is the one the conversation is sliced by.
+    """
+
+    __tablename__ = "conversation_facts"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "session_started_at"),
+        Index("ix_conversation_facts_session_started_at", "session_started_at"),
+        Index("ix_conversation_facts_channel_started", "channel", "session_started_at"),
+        Index("ix_conversation_facts_handed_off_started", "handed_off", "session_started_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    session_started_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    first_event_at = Column(UTCDateTime, nullable=False)
+    last_event_at = Column(UTCDateTime, nullable=False)
+    first_user_at = Column(UTCDateTime, nullable=True)
+    intents = Column(Text, nullable=False, default="")
+    first_intent = Column(String(80), nullable=True)
+    user_message_count = Column(Integer, nullable=False, default=0)
+    fallback_count = Column(Integer, nullable=False, default=0)
+    bot_first_response_ms = Column(Integer, nullable=True)
+    handed_off = Column(Boolean, nullable=False, default=False)
+    agent = Column(String(80), nullable=True)
+    team = Column(String(30), nullable=True)
+    resolved = Column(Boolean, nullable=True)
+    account = Column(String(40), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<ConversationFact {self.sender_id} {self.session_started_at}>"
+
+
+class ProcessedEvent(Base):
+    """A Rasa event already turned into conversation facts, so a redelivery is ignored."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("sender_id", "event_timestamp", "event_type", "event_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    event_timestamp = Column(Float, nullable=False)
+    event_type = Column(String(40), nullable=False)
+    event_hash = Column(String(64), nullable=False)
+    processed_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class EventConsumerState(Base):
+    """How far a consumer of an event source has read (its high-water mark)."""
+
+    __tablename__ = "event_consumer_state"
+
+    name = Column(String(80), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class KpiTarget(Base):
+    """A manager's target for one KPI, with its amber threshold and a benchmark.
+
+    ``period`` labels when the target applies (``all`` unless a manager sets one for a
+    given period); ``benchmark_source`` says where the benchmark figure comes from.
+    """
+
+    __tablename__ = "kpi_targets"
+    __table_args__ = (UniqueConstraint("code", "period"),)
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(40), nullable=False)
+    period = Column(String(20), nullable=False, default="all")
+    target = Column(Float, nullable=False)
+    amber = Column(Float, nullable=True)
+    benchmark = Column(Float, nullable=True)
+    benchmark_source = Column(String(200), nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<KpiTarget {self.code} {self.period} {self.target}>"
+
+
+# The KPI report filters complaints and handoffs by when they were opened; declared here,
+# beside the KPI tables of migration 0004, rather than changing those classes.
+Index("ix_complaints_created_at", Complaint.created_at)
+Index("ix_handoffs_created_at", Handoff.created_at)
+
+
 __all__ = [
     "HANDOFF_STATUSES",
     "LEAD_STATUSES",
@@ -484,14 +613,18 @@ __all__ = [
     "UTC",
     "Base",
     "ConsoleSession",
+    "ConversationFact",
+    "EventConsumerState",
     "Handoff",
     "HandoffMessage",
     "Lead",
     "LoginAttempt",
     "Money",
+    "ProcessedEvent",
     "Shipment",
     "ShipmentEvent",
     "StaffUser",
+    "SurveyResponse",
     "UTCDateTime",
     "utcnow",
 ]
