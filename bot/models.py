@@ -433,7 +433,6 @@ class Handoff(Base):
 
     messages = relationship(
         "HandoffMessage",
-        "KpiTarget",
         back_populates="handoff",
         cascade="all, delete-orphan",
         order_by="HandoffMessage.id",
@@ -617,6 +616,7 @@ __all__ = [
     "EventConsumerState",
     "Handoff",
     "HandoffMessage",
+    "KpiTarget",
     "Lead",
     "LoginAttempt",
     "Money",
