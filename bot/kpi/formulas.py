@@ -1,0 +1,374 @@
+"""Every KPI, defined once: its formula, its data source and how it is sliced.
+
+All aggregation happens in SQL (``COUNT``/``SUM``/``CASE`` and window functions), so a
+report over millions of rows moves a few dozen numbers out of the database, never the
+rows. The same formula text is in ``docs/kpis.md``.
+
+Conventions
+-----------
+- A period runs from 00:00 on the first day to 24:00 on the last day in the service
+  centre's time zone. Survey KPIs count surveys *offered* in the period, conversation KPIs
+  conversation sessions *started* in it, handoff KPIs handoffs *queued* in it and
+  complaint KPIs complaints *opened* in it.
+- Percentages are 0-100. Rows where a KPI's input is empty (a question not answered, a
+  handoff never taken) are left out of that KPI and of its sample size ``n``.
+- Medians and p90 are nearest-rank percentiles: the value at rank ``ceil(p * n)`` of the
+  sorted values (for an even count the median is the lower middle value). Both backends
+  compute them the same way, with ``ROW_NUMBER()`` over the sorted values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeAlias
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, and_, case, cast, extract, func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.models import UTC, Complaint, ConversationFact, Handoff, SurveyResponse
+
+#: Ways a report can be sliced (``--by``); ``handled`` is bot-only versus handed-off.
+DIMENSIONS: tuple[str, ...] = ("channel", "agent", "team", "intent", "account", "handled")
+
+#: Group label of a report that is not sliced.
+ALL = "all"
+
+# SQLAlchemy 1.4 ships no precise types for column expressions.
+Expr: TypeAlias = Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table the KPIs read, the time that places a row in a period, and its slices."""
+
+    name: str
+    table: Any
+    time_column: Any
+    dimensions: dict[str, Expr | None]
+
+
+def _handled(handed_off: Expr) -> Expr:
+    return case((handed_off, literal("handed_off")), else_=literal("bot_only"))
+
+
+SOURCES: dict[str, Source] = {
+    "surveys": Source(
+        "surveys",
+        SurveyResponse.__table__,
+        SurveyResponse.offered_at,
+        {
+            "channel": SurveyResponse.channel,
+            "agent": SurveyResponse.agent,
+            "team": SurveyResponse.team,
+            "intent": SurveyResponse.service,
+            "account": SurveyResponse.account,
+            # A survey after a conversation with an agent belongs to a handed-off one.
+            "handled": _handled(SurveyResponse.agent.is_not(None)),
+        },
+    ),
+    "conversations": Source(
+        "conversations",
+        ConversationFact.__table__,
+        ConversationFact.session_started_at,
+        {
+            "channel": ConversationFact.channel,
+            "agent": ConversationFact.agent,
+            "team": ConversationFact.team,
+            "intent": ConversationFact.first_intent,
+            "account": ConversationFact.account,
+            "handled": _handled(ConversationFact.handed_off),
+        },
+    ),
+    "handoffs": Source(
+        "handoffs",
+        Handoff.__table__,
+        Handoff.created_at,
+        {
+            "channel": Handoff.channel,
+            "agent": Handoff.agent,
+            "team": Handoff.team,
+            "intent": None,
+            "account": None,
+            "handled": literal("handed_off"),
+        },
+    ),
+    "complaints": Source(
+        "complaints",
+        Complaint.__table__,
+        Complaint.created_at,
+        {
+            "channel": Complaint.channel,
+            "agent": Complaint.assigned_to,
+            "team": None,
+            "intent": Complaint.category,
+            "account": None,
+            "handled": None,
+        },
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: what it measures and how.
+
+    ``ratio`` KPIs give ``(value, n)`` aggregate expressions; ``percentile`` KPIs give a
+    per-row measure and the percentile (50 or 90) taken of it.
+    """
+
+    code: str
+    name: str
+    unit: str
+    higher_is_better: bool
+    source: str
+    formula: str
+    ratio: Callable[[str], tuple[Expr, Expr]] | None = None
+    measure: Callable[[str], Expr] | None = None
+    percentile: int = 0
+
+
+def _count_if(condition: Expr) -> Expr:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _percent(numerator: Expr, denominator: Expr) -> Expr:
+    # 100.0 first, so SQLite does not divide integers; NULLIF gives NULL for no data.
+    return 100.0 * numerator / func.nullif(denominator, 0)
+
+
+def _seconds_between(later: Any, earlier: Any, dialect: str) -> Expr:
+    """Seconds from ``earlier`` to ``later`` in SQL, on SQLite and PostgreSQL."""
+    if dialect == "sqlite":
+        # UTCDateTime keeps naive UTC text on SQLite, which julianday() reads.
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return cast(extract("epoch", later) - extract("epoch", earlier), Float)
+
+
+def csat_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """CSAT %: answers of 4 or 5 / all CSAT answers x 100 (scale 1-5)."""
+    answers = func.count(SurveyResponse.csat)
+    return _percent(_count_if(SurveyResponse.csat >= 4), answers), answers
+
+
+def nps(_dialect: str) -> tuple[Expr, Expr]:
+    """NPS: % promoters (9-10) minus % detractors (0-6), in points from -100 to 100."""
+    promoters = _count_if(SurveyResponse.nps >= 9)
+    detractors = _count_if(SurveyResponse.nps <= 6)
+    return _percent(promoters - detractors, func.count(SurveyResponse.nps)), func.count(
+        SurveyResponse.nps
+    )
+
+
+def fcr_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """First-contact resolution %: "resolved" answers / all answers to that question x 100."""
+    return _percent(_count_if(SurveyResponse.fcr.is_(True)), func.count(SurveyResponse.fcr)), (
+        func.count(SurveyResponse.fcr)
+    )
+
+
+def survey_response_rate_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Survey response rate %: surveys answered / surveys offered x 100."""
+    return _percent(func.count(SurveyResponse.answered_at), func.count()), func.count()
+
+
+def containment_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Containment %: conversation sessions never handed to a person / all sessions x 100."""
+    return _percent(_count_if(ConversationFact.handed_off.is_(False)), func.count()), (func.count())
+
+
+def escalation_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Escalation rate %: conversation sessions handed to a person / all sessions x 100."""
+    return _percent(_count_if(ConversationFact.handed_off.is_(True)), func.count()), (func.count())
+
+
+def fallback_rate_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Fallback rate %: user messages the bot did not understand / all user messages x 100."""
+    messages = func.sum(ConversationFact.user_message_count)
+    return _percent(func.sum(ConversationFact.fallback_count), messages), func.coalesce(messages, 0)
+
+
+def promise_kept_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Complaint follow-up promises kept %: first follow-up by the first promised time /
+    complaints whose first promise has fallen due or been met x 100."""
+    return _percent(
+        _count_if(Complaint.promise_kept.is_(True)), func.count(Complaint.promise_kept)
+    ), func.count(Complaint.promise_kept)
+
+
+def bot_first_response_ms(_dialect: str) -> Expr:
+    """Bot first response: ms from the customer's first message to the bot's first reply."""
+    return ConversationFact.bot_first_response_ms
+
+
+def human_first_response_s(dialect: str) -> Expr:
+    """Human first response: seconds from joining the queue to the agent's first message."""
+    return _seconds_between(Handoff.first_agent_reply_at, Handoff.created_at, dialect)
+
+
+def queue_wait_s(dialect: str) -> Expr:
+    """Queue wait: seconds from joining the queue to an agent taking the conversation."""
+    return _seconds_between(Handoff.taken_at, Handoff.created_at, dialect)
+
+
+def handling_time_s(dialect: str) -> Expr:
+    """Handling time: seconds from an agent taking the conversation to closing it or
+    handing it back to the bot."""
+    ended = func.coalesce(Handoff.closed_at, Handoff.handed_back_at)
+    return _seconds_between(ended, Handoff.taken_at, dialect)
+
+
+def complaint_resolution_bh(_dialect: str) -> Expr:
+    """Time to resolve a complaint in business hours (opening hours and holidays of
+    config/service_levels.yml), as written by bot.complaints when it is resolved."""
+    return Complaint.resolution_hours
+
+
+def _ratio(
+    code: str, name: str, unit: str, higher: bool, source: str, fn: Callable[[str], Any]
+) -> Kpi:
+    return Kpi(code, name, unit, higher, source, _doc(fn), ratio=fn)
+
+
+def _pct(code: str, name: str, unit: str, source: str, fn: Callable[[str], Expr], pct: int) -> Kpi:
+    return Kpi(code, name, unit, False, source, _doc(fn), measure=fn, percentile=pct)
+
+
+def _doc(fn: Callable[..., Any]) -> str:
+    return " ".join((fn.__doc__ or "").split())
+
+
+#: Every KPI, in report order.
+KPIS: tuple[Kpi, ...] = (
+    _ratio("csat", "CSAT", "%", True, "surveys", csat_pct),
+    _ratio("nps", "NPS", "points", True, "surveys", nps),
+    _ratio("fcr", "First-contact resolution", "%", True, "surveys", fcr_pct),
+    _ratio("containment", "Containment (no handoff)", "%", True, "conversations", containment_pct),
+    _ratio("escalation", "Escalation rate", "%", False, "conversations", escalation_pct),
+    _ratio("fallback", "Fallback rate", "%", False, "conversations", fallback_rate_pct),
+    _pct(
+        "bot_frt_p50",
+        "Bot first response, median",
+        "ms",
+        "conversations",
+        bot_first_response_ms,
+        50,
+    ),
+    _pct(
+        "bot_frt_p90", "Bot first response, p90", "ms", "conversations", bot_first_response_ms, 90
+    ),
+    _pct(
+        "human_frt_p50", "Human first response, median", "s", "handoffs", human_first_response_s, 50
+    ),
+    _pct("human_frt_p90", "Human first response, p90", "s", "handoffs", human_first_response_s, 90),
+    _pct("queue_wait_p50", "Queue wait, median", "s", "handoffs", queue_wait_s, 50),
+    _pct("queue_wait_p90", "Queue wait, p90", "s", "handoffs", queue_wait_s, 90),
+    _pct("handling_p50", "Handling time, median", "s", "handoffs", handling_time_s, 50),
+    _pct("handling_p90", "Handling time, p90", "s", "handoffs", handling_time_s, 90),
+    _ratio("promise_kept", "Complaint promises kept", "%", True, "complaints", promise_kept_pct),
+    _pct(
+        "resolve_p50",
+        "Complaint resolution, median",
+        "business h",
+        "complaints",
+        complaint_resolution_bh,
+        50,
+    ),
+    _pct(
+        "resolve_p90",
+        "Complaint resolution, p90",
+        "business h",
+        "complaints",
+        complaint_resolution_bh,
+        90,
+    ),
+    _ratio("response_rate", "Survey response rate", "%", True, "surveys", survey_response_rate_pct),
+)
+
+KPI_BY_CODE: dict[str, Kpi] = {kpi.code: kpi for kpi in KPIS}
+
+
+def period_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Turn inclusive local dates into a half-open UTC interval.
+
+    Args:
+        start: first day of the period.
+        end: last day of the period (included).
+        tz: the service centre's time zone, in which the days are counted.
+
+    Returns:
+        ``(from, until)`` in UTC, ``until`` being 00:00 local on the day after ``end``.
+    """
+    begin = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return begin, until
+
+
+def compute(
+    session: Session,
+    kpi: Kpi,
+    begin: datetime,
+    until: datetime,
+    by: str | None = None,
+) -> dict[str, tuple[float | None, int]] | None:
+    """Compute one KPI over a period, whole or sliced, in one SQL statement.
+
+    Args:
+        session: database session.
+        kpi: the KPI.
+        begin: start of the period (UTC, included).
+        until: end of the period (UTC, excluded).
+        by: a dimension of :data:`DIMENSIONS`, or None for the whole period.
+
+    Returns:
+        ``{group: (value, n)}`` (the group is :data:`ALL` when not sliced; a slice whose
+        value is empty is labelled ``(none)``), or None when the KPI cannot be sliced that
+        way (handoffs know no customer account, for instance).
+    """
+    source = SOURCES[kpi.source]
+    group: Expr
+    if by is None:
+        group = literal(ALL)
+    else:
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
+        dimension = source.dimensions[by]
+        if dimension is None:
+            return None
+        group = func.coalesce(dimension, literal("(none)"))
+    in_period = and_(source.time_column >= begin, source.time_column < until)
+    dialect = session.get_bind().dialect.name
+    if kpi.ratio is not None:
+        value, n = kpi.ratio(dialect)
+        query = select(group.label("g"), value.label("v"), n.label("n")).where(in_period)
+        if by is not None:
+            query = query.group_by(group)
+        rows = session.execute(query).all()
+    else:
+        assert kpi.measure is not None
+        measure = kpi.measure(dialect)
+        partition: dict[str, Any] = {"partition_by": group} if by is not None else {}
+        ranked = (
+            select(
+                group.label("g"),
+                measure.label("v"),
+                func.row_number().over(order_by=measure, **partition).label("rn"),
+                func.count().over(**partition).label("n"),
+            )
+            .where(in_period, measure.is_not(None))
+            .subquery()
+        )
+        # Nearest rank ceil(p * n / 100) in integer arithmetic, the same on both backends.
+        rank = (ranked.c.n * kpi.percentile + 99) / 100
+        rows = session.execute(
+            select(ranked.c.g, ranked.c.v, ranked.c.n).where(ranked.c.rn == rank)
+        ).all()
+    result: dict[str, tuple[float | None, int]] = {}
+    for label, value, n in rows:
+        count = int(n or 0)
+        result[str(label)] = (None if value is None or count == 0 else float(value), count)
+    if by is None and ALL not in result:
+        result[ALL] = (None, 0)
+    return result
