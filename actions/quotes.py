@@ -58,9 +58,21 @@ def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
 
 
+def _answers_another_slot(tracker: Tracker, slot: str) -> bool:
+    """True when the message carries a value for another lane slot ("LCL" when asked weight)."""
+    entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
+    return bool((entities & set(QUOTE_SLOTS)) - {slot})
+
+
 def _text_answer(tracker: Tracker, slot: str) -> str | None:
-    """The whole message as the answer to ``slot``, if it was asked and is no interruption."""
+    """The whole message as the answer to ``slot``, if it was asked and is no interruption.
+
+    A message that answers another question instead (a place when asked for the weight)
+    is left to that slot's extraction, so the customer is not told it was unreadable.
+    """
     if _asked(tracker, slot) and not is_interruption(tracker):
+        if _answers_another_slot(tracker, slot):
+            return None
         text = latest_text(tracker).strip()
         return text[:200] or None
     return None
@@ -76,6 +88,8 @@ class LaneExtraction:
             if normalize_mode(value):
                 return {"mode": value}
         answer = _text_answer(tracker, "mode")
+        if answer and normalize_mode(answer) is None and self._mentions_lane(tracker):
+            return {}  # "to Chicago" answers the destination, not the service
         return {"mode": answer} if answer else {}
 
     async def extract_origin(
@@ -95,6 +109,9 @@ class LaneExtraction:
             return {"destination": values[0]}
         answer = _text_answer(tracker, "destination")
         return {"destination": answer} if answer else {}
+
+    def _mentions_lane(self, tracker: Tracker) -> bool:
+        return bool(self._pattern(tracker, "origin") or self._pattern(tracker, "dest"))
 
     @staticmethod
     def _pattern(tracker: Tracker, group: str) -> list[str]:

@@ -32,7 +32,7 @@ CONTRACT_INTENTS = [
     "request_human",
     "out_of_scope",
 ]
-CONTRACT_ENTITIES = ["tracking_number", "term", "origin", "destination", "weight", "mode"]
+CONTRACT_ENTITIES = ["tracking_number", "term", "origin", "destination", "weight", "volume", "mode"]
 MIN_EXAMPLES = 25
 
 
