@@ -38,6 +38,7 @@ COMMANDS: list[str] = [
     "bot.complaints:register",
     "bot.users:register",
     "bot.console.app:register",
+    "bot.kpi.cli:register",
 ]
 
 EXIT_OK = 0
