@@ -162,7 +162,6 @@ class Stack:
             action_port=self.action_port,
             tracker_db=self.tracker_db,
         )
-        bin_dir = Path(sys.executable).parent
         actions = self._spawn(
             "actions",
             [
@@ -177,7 +176,9 @@ class Stack:
             {**env, "SANIC_HOST": self.host},
         )
         rasa_args = [
-            str(bin_dir / "rasa"),
+            sys.executable,
+            "-m",
+            "bot.rasa_server",
             "run",
             "--model",
             str(self.model),
