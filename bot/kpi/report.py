@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.kpi.formulas import KPI_BY_CODE, KPIS, compute, period_bounds
+from bot.kpi.formulas import KPI_BY_CODE, KPIS, compute_many, period_bounds
 from bot.models import KpiTarget
 
 #: Starting targets (target, amber threshold) until managers set their own. For a KPI
@@ -211,8 +211,9 @@ def build_report(
     targets = load_targets(session, period)
     lines: list[KpiLine] = []
     not_sliced: list[str] = []
+    computed = compute_many(session, KPIS, begin, until, by)
     for kpi in KPIS:
-        figures = compute(session, kpi, begin, until, by)
+        figures = computed[kpi.code]
         if figures is None:
             not_sliced.append(kpi.code)
             continue
