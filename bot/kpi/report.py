@@ -242,9 +242,11 @@ def format_report(report: Report) -> str:
     """Render a report as a plain-text table for the terminal."""
     scope = f"by {report.by}" if report.by else "all conversations"
     out = [f"KPI report {report.start} to {report.end} ({report.timezone}), {scope}"]
-    header = f"{'KPI':<32}{'group':<18}{'value':>12}{'target':>10}  {'status':<10}"
+    names = [f"{line.name} ({line.unit})" for line in report.lines]
+    width = max([len(name) for name in names] + [3]) + 2
+    header = f"{'KPI':<{width}}{'group':<18}{'value':>12}{'target':>10}  {'status':<10}"
     out += [header + f"{'n':>9}  benchmark", "-" * (len(header) + 30)]
-    for line in report.lines:
+    for name, line in zip(names, report.lines, strict=True):
         value = "-" if line.value is None else f"{line.value:g}"
         target = "-" if line.target is None else f"{line.target:g}"
         benchmark = (
@@ -253,7 +255,7 @@ def format_report(report: Report) -> str:
             else f"{line.benchmark:g} ({line.benchmark_source or 'source not given'})"
         )
         out.append(
-            f"{line.name + ' (' + line.unit + ')':<32}{line.group[:17]:<18}{value:>12}"
+            f"{name:<{width}}{line.group[:17]:<18}{value:>12}"
             f"{target:>10}  {line.status:<10}{line.n:>9}  {benchmark}"
         )
     if report.not_sliced:
