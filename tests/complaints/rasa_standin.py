@@ -9,13 +9,12 @@ per conversation (as Rasa's tracker store would) and can be told to fail or to b
 from __future__ import annotations
 
 import asyncio
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from bot.runner import free_port
+from tests.support.threaded_app import ThreadedApp
 
 
 @dataclass
@@ -47,9 +46,7 @@ class RasaStandIn:
     requests: list[Recorded] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     port: int = 0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = None
+    _server: ThreadedApp | None = None
 
     @property
     def url(self) -> str:
@@ -80,51 +77,23 @@ class RasaStandIn:
 
     def start(self) -> RasaStandIn:
         """Start serving; returns self once the port accepts connections."""
-        app = web.Application()
-        app.router.add_post("/conversations/{sender}/tracker/events", self._answer)
-        app.router.add_get("/conversations/{sender}/tracker", self._answer)
-        self.port = free_port()
-        self._loop = asyncio.new_event_loop()
-        ready = threading.Event()
 
-        async def serve() -> None:
-            self._runner = web.AppRunner(app)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-            ready.set()
+        def make_app() -> web.Application:
+            app = web.Application()
+            app.router.add_post("/conversations/{sender}/tracker/events", self._answer)
+            app.router.add_get("/conversations/{sender}/tracker", self._answer)
+            return app
 
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="rasa-standin", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the Rasa stand-in did not start")
+        self._server = ThreadedApp(make_app, "rasa-standin")
+        self._server.start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop serving and end the thread."""
-        if self._loop is None or self._thread is None:
-            return
-        loop = self._loop
-
-        async def shutdown() -> None:
-            if self._runner is not None:
-                await self._runner.cleanup()
-            # A handler still sleeping (the slow-server test) is cancelled, not abandoned.
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in others:
-                task.cancel()
-            await asyncio.gather(*others, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(10)
-        loop.close()
-        self._loop = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> RasaStandIn:
         return self.start()

@@ -3,16 +3,13 @@ signed-in HTTP client for it; used by the console tests and the end-to-end tests
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from dataclasses import dataclass, field
 
 import requests
-from aiohttp import web
 
 from bot.console.app import ConsoleConfig, create_app
-from bot.runner import free_port
+from tests.support.threaded_app import ThreadedApp
 
 
 @dataclass
@@ -21,51 +18,22 @@ class ConsoleServer:
 
     config: ConsoleConfig
     port: int = 0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = field(default=None, repr=False)
+    _server: ThreadedApp | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ConsoleServer:
-        self.port = free_port()
-        self._loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        async def serve() -> None:
-            self._runner = web.AppRunner(create_app(self.config), access_log=None)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-            ready.set()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="console", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the console did not start")
+        self._server = ThreadedApp(lambda: create_app(self.config), "console", access_log=False)
+        self._server.start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        loop = self._loop
-
-        async def shutdown() -> None:
-            if self._runner is not None:
-                await self._runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(10)
-        loop.close()
-        self._loop = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
 
 def login_token(html: str) -> str:
