@@ -55,8 +55,10 @@ COMPLAINT_SLOTS = (
     "complaint_confirmed",
 )
 MAX_DESCRIPTION = 20_000
-# A first message this detailed already says what happened.
+# A first message this detailed already says what happened; so does a shorter one that
+# names the problem.
 DETAILED_WORDS = 15
+DESCRIBED_WORDS = 8
 _REFERENCE = re.compile(r"\bCMP-\d{4}-\d{5}\b", re.I)
 CONFIRMED = "yes"
 # Complaints this serious go to a person in the chat as well as to the follow-up queue.
@@ -102,8 +104,14 @@ class ValidateComplaintForm(FormValidationAction):
             if is_interruption(tracker, COMPLAINT_INTENTS) and len(text.split()) < DETAILED_WORDS:
                 return {}
             return {"complaint_description": text}
-        if tracker.get_slot("requested_slot") is None and len(text.split()) >= DETAILED_WORDS:
-            return {"complaint_description": text}
+        if tracker.get_slot("requested_slot") is None:
+            # The message that opened the complaint already says what happened when it is
+            # detailed, or names the problem in a sentence ("my box arrived wet and late");
+            # the customer sees it in the summary and can change it there.
+            words = len(text.split())
+            named = guess_category(text) is not None and words >= DESCRIBED_WORDS
+            if words >= DETAILED_WORDS or named:
+                return {"complaint_description": text}
         return {}
 
     async def extract_complaint_shipment(

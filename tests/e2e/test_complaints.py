@@ -60,19 +60,22 @@ def test_resending_the_same_complaint_returns_the_same_reference(
 def test_customer_can_correct_the_summary_before_saving(
     running_stack: RunningStack, customer: Customer
 ) -> None:
-    customer.say("I'd like to complain, the courier never came to collect my parcel")
-    assert "tracking number" in customer.reply_text(
-        "I booked a pick-up for Tuesday morning and waited all day but nobody came at all."
-    )
+    # The opening message names the problem, so it is taken as what happened.
+    opening = "I'd like to complain, the courier never came to collect my parcel"
+    assert "tracking number" in customer.reply_text(opening)
     customer.say("no")
     summary = customer.reply_text("+852 9123 4567")
     assert "missed pick-up" in summary and "not given" in summary
+    assert "the courier never came to collect my parcel" in summary
     assert "what would you like to change" in customer.reply_text("no")
+    assert "what happened" in customer.reply_text("change what happened")
+    detail = "I booked a pick-up for Tuesday morning and waited all day but nobody came."
+    assert "email address or phone" not in customer.reply_text(detail)
     assert "email address or phone" in customer.reply_text("change contact")
     assert "jo@example.com" in customer.reply_text("jo@example.com")
     assert REFERENCE.search(customer.reply_text("yes"))
     saved = _complaints(running_stack, customer.sender)
-    assert [c.contact for c in saved] == ["jo@example.com"]
+    assert [(c.contact, c.description) for c in saved] == [("jo@example.com", detail)]
 
 
 def test_bad_input_is_answered_and_nothing_is_half_saved(
