@@ -95,20 +95,20 @@ class LaneExtraction:
     async def extract_origin(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        values = entity_values(tracker, "origin") or self._pattern(tracker, "origin")
-        if values:
-            return {"origin": values[0]}
-        answer = _text_answer(tracker, "origin")
-        return {"origin": answer} if answer else {}
+        return self._extract_place(tracker, "origin", "origin")
 
     async def extract_destination(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        values = entity_values(tracker, "destination") or self._pattern(tracker, "dest")
+        return self._extract_place(tracker, "destination", "dest")
+
+    def _extract_place(self, tracker: Tracker, slot: str, group: str) -> dict[str, Any]:
+        """The place for ``slot``: its entity, "from X to Y" in the text, or the answer."""
+        values = entity_values(tracker, slot) or self._pattern(tracker, group)
         if values:
-            return {"destination": values[0]}
-        answer = _text_answer(tracker, "destination")
-        return {"destination": answer} if answer else {}
+            return {slot: values[0]}
+        answer = _text_answer(tracker, slot)
+        return {slot: answer} if answer else {}
 
     def _mentions_lane(self, tracker: Tracker) -> bool:
         return bool(self._pattern(tracker, "origin") or self._pattern(tracker, "dest"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot import db
 from bot.console.app import ConsoleConfig
@@ -27,7 +27,7 @@ from tests.channels.telegram_standin import BotApiStandIn
 from tests.console.server import ConsoleServer, page_csrf, sign_in
 from tests.e2e.conftest import TOKEN, Customer, RunningStack
 from tests.e2e.test_telegram import send
-from tests.e2e.test_webchat import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.browser import open_page
 
 AGENT = "e2e-agent"
 PASSWORD = "e2e agent password"
@@ -160,21 +160,8 @@ def test_telegram_customer_receives_the_agents_reply_in_their_chat(
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
     """A desktop-sized page in a fresh Chromium profile."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
+    with open_page(tmp_path / "profile", viewport={"width": 1280, "height": 900}) as page:
+        yield page
 
 
 def test_agent_signs_in_takes_over_and_replies_in_the_browser(

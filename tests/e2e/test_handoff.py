@@ -7,8 +7,7 @@ conversation reaches the queue the way customers get there.
 from __future__ import annotations
 
 import time
-
-from playwright.sync_api import Page
+from pathlib import Path
 
 from bot.db import get_engine, session_scope
 from bot.handoff import HandoffView, list_queue
@@ -16,10 +15,8 @@ from tests.channels.telegram_fixtures import load_update, new_chat_id
 from tests.channels.telegram_standin import BotApiStandIn
 from tests.e2e.conftest import Customer, RunningStack
 from tests.e2e.test_telegram import send
-
-# Imported under another name, the web chat tests' browser fixture is `browser_page` here.
-from tests.e2e.test_webchat import bot_says
-from tests.e2e.test_webchat import page as browser_page  # noqa: F401
+from tests.e2e.test_webchat import PHONE, bot_says
+from tests.support.browser import open_page
 
 
 def _queued(stack: RunningStack, sender: str) -> list[HandoffView]:
@@ -93,29 +90,28 @@ def test_telegram_customer_is_queued_and_the_bot_goes_quiet(
 
 
 def test_web_chat_customer_is_queued_and_the_bot_goes_quiet(
-    running_stack: RunningStack,
-    browser_page: Page,  # noqa: F811 - the fixture imported above
+    running_stack: RunningStack, tmp_path: Path
 ) -> None:
-    page = browser_page
-    page.goto(f"{running_stack.url}/webchat/")
-    bot_says(page, "Welcome to Freight Desk")
-    page.get_by_label("Your message").fill("please put me through to a human agent")
-    page.get_by_label("Your message").press("Enter")
-    bot_says(page, "queue")
-    with session_scope(get_engine(running_stack.database_url)) as session:
-        queued = [h for h in list_queue(session) if h.channel == "webchat"]
-    assert len(queued) == 1 and queued[0].sender_id.startswith("web:")
-    answers = page.locator(".msg-bot:not(.typing)")  # the typing dots are not an answer
-    bots_before = answers.count()
-    page.get_by_label("Your message").fill("hello? still there?")
-    page.get_by_label("Your message").press("Enter")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # wait until the paused conversation logged it
-        events = running_stack.tracker(queued[0].sender_id)["events"]
-        if [e.get("text") for e in events if e["event"] == "user"][-1] == "hello? still there?":
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the paused conversation did not log the customer's message")
-    time.sleep(1)
-    assert answers.count() == bots_before
+    with open_page(tmp_path / "profile", viewport=PHONE, is_mobile=True) as page:
+        page.goto(f"{running_stack.url}/webchat/")
+        bot_says(page, "Welcome to Freight Desk")
+        page.get_by_label("Your message").fill("please put me through to a human agent")
+        page.get_by_label("Your message").press("Enter")
+        bot_says(page, "queue")
+        with session_scope(get_engine(running_stack.database_url)) as session:
+            queued = [h for h in list_queue(session) if h.channel == "webchat"]
+        assert len(queued) == 1 and queued[0].sender_id.startswith("web:")
+        answers = page.locator(".msg-bot:not(.typing)")  # the typing dots are not an answer
+        bots_before = answers.count()
+        page.get_by_label("Your message").fill("hello? still there?")
+        page.get_by_label("Your message").press("Enter")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait until the paused conversation logged it
+            events = running_stack.tracker(queued[0].sender_id)["events"]
+            if [e.get("text") for e in events if e["event"] == "user"][-1] == "hello? still there?":
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the paused conversation did not log the customer's message")
+        time.sleep(1)
+        assert answers.count() == bots_before

@@ -7,53 +7,31 @@ page. ``make test`` installs Chromium when it is missing; Playwright never downl
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import TOKEN, RunningStack
+from tests.support.browser import TIMEOUT_MS, open_page
 
-CHROMIUM = os.environ.get("FREIGHTDESK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
-    """A phone-sized page in a fresh Chromium profile (its own --user-data-dir)."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-        try:
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
+    """A phone-sized page in a fresh Chromium profile."""
+    with open_page(
+        tmp_path / "profile",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    ) as page:
+        yield page
 
 
 def bot_says(page: Page, text: str) -> None:
