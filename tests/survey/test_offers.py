@@ -237,3 +237,22 @@ def test_install_hooks_registers_once_in_this_process(engine: Engine, rasa: Rasa
     finally:
         uninstall_hooks()
     assert (len(handoff.on_handoff_closed), len(complaints.on_resolved)) == before
+
+
+def test_the_agents_transcript_does_not_show_the_triggered_offer_as_the_customers() -> None:
+    lines = handoff.transcript(
+        [
+            {"event": "user", "text": "thanks", "timestamp": 1.0},
+            {
+                "event": "user",
+                "text": f"EXTERNAL: {OFFER_INTENT}",
+                "metadata": {"is_external": True},
+                "timestamp": 2.0,
+            },
+            {"event": "bot", "text": "Before you go, could you tell us how we did?"},
+        ]
+    )
+    assert [(line.who, line.text) for line in lines] == [
+        ("customer", "thanks"),
+        ("bot", "Before you go, could you tell us how we did?"),
+    ]
