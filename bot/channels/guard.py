@@ -14,6 +14,9 @@ Three rules shared by the REST, web chat and Telegram channels:
   own intents (no Rasa defaults, no ``EXTERNAL_``), with entities the domain declares and
   short plain values, pass; anything else loses its leading slashes and is read as text
   (:class:`CommandPolicy`).
+* **Text is text.** Control characters (other than tab and newlines) are dropped and lone
+  UTF-16 surrogates replaced (:func:`clean_text`): PostgreSQL refuses a NUL in a text
+  column and no encoder takes a lone surrogate, so either would fail the turn's write.
 * **Messages have a size.** :data:`MAX_MESSAGE_CHARS` is the longest message any channel
   passes on (a complaint description may be 10,000 characters and more; the storage
   refuses over 20,000), so the NLU never gets a megabyte.
@@ -45,6 +48,16 @@ TOO_LONG_REPLY = (
 _RASA_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})
 _COMMAND = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)?)(?P<entities>\{.*\})?$", re.S)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab and newlines kept) or lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL_IN_TEXT.sub("", text)
 
 
 def reserved_sender(sender_id: str) -> bool:

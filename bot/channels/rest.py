@@ -44,6 +44,7 @@ from bot.channels.guard import (
     MAX_MESSAGE_CHARS,
     TOO_LONG_REPLY,
     CommandPolicy,
+    clean_text,
     sender_problem,
 )
 from bot.config import SettingsError
@@ -187,7 +188,7 @@ class CustomerRestInput(RestInput):
             if len(text) > MAX_MESSAGE_CHARS:
                 logger.info("REST webhook: %d-character message refused", len(text))
                 return response.json([{"recipient_id": sender_id, "text": TOO_LONG_REPLY}])
-            text = self.policy(request).screen(text)
+            text = self.policy(request).screen(clean_text(text))
             if request.args.get("stream", "").lower() == "true":
                 return response.stream(
                     self._streamer(on_new_message, text, sender_id),

@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, CommandPolicy
+from bot.channels.guard import MAX_MESSAGE_CHARS, CommandPolicy, clean_text
 from bot.channels.settings import TelegramSettings
 from bot.channels.telegram_replies import (
     APOLOGY_REPLY,
@@ -239,7 +239,7 @@ class TelegramInput(InputChannel):
                 return
             else:
                 # Button payloads above are our own; typed text is the customer's.
-                text = self.command_policy.screen(text)[:MAX_MESSAGE_CHARS]
+                text = self.command_policy.screen(clean_text(text))[:MAX_MESSAGE_CHARS]
             await on_new_message(
                 UserMessage(
                     text,

@@ -39,7 +39,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
 
-from bot.channels.guard import CommandPolicy
+from bot.channels.guard import CommandPolicy, clean_text
 from bot.config import REPO_ROOT, Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -326,7 +326,7 @@ class WebChatInput(SocketIOInput):
                 logger.warning("web chat message before session_request; ignored")
                 return
             text = str(data.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
-            text = self.policy().screen(text)
+            text = self.policy().screen(clean_text(text))
             if not text:
                 return
             await on_new_message(

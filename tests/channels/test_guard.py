@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.guard import CommandPolicy, reserved_sender, sender_problem
+from bot.channels.guard import CommandPolicy, clean_text, reserved_sender, sender_problem
 from bot.channels.rest import RestAccess
 from bot.config import SettingsError
 
@@ -106,3 +106,18 @@ def test_rest_access_networks_and_token_from_the_environment() -> None:
 def test_a_bad_network_stops_start_up_with_its_name() -> None:
     with pytest.raises(SettingsError, match="FREIGHTDESK_REST_ALLOWED_NETWORKS"):
         RestAccess.from_env({"FREIGHTDESK_REST_ALLOWED_NETWORKS": "everyone"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("hello\x00world", "helloworld"),
+        ("line one\nline two\ttabbed\r\n", "line one\nline two\ttabbed\r\n"),
+        ("bell\x07 and del\x7f", "bell and del"),
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),
+        ("我的包裹 📦", "我的包裹 📦"),
+    ],
+)
+def test_text_is_cleaned_of_what_no_database_stores(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+    clean_text(raw).encode("utf-8")
