@@ -7,6 +7,7 @@ database), so the operations are checked against the table Rasa really uses.
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -336,3 +337,31 @@ def test_the_forget_command_prints_what_it_removed(tmp_path: Path) -> None:
         timeout=120,
     )
     assert purged.returncode == 0 and "retention purge" in purged.stdout, purged.stderr
+
+
+def test_make_run_starts_the_daily_purge_which_stops_on_sigterm(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.runner import worker_commands
+
+    command = worker_commands(Settings.from_env({}))["customers-purge"]
+    assert command[-3:] == ["customers", "purge", "--daily"]
+    var = tmp_path / "var"
+    url = f"sqlite:///{var / 'freightdesk.db'}"
+    db.upgrade(url)
+    env = {
+        "DATABASE_URL": url,
+        "FREIGHTDESK_VAR_DIR": str(var),
+        "PATH": "/usr/bin:/bin",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    worker = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT)
+    try:
+        assert worker.stdout is not None
+        assert "retention purge" in worker.stdout.readline()
+        assert worker.poll() is None  # waiting for tomorrow
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
