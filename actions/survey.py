@@ -174,7 +174,11 @@ class ValidateSurveyForm(FormValidationAction):
         self, question: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         slot = SLOTS[question]
-        text = str(value if value is not None else "")
+        if value is None:
+            # Cleared before the survey started (the SDK validates every slot set since
+            # the customer's message): nothing was answered.
+            return {slot: None}
+        text = str(value)
         # A bare "no" to a score question declines the survey.
         declined = question in SCALES and text.strip(" .!").lower() in DECLINE_WORDS
         if is_skip(text) or declined:
