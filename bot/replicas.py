@@ -42,6 +42,8 @@ class ReplicaSet:
         host: interface the servers bind to.
         token: token of Rasa's HTTP API.
         workers: processes started once everything answers (name -> command line).
+        replica_ports, action_ports: explicit ports per replica (tests use free ones),
+            instead of consecutive ones from ``replica_port`` and ``action_port``.
     """
 
     model: Path
@@ -55,6 +57,8 @@ class ReplicaSet:
     host: str = "127.0.0.1"
     token: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
+    replica_ports: list[int] = field(default_factory=list)
+    action_ports: list[int] = field(default_factory=list)
     stacks: list[Stack] = field(default_factory=list)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
@@ -89,8 +93,12 @@ class ReplicaSet:
         self.stacks = [
             Stack(
                 model=self.model,
-                rasa_port=self.replica_port + index,
-                action_port=self.action_port + index,
+                rasa_port=self.replica_ports[index]
+                if self.replica_ports
+                else self.replica_port + index,
+                action_port=self.action_ports[index]
+                if self.action_ports
+                else self.action_port + index,
                 env=self.env,
                 endpoints=self.endpoints,
                 log_dir=self.log_dir / f"replica-{index}" if self.log_dir else None,
@@ -107,14 +115,11 @@ class ReplicaSet:
             except BaseException as exc:  # reported below, after every thread ends
                 errors.append(exc)
 
-        # The first replica creates the tracker tables; the others then start together.
-        start_one(self.stacks[0])
-        threads = [threading.Thread(target=start_one, args=(s,)) for s in self.stacks[1:]]
-        if not errors:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        threads = [threading.Thread(target=start_one, args=(s,)) for s in self.stacks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         try:
             if errors:
                 raise StackError(f"a Rasa replica did not start: {errors[0]}") from errors[0]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,15 +159,28 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.keep_turns = int(keep_turns)
         self.max_turns = int(max_turns)
-        _snapshots.metadata.create_all(self.engine)
-        # Rasa indexes sender_id alone; reading "this sender's events after id N" in id
-        # order wants both columns, or each turn still walks the whole conversation.
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "CREATE INDEX IF NOT EXISTS ix_events_sender_id_id ON events (sender_id, id)"
-                )
-            )
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        """The snapshot table and an (sender_id, id) index; several replicas may race."""
+        for attempt in range(3):
+            try:
+                _snapshots.metadata.create_all(self.engine)
+                # Rasa indexes sender_id alone; reading "this sender's events after id N"
+                # in id order wants both columns, or each turn walks the conversation.
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        sa.text(
+                            "CREATE INDEX IF NOT EXISTS ix_events_sender_id_id "
+                            "ON events (sender_id, id)"
+                        )
+                    )
+                return
+            except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError):
+                # Another replica created the same thing at the same moment.
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
 
     # -- reading ---------------------------------------------------------------------
 
