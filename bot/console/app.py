@@ -632,6 +632,9 @@ def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> web.Ap
     routes.add_get("/team", team_page)
     routes.add_post("/team/move", team_move)
     routes.add_get("/static/{name}", static)
+    from bot.console.dashboard import add_routes as add_dashboard_routes
+
+    add_dashboard_routes(app)
     return app
 
 
