@@ -62,6 +62,7 @@ class ProductionSettings:
         rasa_token: token of Rasa's HTTP API (``RASA_TOKEN``).
         replicas: Rasa replicas, each with its own action server
             (``FREIGHTDESK_RASA_REPLICAS``, default 2).
+        lock_prefix: prefix of the lock store's Redis keys (``FREIGHTDESK_REDIS_PREFIX``).
     """
 
     database_url: str
@@ -71,6 +72,7 @@ class ProductionSettings:
     rabbitmq_queue: str
     rasa_token: str
     replicas: int = 2
+    lock_prefix: str = "freightdesk"
 
 
 def _password_problem(variable: str, url: str, *, service: str) -> str | None:
@@ -153,6 +155,7 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         rabbitmq_queue=env.get("FREIGHTDESK_RABBITMQ_QUEUE") or KPI_EVENTS_QUEUE,
         rasa_token=token,
         replicas=replicas,
+        lock_prefix=env.get("FREIGHTDESK_REDIS_PREFIX") or "freightdesk",
     )
 
 
@@ -181,10 +184,11 @@ def event_broker_config(rabbitmq_url: str, queue: str) -> dict[str, Any]:
     parts = urlsplit(rabbitmq_url)
     return {
         "type": "pika",
-        # A full amqp:// URL (with its vhost) is used as given by Rasa's broker.
+        # A full amqp:// URL (with its vhost) is used as given by Rasa's broker when the
+        # user and password appear in it as written, so they are passed still quoted.
         "url": rabbitmq_url,
-        "username": unquote(parts.username or ""),
-        "password": unquote(parts.password or ""),
+        "username": parts.netloc.rpartition("@")[0].partition(":")[0],
+        "password": parts.netloc.rpartition("@")[0].partition(":")[2],
         "port": parts.port or 5672,
         "queues": [queue],
         "exchange_name": RASA_EVENTS_EXCHANGE,
@@ -199,6 +203,6 @@ def production_endpoints(settings: ProductionSettings) -> dict[str, Any]:
             "enable_selective_domain": True,
         },
         "tracker_store": tracker_store_config(settings.tracker_database_url),
-        "lock_store": lock_store_config(settings.redis_url),
+        "lock_store": lock_store_config(settings.redis_url, settings.lock_prefix),
         "event_broker": event_broker_config(settings.rabbitmq_url, settings.rabbitmq_queue),
     }
