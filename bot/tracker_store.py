@@ -251,12 +251,7 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         with self.session_scope() as session:
             if origin is None:
-                # Not loaded here (a new conversation, or a tracker rebuilt by a caller):
-                # Rasa's own rule, the events past those stored for the current session.
-                stored = self._event_query(
-                    session, tracker.sender_id, fetch_events_from_all_sessions=False
-                ).count()
-                origin = _Origin(stored, [], bounded=False)
+                origin = _Origin(self._stored_in(session, tracker), [], bounded=False)
             new_events = events[origin.stored :]
             rows = [self._row(tracker.sender_id, event) for event in new_events]
             session.add_all(rows)
@@ -269,6 +264,32 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         if origin.bounded:
             self._maybe_compact(tracker, origin)
+
+    def _stored_in(self, session: Any, tracker: DialogueStateTracker) -> int:
+        """How many of a tracker's events are stored, for one this store did not load.
+
+        A copy (``tracker.copy()``, e.g. kept in memory during an outage) or a tracker a
+        caller built: its events up to the last stored event are stored. If it does not
+        hold that event, Rasa's own rule: the events past those stored for the session.
+        """
+        table = self.SQLEvent.__table__
+        last = session.execute(
+            sa.select(table.c.data)
+            .where(table.c.sender_id == tracker.sender_id)
+            .order_by(table.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if last is None:
+            return 0
+        wanted = json.loads(last)
+        events = list(tracker.events)
+        for index in range(len(events) - 1, -1, -1):
+            if json.loads(json.dumps(events[index].as_dict())) == wanted:
+                return index + 1
+        stored = self._event_query(
+            session, tracker.sender_id, fetch_events_from_all_sessions=False
+        ).count()
+        return min(int(stored), len(events))
 
     def _row(self, sender_id: str, event: Event) -> Any:
         data = event.as_dict()

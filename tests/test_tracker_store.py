@@ -180,6 +180,21 @@ def test_new_session_starts_from_its_own_events(
     assert tracker.get_slot("last_quote") is None
 
 
+def test_a_copy_of_a_bounded_tracker_saves_only_its_new_events(
+    store: BoundedSQLTrackerStore, domain: Domain, tracker_db: str
+) -> None:
+    """A copy (kept in memory while the database was down) loses its origin mark."""
+    everything = _play(store, domain, "copied", 16)
+    tracker = asyncio.run(store.retrieve("copied"))
+    assert tracker is not None
+    copy = tracker.copy()
+    new = _turn(17)
+    for event in new:
+        copy.update(event)
+    asyncio.run(store.save(copy))
+    assert _stored(tracker_db, "copied") == [e.as_dict() for e in [*everything, *new]]
+
+
 def test_unknown_conversation_is_none(store: BoundedSQLTrackerStore) -> None:
     assert asyncio.run(store.retrieve("nobody")) is None
     assert asyncio.run(store.retrieve_full_tracker("nobody")) is None
