@@ -117,6 +117,9 @@ def apply_fixes() -> None:
 
 def main() -> None:
     """Run Rasa's CLI with the fixes applied; arguments as for `rasa`."""
+    from bot import logmask
+
+    logmask.install()
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 

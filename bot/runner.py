@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 # A loaded machine (CI, several stacks at once) may need longer to load the model.
 START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "240"))
 STOP_TIMEOUT_S = 20.0
+#: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
+#: message is at most 20,000 characters, a Telegram update a few kilobytes.
+RASA_MAX_BODY_BYTES = 1024 * 1024
 
 
 class StackError(RuntimeError):
@@ -201,7 +204,8 @@ class Stack:
         ]
         if self.token:
             rasa_args += ["--auth-token", self.token]
-        rasa = self._spawn("rasa", rasa_args, env)
+        rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
+        rasa = self._spawn("rasa", rasa_args, rasa_env)
         deadline = time.monotonic() + START_TIMEOUT_S
         try:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
@@ -280,6 +284,8 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         # The agent console on 127.0.0.1:CONSOLE_PORT (5080); it reaches Rasa with the
         # RASA_URL and RASA_TOKEN every worker is given.
         "console": [sys.executable, "-m", "bot", "console"],
+        # Personal data older than config/retention.yml allows goes once a day.
+        "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
     }
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.

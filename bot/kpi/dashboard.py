@@ -419,8 +419,8 @@ def agent_rows(
         end: last day, included.
         tz: the service centre's zone.
         filters: the view's filters (an ``agent`` filter is ignored here).
-        agents: only these agents (a team lead's team, an agent themself); None for all
-            staff and anyone named in the figures.
+        agents: only these agents (a team lead's team, an agent themself); None for every
+            agent and team lead account and anyone else named in the figures.
         hints: a :class:`bot.kpi.hints.HintRules`; default the configured file.
     """
     from bot.kpi.formulas import KPI_BY_CODE
@@ -435,7 +435,7 @@ def agent_rows(
         user.name: user
         for user in session.scalars(select(StaffUser).where(StaffUser.active.is_(True)))
     }
-    names = set(staff) if agents is None else set(agents)
+    names = {n for n, u in staff.items() if u.role != "manager"} if agents is None else set(agents)
     if agents is None:
         for found in figures.values():
             names.update(name for name in found or {} if name != "(none)")
@@ -483,7 +483,7 @@ def _handoffs_per_agent(
 
 def distinct_values(session: Session, limit: int = 200) -> dict[str, list[str]]:
     """The values the filter menus offer: channels, intents, agents, teams, accounts."""
-    from bot.models import SurveyResponse
+    from bot.models import Handoff, SurveyResponse
     from bot.teams import TEAMS
 
     def values(column: Any) -> list[str]:
@@ -491,7 +491,8 @@ def distinct_values(session: Session, limit: int = 200) -> dict[str, list[str]]:
         return sorted(str(v) for v in session.scalars(query))
 
     channels = set(values(ConversationFact.channel)) | set(values(SurveyResponse.channel))
-    agents = set(values(StaffUser.name)) | set(values(ConversationFact.agent))
+    # Handoffs carry every agent who ever took a conversation, and their agent is indexed.
+    agents = set(values(StaffUser.name)) | set(values(Handoff.agent))
     return {
         "channel": sorted(channels),
         "intent": values(ConversationFact.first_intent),

@@ -392,7 +392,7 @@ def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
         if not tile.applies:
             continue
         kpi = tile.kpi
-        benchmark = figure(tile.target.benchmark, kpi.unit) if tile.target.benchmark else "-"
+        benchmark = figure(tile.target.benchmark, kpi.unit)
         row(
             [
                 kpi.name,
