@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -271,7 +271,7 @@ def follow_sql_broker(
     broker_engine: Engine,
     stop: threading.Event,
     interval: float = 1.0,
-    batch_size: int = 1000,
+    batch_size: int = 200,
     on_pass: Callable[[ConsumeResult], None] | None = None,
 ) -> ConsumeResult:
     """Consume Rasa's SQL event broker until ``stop`` is set, a pass every ``interval``.
@@ -286,13 +286,15 @@ def follow_sql_broker(
         broker_engine: the database Rasa's SQL event broker writes to.
         stop: set it (from a signal handler) to end the loop after the batch in hand.
         interval: seconds between passes that found nothing more to read.
-        batch_size: events per transaction.
+        batch_size: events per transaction: kept small, as the SQLite write lock is held
+            for a whole transaction.
         on_pass: called with each pass's result that read something.
 
     Returns:
         Events read and applied over the whole run, and the last position.
     """
     read = applied = position = 0
+    passes = 0
     waiting_for_table = False
     while not stop.is_set():
         try:
@@ -303,7 +305,13 @@ def follow_sql_broker(
                 stop.wait(interval)
                 continue
             waiting_for_table = False
+            if passes and _newest_broker_event(broker_engine) <= position:
+                # Nothing new: no transaction on this project's database, whose write
+                # lock the action server and the console need far more.
+                stop.wait(interval)
+                continue
             result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop)
+            passes += 1
         except TRANSIENT_ERRORS as exc:
             log.warning("event pass failed, trying again in %.0f s: %s", interval, exc)
             stop.wait(interval)
@@ -314,3 +322,9 @@ def follow_sql_broker(
         # A pass ends when it has read everything there was (or when asked to stop).
         stop.wait(interval)
     return ConsumeResult(read, applied, position)
+
+
+def _newest_broker_event(broker_engine: Engine) -> int:
+    """The id of the newest row in Rasa's event table (0 when it is empty)."""
+    with broker_engine.connect() as broker:
+        return int(broker.scalar(select(func.max(BROKER_EVENTS.c.id))) or 0)
