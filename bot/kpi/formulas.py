@@ -335,7 +335,7 @@ def _in_period(source: Source, begin: datetime, until: datetime, dialect: str) -
     column: Any = source.time_column
     if dialect == "sqlite":
         # Unary plus keeps SQLite off the time index, so it reads a covering KPI index
-        # (migration 0005) from end to end in the order of the slice: measured on a
+        # (migration 0006) from end to end in the order of the slice: measured on a
         # million rows, faster than the time index's row lookups even for one month.
         column = UnaryExpression(column, operator=custom_op("+"), type_=column.type)
     return and_(column >= begin, column < until)
@@ -455,7 +455,7 @@ def _group(source: Source, by: str | None) -> tuple[Expr, Expr | None]:
 
     Grouping by the stored column itself, not by the label computed from it, lets the
     database read the rows in the order of an index that starts with that column (see
-    the KPI indexes of migration 0005) instead of sorting a million of them.
+    the KPI indexes of migration 0006) instead of sorting a million of them.
     """
     if by is None:
         return literal(ALL), None

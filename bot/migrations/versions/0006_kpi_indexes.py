@@ -1,5 +1,5 @@
 """KPI report at scale: covering indexes, one per slice, on surveys, conversation facts
-and complaints (they replace the survey and fact indexes of 0004 that start the same way).
+and complaints (they replace the survey indexes of 0004 that start with the same columns).
 
 Each index starts with the slice's column and holds every column the report reads, so a
 report sliced by channel, agent, team, intent/service, account or handled reads each
@@ -7,8 +7,8 @@ group's rows in index order instead of sorting a million rows (measured in
 docs/kpis.md). The column lists are ``bot.models.kpi_indexes``, copied here so this
 revision does not change when the models do.
 
-Revision ID: 0005_kpi_indexes
-Revises: 0004_kpi
+Revision ID: 0006_kpi_indexes
+Revises: 0005_dashboard
 Create Date: 2026-11-25
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005_kpi_indexes"
-down_revision = "0004_kpi"
+revision = "0006_kpi_indexes"
+down_revision = "0005_dashboard"
 branch_labels = None
 depends_on = None
 
@@ -81,16 +81,13 @@ INDEXES: dict[str, list[tuple[str, list[str]]]] = {
     ],
 }
 
-# Indexes of 0004 that a covering index above starts the same way as.
+# Indexes of 0004 that a covering index above starts with the same columns as. The
+# fact indexes of 0004 and 0005 stay: the dashboard filters a slice by a time range.
 REPLACED: dict[str, list[tuple[str, list[str]]]] = {
     "survey_responses": [
         ("ix_survey_responses_offered_at", ["offered_at"]),
         ("ix_survey_responses_channel_offered_at", ["channel", "offered_at"]),
         ("ix_survey_responses_agent_offered_at", ["agent", "offered_at"]),
-    ],
-    "conversation_facts": [
-        ("ix_conversation_facts_channel_started", ["channel", "session_started_at"]),
-        ("ix_conversation_facts_handed_off_started", ["handed_off", "session_started_at"]),
     ],
 }
 
