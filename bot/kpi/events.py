@@ -201,6 +201,10 @@ def _copy_handoff(session: Session, fact: Any) -> None:
         fact.agent = handoff.agent or fact.agent
 
 
+#: Errors of the databases themselves (down, locked, restarting): the pass is retried.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
 @dataclass(frozen=True)
 class ConsumeResult:
     """What one pass over the SQL event broker did."""
@@ -251,19 +255,19 @@ def consume_sql_broker(
             for row in rows:
                 read += 1
                 try:
-                    event = json.loads(row.data)
-                    applied += apply_event(session, event, row.sender_id)
-                except (ValueError, TypeError) as exc:
-                    # One malformed row must not stop the stream behind it for good.
+                    with session.begin_nested():
+                        event = json.loads(row.data)
+                        if not isinstance(event, dict):
+                            raise TypeError(f"not a JSON object but {type(event).__name__}")
+                        applied += apply_event(session, event, row.sender_id)
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # one bad row must not stop the stream behind it
                     log.warning("skipped broker event %s: %s", row.id, exc)
                 state.position = row.id
             position = state.position
         if len(rows) < batch_size or (stop is not None and stop.is_set()):
             return ConsumeResult(read, applied, position)
-
-
-#: Errors of the databases themselves (down, locked, restarting): the pass is retried.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def follow_sql_broker(
