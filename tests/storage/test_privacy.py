@@ -365,3 +365,40 @@ def test_make_run_starts_the_daily_purge_which_stops_on_sigterm(tmp_path: Path) 
     finally:
         if worker.poll() is None:
             worker.kill()
+
+
+def test_the_daily_purge_survives_a_failed_pass(tmp_path: Path) -> None:
+    """A failing pass is logged and retried; the worker (and so the stack) stays up."""
+    var = tmp_path / "var"
+    url = f"sqlite:///{var / 'freightdesk.db'}"
+    db.upgrade(url)
+    (var / "rasa_tracker.db").write_bytes(b"this is not a SQLite database" * 100)
+    env = {
+        "DATABASE_URL": url,
+        "FREIGHTDESK_VAR_DIR": str(var),
+        "PATH": "/usr/bin:/bin",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    command = [sys.executable, "-m", "bot", "customers", "purge", "--daily"]
+    worker = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+    try:
+        assert worker.stdout is not None
+        assert "retention purge failed" in worker.stdout.readline().lower()
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    once = subprocess.run(
+        command[:-1], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120
+    )
+    assert once.returncode != 0  # run by hand, a failure is an error exit
