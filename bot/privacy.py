@@ -357,6 +357,12 @@ def rasa_store_urls(settings: Settings, endpoints: Path | None = None) -> dict[s
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.core.utils import AvailableEndpoints
 
+    if settings.profile == "production" and endpoints is None:
+        from bot.profiles import production_settings
+
+        # The production profile writes its endpoints at start; its tracker store is
+        # PostgreSQL and its broker RabbitMQ (consumed, so nothing of ours stays there).
+        return {"tracker store": production_settings(os.environ).tracker_database_url}
     path = endpoints or Path(os.environ.get("FREIGHTDESK_ENDPOINTS") or REPO_ROOT / "endpoints.yml")
     config = AvailableEndpoints.read_endpoints(str(path))
     urls: dict[str, str] = {}
@@ -369,6 +375,9 @@ def rasa_store_urls(settings: Settings, endpoints: Path | None = None) -> dict[s
             continue
         kwargs = endpoint.kwargs
         kind = str(endpoint.type or "")
+        if endpoint.url and endpoint.url.startswith(("postgresql", "sqlite", "mysql")):
+            urls[label] = endpoint.url  # a database URL given whole
+            continue
         if "dialect" not in kwargs and kind.lower() != "sql" and "SQL" not in kind:
             continue  # Redis, Mongo, Pika, ...: nothing of ours to reach with SQL
         dialect = kwargs.get("dialect", "sqlite")

@@ -138,6 +138,19 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
             f"RASA_TOKEN is a default or shorter than {MIN_TOKEN_LENGTH} characters; "
             "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
+    # The web chat's session tokens are signed with it; every replica must check them
+    # alike, so a per-replica generated secret will not do (bot/channels/webchat.py).
+    session_secret = env.get("FREIGHTDESK_SESSION_SECRET", "")
+    if not session_secret:
+        problems.append(
+            "FREIGHTDESK_SESSION_SECRET is not set (signs web chat sessions; the same on "
+            "every replica)"
+        )
+    elif session_secret.lower() in DEFAULT_SECRETS or len(session_secret) < 32:
+        problems.append(
+            "FREIGHTDESK_SESSION_SECRET is a default or shorter than 32 characters; "
+            "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     replicas_text = env.get("FREIGHTDESK_RASA_REPLICAS", "2")
     try:
         replicas = int(replicas_text)
