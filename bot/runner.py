@@ -29,7 +29,8 @@ from bot.config import REPO_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 240.0
+# How long Rasa may take to load its model (~35 s on a quiet machine; minutes on a busy one).
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "600"))
 STOP_TIMEOUT_S = 20.0
 
 
