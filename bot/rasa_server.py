@@ -15,6 +15,12 @@ Two fixes, both found with py-spy profiles of the Rasa server under REST traffic
   event: 24% of the server's time at turn 150 of one conversation, and growing with its
   length. The fix looks the class up in a table built from the same subclasses in the
   same order (first match wins, as before), rebuilt when a name is not in it.
+
+And one change of behaviour, for the project's own tracker store
+(:mod:`bot.tracker_store`): Rasa wraps every tracker store in ``FailSafeTrackerStore``,
+which turns a failed read into an empty conversation and a failed write into one kept
+in this process's memory. :func:`keep_tracker_store_failures_loud` hands our store to
+Rasa unwrapped, so a database error fails the turn (logged, HTTP 500) instead.
 """
 
 from __future__ import annotations
@@ -76,8 +82,28 @@ def _make_resolve_by_type(original: Any) -> Any:
     return resolve_by_type
 
 
+def keep_tracker_store_failures_loud() -> None:
+    """Let the Agent use :class:`BoundedSQLTrackerStore` without the silent fallback."""
+    from rasa.core.agent import Agent
+
+    from bot.tracker_store import BoundedSQLTrackerStore
+
+    original = Agent._create_tracker_store
+    if getattr(original, "_freightdesk_fix", False):
+        return
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if isinstance(store, BoundedSQLTrackerStore):
+            store.domain = domain
+            return store
+        return original(store, domain)
+
+    create_tracker_store._freightdesk_fix = True  # type: ignore[attr-defined]
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
+
+
 def apply_fixes() -> None:
-    """Install both fixes on Rasa's classes (idempotent)."""
+    """Install the fixes on Rasa's classes (idempotent)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
@@ -86,10 +112,14 @@ def apply_fixes() -> None:
         resolve = _make_resolve_by_type(Event.resolve_by_type)
         resolve._freightdesk_fix = True
         Event.resolve_by_type = staticmethod(resolve)
+    keep_tracker_store_failures_loud()
 
 
 def main() -> None:
     """Run Rasa's CLI with the fixes applied; arguments as for `rasa`."""
+    from bot import logmask
+
+    logmask.install()
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 
