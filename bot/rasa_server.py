@@ -16,7 +16,7 @@ Two fixes, both found with py-spy profiles of the Rasa server under REST traffic
   length. The fix looks the class up in a table built from the same subclasses in the
   same order (first match wins, as before), rebuilt when a name is not in it.
 
-And one fault fix (issue 7, "never silence"):
+And fault fixes (issue 7, "never silence", "nothing lost"):
 
 - When a custom action cannot run (action server down, timed out, answered 5xx), Rasa
   3.6 logs the error in ``MessageProcessor._run_action`` and carries on with no events:
@@ -25,6 +25,10 @@ And one fault fix (issue 7, "never silence"):
   a person (phone, email, a "Talk to a person" button), once per customer message. A
   rejection by the action server (``ActionExecutionRejection``, a form's "not this
   answer") is Rasa's normal flow and passes through unchanged.
+- Rasa's ``FailSafeTrackerStore`` starts an empty conversation when the tracker store
+  cannot be read and silently keeps unsaved conversations in memory:
+  :func:`apply_tracker_store_fixes` replaces both with a FAULT log, an honest answer to
+  the customer, and a write-back when the store is reachable again.
 """
 
 from __future__ import annotations
@@ -154,6 +158,143 @@ def _make_remote_action_run(original: Any) -> Any:
     return run
 
 
+# -- the tracker store: never an empty conversation, never a silent fallback to memory --
+
+STORE_DOWN_TEXT = (
+    "I'm sorry, I can't reach our conversation records just now, so I can't carry on "
+    "this conversation for a moment. Nothing you told me earlier is lost. Please try again "
+    "in a minute, or call our service team on +852 2345 6789 or email "
+    "support@freightdesk.example (Mon-Fri 09:00-18:00, Sat 09:00-13:00 HKT)."
+)
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store could not be read: answering would start an empty conversation."""
+
+
+async def _twice(call: Any, *args: Any) -> Any:
+    # A pooled connection that died in an outage fails once and is then replaced (SQL
+    # stores invalidate the pool on a disconnect), so one immediate retry is not a fault.
+    try:
+        return await call(*args)
+    except Exception:
+        return await call(*args)
+
+
+def _pending(store: Any) -> dict[str, Any]:
+    """Trackers this process could not save, by sender, oldest first (kept in memory)."""
+    pending: dict[str, Any] | None = getattr(store, "_freightdesk_unsaved", None)
+    if pending is None:
+        pending = {}
+        store._freightdesk_unsaved = pending
+    return pending
+
+
+async def _flush_unsaved(store: Any, only: str | None = None) -> bool:
+    """Write trackers kept in memory to the tracker store; False if it is still down."""
+    pending = _pending(store)
+    for sender in [only] if only is not None else list(pending):
+        tracker = pending.get(sender)
+        if tracker is None:
+            continue
+        try:
+            await _twice(store._tracker_store.save, tracker)
+        except Exception as exc:
+            logger.error(
+                "FAULT: tracker store %s still unavailable; conversation %s stays in this "
+                "process's memory (%d events): %s: %s",
+                type(store._tracker_store).__name__,
+                sender,
+                len(tracker.events),
+                type(exc).__name__,
+                exc,
+            )
+            return False
+        pending.pop(sender, None)
+        logger.warning(
+            "tracker store %s recovered: conversation %s written from memory (%d events)",
+            type(store._tracker_store).__name__,
+            sender,
+            len(tracker.events),
+        )
+    return True
+
+
+def _make_failsafe_retrieve(method: str) -> Any:
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        """Read the conversation; on failure raise instead of starting it empty.
+
+        A conversation this process could not save is written first, so what the customer
+        said during the outage is not lost; if that still fails, the conversation goes on
+        from memory rather than from nothing.
+        """
+        pending = _pending(self)
+        if sender_id in pending and not await _flush_unsaved(self, sender_id):
+            return pending[sender_id].copy()
+        try:
+            tracker = await _twice(getattr(self._tracker_store, method), sender_id)
+        except Exception as exc:
+            logger.error(
+                "FAULT: tracker store %s could not read conversation %s (%s: %s); the "
+                "customer is told to try again instead of starting an empty conversation",
+                type(self._tracker_store).__name__,
+                sender_id,
+                type(exc).__name__,
+                exc,
+            )
+            raise TrackerStoreUnavailable(str(exc)) from exc
+        if pending:
+            await _flush_unsaved(self)
+        return tracker
+
+    retrieve._freightdesk_fix = True  # type: ignore[attr-defined]
+    return retrieve
+
+
+async def _failsafe_save(self: Any, tracker: Any) -> None:
+    """Save the conversation; on failure keep it in memory (loudly) and write it later."""
+    pending = _pending(self)
+    try:
+        await _twice(self._tracker_store.save, tracker)
+    except Exception as exc:
+        pending.pop(tracker.sender_id, None)
+        pending[tracker.sender_id] = tracker.copy()
+        logger.error(
+            "FAULT: tracker store %s could not save conversation %s (%s: %s); kept in this "
+            "process's memory (%d conversations unsaved) and written when the store is back",
+            type(self._tracker_store).__name__,
+            tracker.sender_id,
+            type(exc).__name__,
+            exc,
+            len(pending),
+        )
+        return
+    pending.pop(tracker.sender_id, None)
+    if pending:
+        await _flush_unsaved(self)
+
+
+_failsafe_save._freightdesk_fix = True  # type: ignore[attr-defined]
+
+
+def _make_handle_message(original: Any) -> Any:
+    async def handle_message(self: Any, message: Any) -> Any:
+        """Rasa's handle_message; an unreadable conversation is answered, not dropped."""
+        try:
+            return await original(self, message)
+        except TrackerStoreUnavailable:
+            from rasa.core.channels.channel import CollectingOutputChannel
+
+            channel = message.output_channel
+            await channel.send_response(message.sender_id, {"text": STORE_DOWN_TEXT})
+            if isinstance(channel, CollectingOutputChannel):
+                return channel.messages
+            return None
+
+    handle_message._freightdesk_fix = True  # type: ignore[attr-defined]
+    return handle_message
+
+
 def apply_fixes() -> None:
     """Install the fixes on Rasa's classes (idempotent)."""
     from rasa.core.actions.action import RemoteAction
@@ -166,6 +307,30 @@ def apply_fixes() -> None:
         Event.resolve_by_type = staticmethod(resolve)
     if not getattr(RemoteAction.run, "_freightdesk_fix", False):
         RemoteAction.run = _make_remote_action_run(RemoteAction.run)
+    apply_tracker_store_fixes()
+
+
+def apply_tracker_store_fixes() -> None:
+    """Make Rasa's FailSafeTrackerStore loud and honest about tracker store outages.
+
+    Rasa wraps every tracker store (SQL, Redis, the project's own) in
+    ``FailSafeTrackerStore``, which on a failed read returns nothing (Rasa then starts an
+    empty conversation and the customer's form, slots and history are gone) and on a
+    failed save writes to an in-memory store nobody ever reads back. Instead: a failed
+    read is logged as a FAULT and the customer is told to try again in a minute
+    (``MessageProcessor.handle_message``); a failed save is logged as a FAULT, kept in
+    memory and written to the store on the next successful store operation, and the
+    conversation continues from that copy while the store is down.
+    """
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if getattr(FailSafeTrackerStore.save, "_freightdesk_fix", False):
+        return
+    FailSafeTrackerStore.retrieve = _make_failsafe_retrieve("retrieve")
+    FailSafeTrackerStore.retrieve_full_tracker = _make_failsafe_retrieve("retrieve_full_tracker")
+    FailSafeTrackerStore.save = _failsafe_save
+    MessageProcessor.handle_message = _make_handle_message(MessageProcessor.handle_message)
 
 
 def main() -> None:
