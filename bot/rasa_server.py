@@ -181,8 +181,12 @@ async def _twice(call: Any, *args: Any) -> Any:
         return await call(*args)
 
 
+def _store_name(store: Any) -> str:
+    return type(getattr(store, "_tracker_store", store)).__name__
+
+
 def _pending(store: Any) -> dict[str, Any]:
-    """Trackers this process could not save, by sender, oldest first (kept in memory)."""
+    """Trackers this process could not save, by sender (kept in memory until written)."""
     pending: dict[str, Any] | None = getattr(store, "_freightdesk_unsaved", None)
     if pending is None:
         pending = {}
@@ -190,20 +194,20 @@ def _pending(store: Any) -> dict[str, Any]:
     return pending
 
 
-async def _flush_unsaved(store: Any, only: str | None = None) -> bool:
-    """Write trackers kept in memory to the tracker store; False if it is still down."""
+async def flush_unsaved(store: Any, only: str | None = None) -> bool:
+    """Write trackers kept in memory to ``store``; False if it is still unavailable."""
     pending = _pending(store)
     for sender in [only] if only is not None else list(pending):
         tracker = pending.get(sender)
         if tracker is None:
             continue
         try:
-            await _twice(store._tracker_store.save, tracker)
+            await _twice(store.save, tracker)
         except Exception as exc:
             logger.error(
                 "FAULT: tracker store %s still unavailable; conversation %s stays in this "
                 "process's memory (%d events): %s: %s",
-                type(store._tracker_store).__name__,
+                _store_name(store),
                 sender,
                 len(tracker.events),
                 type(exc).__name__,
@@ -213,56 +217,54 @@ async def _flush_unsaved(store: Any, only: str | None = None) -> bool:
         pending.pop(sender, None)
         logger.warning(
             "tracker store %s recovered: conversation %s written from memory (%d events)",
-            type(store._tracker_store).__name__,
+            _store_name(store),
             sender,
             len(tracker.events),
         )
     return True
 
 
-def _make_failsafe_retrieve(method: str) -> Any:
-    async def retrieve(self: Any, sender_id: str) -> Any:
-        """Read the conversation; on failure raise instead of starting it empty.
+async def guarded_read(store: Any, sender_id: str, read: Any) -> Any:
+    """Read a conversation with ``read()``; raise :class:`TrackerStoreUnavailable` on failure.
 
-        A conversation this process could not save is written first, so what the customer
-        said during the outage is not lost; if that still fails, the conversation goes on
-        from memory rather than from nothing.
-        """
-        pending = _pending(self)
-        if sender_id in pending and not await _flush_unsaved(self, sender_id):
-            return pending[sender_id].copy()
-        try:
-            tracker = await _twice(getattr(self._tracker_store, method), sender_id)
-        except Exception as exc:
-            logger.error(
-                "FAULT: tracker store %s could not read conversation %s (%s: %s); the "
-                "customer is told to try again instead of starting an empty conversation",
-                type(self._tracker_store).__name__,
-                sender_id,
-                type(exc).__name__,
-                exc,
-            )
-            raise TrackerStoreUnavailable(str(exc)) from exc
-        if pending:
-            await _flush_unsaved(self)
-        return tracker
-
-    retrieve._freightdesk_fix = True  # type: ignore[attr-defined]
-    return retrieve
-
-
-async def _failsafe_save(self: Any, tracker: Any) -> None:
-    """Save the conversation; on failure keep it in memory (loudly) and write it later."""
-    pending = _pending(self)
+    A conversation this process could not save is written first, so what the customer
+    said during an outage is not lost; while that still fails, the conversation goes on
+    from the copy in memory rather than from nothing.
+    """
+    pending = _pending(store)
+    if sender_id in pending and not await flush_unsaved(store, sender_id):
+        return pending[sender_id].copy()
     try:
-        await _twice(self._tracker_store.save, tracker)
+        tracker = await _twice(read)
+    except TrackerStoreUnavailable:
+        raise
+    except Exception as exc:
+        logger.error(
+            "FAULT: tracker store %s could not read conversation %s (%s: %s); the customer "
+            "is told to try again instead of starting an empty conversation",
+            _store_name(store),
+            sender_id,
+            type(exc).__name__,
+            exc,
+        )
+        raise TrackerStoreUnavailable(str(exc)) from exc
+    if pending:
+        await flush_unsaved(store)
+    return tracker
+
+
+async def guarded_save(store: Any, tracker: Any) -> None:
+    """Save a conversation; on failure keep it in memory (loudly) and write it later."""
+    pending = _pending(store)
+    try:
+        await _twice(store.save, tracker)
     except Exception as exc:
         pending.pop(tracker.sender_id, None)
         pending[tracker.sender_id] = tracker.copy()
         logger.error(
             "FAULT: tracker store %s could not save conversation %s (%s: %s); kept in this "
             "process's memory (%d conversations unsaved) and written when the store is back",
-            type(self._tracker_store).__name__,
+            _store_name(store),
             tracker.sender_id,
             type(exc).__name__,
             exc,
@@ -271,10 +273,34 @@ async def _failsafe_save(self: Any, tracker: Any) -> None:
         return
     pending.pop(tracker.sender_id, None)
     if pending:
-        await _flush_unsaved(self)
+        await flush_unsaved(store)
 
 
-_failsafe_save._freightdesk_fix = True  # type: ignore[attr-defined]
+def _make_failsafe_passthrough(method: str) -> Any:
+    async def call(self: Any, *args: Any) -> Any:
+        """The primary store's answer, or its exception: no silent fallback."""
+        return await getattr(self._tracker_store, method)(*args)
+
+    call._freightdesk_fix = True  # type: ignore[attr-defined]
+    return call
+
+
+def _make_get_tracker(original: Any) -> Any:
+    async def get_tracker(self: Any, conversation_id: str) -> Any:
+        """Rasa's get_tracker, guarded: see :func:`guarded_read`."""
+        tracker = await guarded_read(
+            self.tracker_store, conversation_id, lambda: original(self, conversation_id)
+        )
+        tracker.model_id = self.model_metadata.model_id
+        return tracker
+
+    get_tracker._freightdesk_fix = True  # type: ignore[attr-defined]
+    return get_tracker
+
+
+async def _save_tracker(self: Any, tracker: Any) -> None:
+    """Rasa's save_tracker, guarded: see :func:`guarded_save`."""
+    await guarded_save(self.tracker_store, tracker)
 
 
 def _make_handle_message(original: Any) -> Any:
@@ -311,25 +337,27 @@ def apply_fixes() -> None:
 
 
 def apply_tracker_store_fixes() -> None:
-    """Make Rasa's FailSafeTrackerStore loud and honest about tracker store outages.
+    """Make tracker store outages loud and honest, whatever the tracker store.
 
-    Rasa wraps every tracker store (SQL, Redis, the project's own) in
-    ``FailSafeTrackerStore``, which on a failed read returns nothing (Rasa then starts an
-    empty conversation and the customer's form, slots and history are gone) and on a
-    failed save writes to an in-memory store nobody ever reads back. Instead: a failed
-    read is logged as a FAULT and the customer is told to try again in a minute
-    (``MessageProcessor.handle_message``); a failed save is logged as a FAULT, kept in
-    memory and written to the store on the next successful store operation, and the
-    conversation continues from that copy while the store is down.
+    Rasa wraps the tracker store in ``FailSafeTrackerStore``, which on a failed read
+    returns nothing (Rasa then starts an empty conversation: the customer's form, slots
+    and history are gone) and on a failed save writes to an in-memory store nobody reads
+    back. Instead ``FailSafeTrackerStore`` passes the primary store's errors on, and the
+    processor handles them the same way for any store, wrapped or not: a failed read is
+    logged as a FAULT and the customer is told to try again in a minute; a failed save is
+    logged as a FAULT, kept in memory and written on the next successful store
+    operation, and that conversation continues from the copy while the store is down.
     """
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import FailSafeTrackerStore
 
-    if getattr(FailSafeTrackerStore.save, "_freightdesk_fix", False):
+    if getattr(MessageProcessor.save_tracker, "_freightdesk_fix", False):
         return
-    FailSafeTrackerStore.retrieve = _make_failsafe_retrieve("retrieve")
-    FailSafeTrackerStore.retrieve_full_tracker = _make_failsafe_retrieve("retrieve_full_tracker")
-    FailSafeTrackerStore.save = _failsafe_save
+    for method in ("retrieve", "retrieve_full_tracker", "save", "keys"):
+        setattr(FailSafeTrackerStore, method, _make_failsafe_passthrough(method))
+    MessageProcessor.get_tracker = _make_get_tracker(MessageProcessor.get_tracker)
+    _save_tracker._freightdesk_fix = True  # type: ignore[attr-defined]
+    MessageProcessor.save_tracker = _save_tracker
     MessageProcessor.handle_message = _make_handle_message(MessageProcessor.handle_message)
 
 
