@@ -96,6 +96,42 @@ def is_interruption(tracker: Tracker, expected: frozenset[str] = frozenset()) ->
     )
 
 
+# Words that open a question rather than a statement.
+_QUESTION_OPENERS = frozenset(
+    [
+        "what",
+        "where",
+        "when",
+        "why",
+        "how",
+        "who",
+        "which",
+        "whose",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+    ]
+)
+# Intents that steer the conversation (leave, ask for a person) whatever the wording.
+STEERING_INTENTS = frozenset({"stop", "request_human", "goodbye", "deny"})
+
+
+def looks_like_question(text: str) -> bool:
+    """True when a message is phrased as a question ("...?" or "how do I ...")."""
+    words = text.strip().lower().split()
+    return text.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS)
+
+
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Every value of ``entity`` in the latest message, in order."""
     entities = (tracker.latest_message or {}).get("entities") or []

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     OFFER_RETRY_COMPLAINT,
+    STEERING_INTENTS,
     channel_of,
     entity_values,
     in_thread,
@@ -20,6 +21,7 @@ from actions.common import (
     latest_intent,
     latest_text,
     looks_like_contact,
+    looks_like_question,
     settings,
 )
 from actions.handoff import hand_off
@@ -43,6 +45,7 @@ from bot.complaints import (
 )
 from bot.contacts import parse_contact
 from bot.db import session_scope
+from bot.handoff import matches_keyword
 from bot.shipments import find_shipment
 from bot.tracking import check_tracking_number, find_tracking_numbers
 
@@ -70,6 +73,18 @@ COMPLAINT_INTENTS = frozenset({"complain", "complaint_status"})
 
 def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
+
+
+def _interrupts_description(tracker: Tracker, text: str) -> bool:
+    """Whether a message at "what happened?" asks for something else instead.
+
+    What happened is told in statements, and those read like enquiries to NLU ("the
+    parcel came two days late" looks like the missed-delivery FAQ), so only a question or
+    a steering message ("stop", "a person please") interrupts, and never a detailed one.
+    """
+    if not is_interruption(tracker, COMPLAINT_INTENTS) or len(text.split()) >= DETAILED_WORDS:
+        return False
+    return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
 
 def _shipment_known(number: str) -> bool:
@@ -102,7 +117,7 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = latest_text(tracker).strip()
         if _asked(tracker, "complaint_description"):
-            if is_interruption(tracker, COMPLAINT_INTENTS) and len(text.split()) < DETAILED_WORDS:
+            if _interrupts_description(tracker, text):
                 return {}
             return {"complaint_description": text}
         if tracker.get_slot("requested_slot") is None:
@@ -350,11 +365,12 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
             SlotSet("pending_offer", OFFER_RETRY_COMPLAINT),
         ]
     dispatcher.utter_message(text=text)
-    if severity in URGENT_SEVERITIES:
+    reason = _handoff_reason(severity, tracker.get_slot("complaint_description"))
+    if reason is not None:
         return reset + await hand_off(
             dispatcher,
             tracker,
-            "high_severity_complaint",
+            reason,
             complaint_category=tracker.get_slot("complaint_category"),
         )
     return reset
@@ -372,6 +388,19 @@ class ActionSubmitComplaint(Action):
         if tracker.get_slot("complaint_confirmed") != CONFIRMED:
             return [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
         return await submit_complaint(dispatcher, tracker)
+
+
+def _handoff_reason(severity: str, description: str | None) -> str | None:
+    """Why a saved complaint also goes to a person now, or None when it waits its turn.
+
+    A high or critical complaint goes first; otherwise a handoff keyword in what happened
+    ("lawyer", "police": agents edit the list) sends it to a person straight away.
+    """
+    if severity in URGENT_SEVERITIES:
+        return "high_severity_complaint"
+    if matches_keyword(description or ""):
+        return "keyword"
+    return None
 
 
 def _status(sender_id: str, reference: str | None, contact: str | None) -> list[str]:

@@ -596,10 +596,43 @@ class KpiTarget(Base):
         return f"<KpiTarget {self.code} {self.period} {self.target}>"
 
 
+class KpiTargetChange(Base):
+    """Who set a KPI target, benchmark or amber threshold, to what, and when (the audit
+    trail of the managers' target form and ``kpi targets set``)."""
+
+    __tablename__ = "kpi_target_changes"
+    __table_args__ = (Index("ix_kpi_target_changes_code_at", "code", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(40), nullable=False)
+    period = Column(String(20), nullable=False)
+    target = Column(Float, nullable=False)
+    amber = Column(Float, nullable=True)
+    benchmark = Column(Float, nullable=True)
+    benchmark_source = Column(String(200), nullable=True)
+    actor = Column(String(80), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<KpiTargetChange {self.code} {self.period} by {self.actor}>"
+
+
 # The KPI report filters complaints and handoffs by when they were opened; declared here,
 # beside the KPI tables of migration 0004, rather than changing those classes.
 Index("ix_complaints_created_at", Complaint.created_at)
 Index("ix_handoffs_created_at", Handoff.created_at)
+# The dashboard filters conversations by service and account, surveys by account (0005).
+Index(
+    "ix_conversation_facts_intent_started",
+    ConversationFact.first_intent,
+    ConversationFact.session_started_at,
+)
+Index(
+    "ix_conversation_facts_account_started",
+    ConversationFact.account,
+    ConversationFact.session_started_at,
+)
+Index("ix_survey_responses_account_offered_at", SurveyResponse.account, SurveyResponse.offered_at)
 
 
 __all__ = [
@@ -617,6 +650,7 @@ __all__ = [
     "Handoff",
     "HandoffMessage",
     "KpiTarget",
+    "KpiTargetChange",
     "Lead",
     "LoginAttempt",
     "Money",

@@ -363,6 +363,9 @@ def apply_tracker_store_fixes() -> None:
 
 def main() -> None:
     """Run Rasa's CLI with the fixes applied; arguments as for `rasa`."""
+    from bot import logmask
+
+    logmask.install()
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 20.0
+#: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
+#: message is at most 20,000 characters, a Telegram update a few kilobytes.
+RASA_MAX_BODY_BYTES = 1024 * 1024
 
 
 class StackError(RuntimeError):
@@ -198,7 +201,8 @@ class Stack:
         ]
         if self.token:
             rasa_args += ["--auth-token", self.token]
-        rasa = self._spawn("rasa", rasa_args, env)
+        rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
+        rasa = self._spawn("rasa", rasa_args, rasa_env)
         deadline = time.monotonic() + self.start_timeout
         try:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
@@ -304,6 +308,8 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         # The agent console on 127.0.0.1:CONSOLE_PORT (5080); it reaches Rasa with the
         # RASA_URL and RASA_TOKEN every worker is given.
         "console": [sys.executable, "-m", "bot", "console"],
+        # Personal data older than config/retention.yml allows goes once a day.
+        "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
     }
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.

@@ -15,6 +15,7 @@ import hmac
 import logging
 import secrets
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -659,6 +660,9 @@ def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> web.Ap
     routes.add_get("/team", team_page)
     routes.add_post("/team/move", team_move)
     routes.add_get("/static/{name}", static)
+    from bot.console.dashboard import add_routes as add_dashboard_routes
+
+    add_dashboard_routes(app)
     return app
 
 
@@ -688,6 +692,13 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = _ready_engine(settings)
     if engine is None:
+        return 2
+    from bot.kpi.hints import HintsError, hint_rules
+
+    try:
+        hint_rules()  # the dashboard's hints file: a wrong entry stops start-up, named
+    except HintsError as exc:
+        print(f"The console cannot start: {exc}", file=sys.stderr)
         return 2
     host = args.host or os.environ.get("CONSOLE_HOST", "127.0.0.1")
     port = args.port or int(os.environ.get("CONSOLE_PORT", str(DEFAULT_PORT)))

@@ -1,4 +1,4 @@
-"""``python -m bot kpi report|targets set|consume``: KPI figures for managers."""
+"""``python -m bot kpi report|targets set|review|consume``: KPI figures for managers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _day(text: str) -> date:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``kpi report``, ``kpi targets set`` and ``kpi consume`` to the operators' CLI."""
+    """Add ``kpi report``, ``kpi targets set``, ``kpi review`` and ``kpi consume`` to the
+    operators' CLI."""
     from bot.kpi.formulas import DIMENSIONS, KPI_BY_CODE
 
     parser = subparsers.add_parser(
@@ -59,6 +60,22 @@ def register(subparsers: Any) -> None:
     do_set.add_argument("--source", help="where the benchmark comes from (required with it)")
     do_set.add_argument("--period", default="all", help="label of the period (default: all)")
     do_set.set_defaults(handler=_set_target)
+
+    review = actions.add_parser(
+        "review",
+        help="the service review of a week or month as HTML or PDF",
+        description="The periodic service review for review meetings: KPIs against target "
+        "and benchmark with the change from the previous period, volumes, the top complaint "
+        "categories and their follow-up record, notable comments. --account makes the "
+        "per-account review for a key customer.",
+    )
+    review.add_argument(
+        "--period", required=True, metavar="PERIOD", help="a month (2026-11) or a week (2026-W47)"
+    )
+    review.add_argument("--format", choices=("html", "pdf"), default="html")
+    review.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    review.add_argument("--account", help="a key customer account (per-account review)")
+    review.set_defaults(handler=_review)
 
     consume = actions.add_parser(
         "consume",
@@ -105,11 +122,66 @@ def _set_target(args: argparse.Namespace) -> int:
             set_target(
                 session, args.code, args.value, args.amber, args.benchmark, args.source, args.period
             )
+            _audit(session, args)
     except ValueError as exc:
         print(f"Target not saved: {exc}.", file=sys.stderr)
         return EXIT_FAILED
     amber = "" if args.amber is None else f", amber {args.amber:g}"
     print(f"Target for {args.code} ({args.period}) is now {args.value:g}{amber}.")
+    return EXIT_OK
+
+
+def _audit(session: Any, args: argparse.Namespace) -> None:
+    """Record the change in the targets' audit trail, as the console's form does."""
+    import getpass
+
+    from bot.models import KpiTargetChange
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    session.add(
+        KpiTargetChange(
+            code=args.code,
+            period=args.period,
+            target=args.value,
+            amber=args.amber,
+            benchmark=args.benchmark,
+            benchmark_source=args.source if args.benchmark is not None else None,
+            actor=f"cli:{user}"[:80],
+        )
+    )
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.cli import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, _ready_engine, _settings
+    from bot.db import session_scope
+    from bot.kpi.review import build_review, parse_period, render_html, render_pdf
+
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        print(f"No review made: {exc}.", file=sys.stderr)
+        return EXIT_FAILED
+    settings = _settings()
+    engine = _ready_engine(settings)
+    if engine is None:
+        return EXIT_NOT_READY
+    with session_scope(engine) as session:
+        review = build_review(session, period, settings.tz, account=args.account)
+    out = Path(args.out)
+    try:
+        if args.format == "pdf":
+            out.write_bytes(render_pdf(review, settings.tz))
+        else:
+            out.write_text(render_html(review, settings.tz), encoding="utf-8")
+    except OSError as exc:
+        print(f"Could not write {out}: {exc.strerror or exc}.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Service review {period.label} ({review.scope}) written to {out}.")
     return EXIT_OK
 
 

@@ -69,6 +69,38 @@ def test_serious_complaint_is_handed_to_the_complaints_team(
     ]
 
 
+def test_keyword_in_a_minor_complaint_hands_it_to_a_person(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    # A late parcel alone is a low-severity complaint that waits its turn; the agents'
+    # keyword "consumer council" (config/handoff.yml) sends it to a person at once.
+    customer.say("I want to make a complaint")
+    customer.say("Late delivery")
+    customer.say(
+        "The parcel came two days after the date you gave me, I will take this to the "
+        "Consumer Council."
+    )
+    customer.say("no")
+    customer.say("buyer@shop.example")
+    reply = customer.reply_text("yes")
+    assert "cmp-" in reply and "queue" in reply
+    queued = _queued(running_stack, customer.sender)
+    assert [(h.reason, h.team) for h in queued] == [("keyword", "complaints_claims")]
+
+
+def test_minor_complaint_without_a_keyword_is_not_handed_over(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    customer.say("I want to make a complaint")
+    customer.say("Late delivery")
+    customer.say("The parcel came two days after the date you gave me.")
+    customer.say("no")
+    customer.say("buyer@shop.example")
+    reply = customer.reply_text("yes")
+    assert "cmp-" in reply and "queue" not in reply
+    assert _queued(running_stack, customer.sender) == []
+
+
 def test_telegram_customer_is_queued_and_the_bot_goes_quiet(
     running_stack: RunningStack, telegram_api: BotApiStandIn
 ) -> None:

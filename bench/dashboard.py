@@ -1,0 +1,139 @@
+"""The managers' dashboard at scale: the same 1M surveys, 1M conversations, 200k handoffs
+and 100k complaints as ``bench.kpi``, loaded the same way, then each dashboard page's
+queries timed on SQLite and PostgreSQL (a month, as the dashboard shows by default).
+
+``python -m bench.dashboard`` (``--sqlite-only`` or ``--postgresql-only`` for one
+backend). Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from psycopg2 import sql
+from sqlalchemy.engine import make_url
+
+from bench.kpi import PG_ADMIN_URL, _pg_admin, load_postgres, load_sqlite
+from bot import db
+from bot.kpi import conversations as log
+from bot.kpi.dashboard import Filters, agent_rows, distinct_values, tiles, trends
+from bot.kpi.review import build_review, parse_period, render_pdf
+
+HK = ZoneInfo("Asia/Hong_Kong")
+START, END = date(2026, 11, 1), date(2026, 11, 30)
+TARGET_S = 2.0
+
+
+def _time(label: str, name: str, url: str, work: Callable[[Any], Any]) -> Any:
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as session:
+            started = time.perf_counter()
+            result = work(session)
+            elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    verdict = "ok" if elapsed < TARGET_S else "OVER TARGET"
+    print(f"  {label}: {name}: {elapsed:.2f} s ({verdict})")
+    return result
+
+
+def _export(session: Any) -> int:
+    rows, after, total = [], None, 0
+    while True:
+        rows, after = log.export_batch(session, START, END, HK, after=after, limit=2000)
+        total += len(log.csv_text(rows))
+        if after is None:
+            return total
+
+
+def time_pages(url: str, label: str) -> None:
+    """Time what each dashboard page asks of the database, for November 2026."""
+    month = parse_period("2026-11")
+    cases: list[tuple[str, Callable[[Any], Any]]] = [
+        (
+            "dashboard tiles, month with previous month",
+            lambda s: tiles(s, START, END, HK, with_previous=True),
+        ),
+        ("dashboard trends, month by day", lambda s: trends(s, START, END, HK)),
+        (
+            "dashboard tiles + trends, channel filter",
+            lambda s: (
+                tiles(s, START, END, HK, Filters(channel="telegram"), with_previous=True),
+                trends(s, START, END, HK, Filters(channel="telegram")),
+            ),
+        ),
+        (
+            "dashboard tiles, key account (complaints via its customers)",
+            lambda s: tiles(s, START, END, HK, Filters(account="ACME"), with_previous=True),
+        ),
+        ("filter menus (distinct values)", distinct_values),
+        ("per-agent table, month", lambda s: agent_rows(s, START, END, HK)),
+        ("an agent's own figures", lambda s: tiles(s, START, END, HK, Filters(agent="agent07"))),
+        ("conversation log, page 1", lambda s: log.search(s, START, END, HK)),
+        (
+            "conversation log, handed off, intent complain, page 20",
+            lambda s: log.search(
+                s, START, END, HK, intent="complain", outcome="handed_off", page=20
+            ),
+        ),
+        ("survey comments, lowest CSAT first", lambda s: log.comments(s, START, END, HK)),
+        ("service review, month", lambda s: build_review(s, month, HK)),
+        (
+            "service review PDF, key account",
+            lambda s: render_pdf(build_review(s, month, HK, account="ACME"), HK),
+        ),
+    ]
+    for name, work in cases:
+        _time(label, name, url, work)
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as session:
+            started = time.perf_counter()
+            size = _export(session)
+            elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    print(f"  {label}: CSV export, month ({size / 1e6:.1f} MB): {elapsed:.2f} s")
+
+
+def main() -> None:
+    """Load the data on SQLite and on PostgreSQL (or one of them) and time the pages."""
+    if "--postgresql-only" not in sys.argv:
+        with tempfile.TemporaryDirectory(prefix="dash-bench-") as folder:
+            path = Path(folder) / "kpi.db"
+            url = f"sqlite:///{path}"
+            db.upgrade(url)
+            load_sqlite(path)
+            time_pages(url, "sqlite")
+            db.dispose_engines()
+    if "--sqlite-only" in sys.argv:
+        return
+    name = f"freightdesk_dash_bench_{secrets.token_hex(4)}"
+    admin = _pg_admin()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        db.upgrade(url)
+        load_postgres(url)
+        time_pages(url, "postgresql")
+    finally:
+        db.dispose_engines()
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
