@@ -110,7 +110,7 @@ def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack
         endpoints["tracker_store"] = {
             **endpoints["tracker_store"],
             "dialect": "postgresql",
-            "host": "127.0.0.1",
+            "url": "127.0.0.1",  # Rasa's name for the SQL store's host
             "port": proxies[1].port,
             "db": tracker.database,
             "username": tracker.username,
