@@ -31,6 +31,7 @@ import asyncio
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from rasa.core.brokers.pika import PikaEventBroker
 
@@ -73,6 +74,13 @@ class LoudPikaEventBroker(PikaEventBroker):
         self._retry_task: asyncio.Task[None] | None = None
 
     @property
+    def where(self) -> str:
+        """The broker's address for logs: host and port, never the URL's credentials."""
+        parsed = urlsplit(self.host if "://" in self.host else f"amqp://{self.host}")
+        vhost = parsed.path if parsed.path not in ("", "/") else ""
+        return f"{parsed.hostname}:{parsed.port or self.port}{vhost}"
+
+    @property
     def unsent(self) -> int:
         """Events waiting in memory to be published."""
         return len(self._unpublished_events)
@@ -92,7 +100,7 @@ class LoudPikaEventBroker(PikaEventBroker):
             logger.error(
                 "FAULT: RabbitMQ broker %s closing with %d events never published "
                 "(they are in the tracker store, not in the event queue)",
-                self.host,
+                self.where,
                 self.unsent,
             )
         await super().close()
@@ -141,7 +149,7 @@ class LoudPikaEventBroker(PikaEventBroker):
             logger.error(
                 "FAULT: RabbitMQ broker %s: more than %d unsent events; the oldest was "
                 "dropped from the event queue (%d so far; still in the tracker store)",
-                self.host,
+                self.where,
                 self.max_unsent,
                 self.dropped,
             )
@@ -156,7 +164,7 @@ class LoudPikaEventBroker(PikaEventBroker):
             logger.error(
                 "FAULT: RabbitMQ broker %s: could not publish an event (%s: %s); events "
                 "are kept in memory and retried every %.0f s",
-                self.host,
+                self.where,
                 type(exc).__name__,
                 exc or "no answer",
                 self.retry_interval,
@@ -166,7 +174,7 @@ class LoudPikaEventBroker(PikaEventBroker):
             logger.error(
                 "FAULT: RabbitMQ broker %s still unreachable after %.0f s: %d events "
                 "unsent in memory",
-                self.host,
+                self.where,
                 now - self._outage_started,
                 self.unsent + 1,
             )
@@ -186,7 +194,7 @@ class LoudPikaEventBroker(PikaEventBroker):
                 logger.warning(
                     "RabbitMQ broker %s recovered: %d buffered events published after "
                     "%.1f s without RabbitMQ (%d failed attempts)",
-                    self.host,
+                    self.where,
                     late,
                     time.monotonic() - self._outage_started,
                     self._outage_failures,
@@ -201,7 +209,7 @@ class LoudPikaEventBroker(PikaEventBroker):
                 try:
                     await self._flush()
                 except Exception:  # the retry loop must outlive any one failure
-                    logger.exception("RabbitMQ broker %s: retrying the buffer failed", self.host)
+                    logger.exception("RabbitMQ broker %s: retrying the buffer failed", self.where)
 
 
 def _unpack(item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str] | None]:

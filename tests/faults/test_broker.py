@@ -182,3 +182,20 @@ def test_the_buffer_is_bounded_and_says_what_it_dropped(
             await _wait_until(lambda: broker.unsent == 0)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("host", "where"),
+    [
+        ("127.0.0.1", "127.0.0.1:5672"),
+        ("amqp://fd:s3cret@mq.internal:5673/freightdesk", "mq.internal:5673/freightdesk"),
+        ("amqps://fd:s3cret@mq.internal/", "mq.internal:5672"),
+    ],
+)
+def test_logs_name_the_broker_without_its_password(host: str, where: str) -> None:
+    async def build() -> LoudPikaEventBroker:
+        return LoudPikaEventBroker(host, username="fd", password="s3cret", queues=["q"])
+
+    broker = asyncio.run(build())
+    assert broker.where == where
+    assert "s3cret" not in broker.where
