@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class SettingsError(ValueError):
     """A setting in the environment is missing or malformed."""
+
+
+def profile_name(env: Mapping[str, str]) -> str:
+    """The deployment profile ``FREIGHTDESK_PROFILE`` names (see bot/profiles.py)."""
+    name = env.get("FREIGHTDESK_PROFILE", "embedded").strip().lower() or "embedded"
+    if name not in ("embedded", "production"):
+        raise SettingsError(f"FREIGHTDESK_PROFILE must be embedded or production, not {name!r}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,8 @@ class Settings:
         timezone: the service centre's time zone (``FREIGHTDESK_TIMEZONE``).
         rasa_url: base URL of the Rasa HTTP API (``RASA_URL``).
         rasa_token: token of the Rasa HTTP API (``RASA_TOKEN``), may be empty.
+        profile: ``embedded`` (default) or ``production`` (``FREIGHTDESK_PROFILE``); the
+            production profile's own settings are checked by ``bot.profiles``.
     """
 
     database_url: str
@@ -33,6 +44,7 @@ class Settings:
     timezone: str
     rasa_url: str
     rasa_token: str
+    profile: str = "embedded"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -66,4 +78,5 @@ class Settings:
             timezone=timezone,
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", ""),
+            profile=profile_name(env),
         )

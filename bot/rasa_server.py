@@ -16,6 +16,12 @@ Two fixes, both found with py-spy profiles of the Rasa server under REST traffic
   length. The fix looks the class up in a table built from the same subclasses in the
   same order (first match wins, as before), rebuilt when a name is not in it.
 
+And one change of behaviour, for the project's own tracker store
+(:mod:`bot.tracker_store`): Rasa wraps every tracker store in ``FailSafeTrackerStore``,
+which turns a failed read into an empty conversation and a failed write into one kept
+in this process's memory. :func:`keep_tracker_store_failures_loud` hands our store to
+Rasa unwrapped; its errors then reach the guard below.
+
 And fault fixes (issue 7, "never silence", "nothing lost"):
 
 - When a custom action cannot run (action server down, timed out, answered 5xx), Rasa
@@ -107,6 +113,26 @@ def _make_resolve_by_type(original: Any) -> Any:
         return cls if cls is not None else original(type_name, default)
 
     return resolve_by_type
+
+
+def keep_tracker_store_failures_loud() -> None:
+    """Let the Agent use :class:`BoundedSQLTrackerStore` without the silent fallback."""
+    from rasa.core.agent import Agent
+
+    from bot.tracker_store import BoundedSQLTrackerStore
+
+    original = Agent._create_tracker_store
+    if getattr(original, "_freightdesk_fix", False):
+        return
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if isinstance(store, BoundedSQLTrackerStore):
+            store.domain = domain
+            return store
+        return original(store, domain)
+
+    create_tracker_store._freightdesk_fix = True  # type: ignore[attr-defined]
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
 
 
 def _apologised_since_last_message(tracker: Any) -> bool:
@@ -333,6 +359,7 @@ def apply_fixes() -> None:
         Event.resolve_by_type = staticmethod(resolve)
     if not getattr(RemoteAction.run, "_freightdesk_fix", False):
         RemoteAction.run = _make_remote_action_run(RemoteAction.run)
+    keep_tracker_store_failures_loud()
     apply_tracker_store_fixes()
 
 

@@ -21,15 +21,19 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.replicas import ReplicaSet
 
 logger = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 240.0
+# A loaded machine (CI, several stacks at once) may need longer to load the model.
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "240"))
 STOP_TIMEOUT_S = 20.0
 #: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
 #: message is at most 20,000 characters, a Telegram update a few kilobytes.
@@ -80,7 +84,10 @@ def write_endpoints(
         tracker["db"] = str(tracker_db)
         config["tracker_store"] = tracker
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    # Owner-only: a production file carries database and broker passwords.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False)
     return target
 
 
@@ -332,12 +339,23 @@ def prepare_database(database_url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot run`: start everything on the embedded default and wait for a signal."""
+    """`python -m bot run`: start the chosen profile and wait for a signal."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        production = None
+        if settings.profile == "production":
+            from bot.profiles import production_settings
+
+            production = production_settings(os.environ)
+    except SettingsError as exc:
+        print(f"Freight Desk will not start: {exc}", file=sys.stderr)
+        return 2
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print(
-        f"Freight Desk: database {settings.database_url}: {prepare_database(settings.database_url)}"
+        f"Freight Desk ({settings.profile} profile): database "
+        f"{display_database_url(settings.database_url)}: "
+        f"{prepare_database(settings.database_url)}"
     )
     # Loading the knowledge base here makes a broken data file fail before any server starts.
     from bot.kb import get_knowledge_base
@@ -345,15 +363,37 @@ def main(argv: list[str] | None = None) -> int:
     kb = get_knowledge_base()
     print(f"Knowledge base: {len(kb.terms)} terms, {len(kb.faqs)} FAQs")
     token = rasa_token(settings)
-    stack = Stack(
-        model=latest_model(REPO_ROOT / "models"),
-        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        tracker_db=settings.var_dir / "rasa_tracker.db",
-        host=os.environ.get("FREIGHTDESK_HOST", "127.0.0.1"),
-        token=token,
-        workers=worker_commands(settings),
-    )
+    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+    action_port = int(os.environ.get("ACTION_PORT", "5055"))
+    host = os.environ.get("FREIGHTDESK_HOST", "127.0.0.1")
+    stack: Stack | ReplicaSet
+    if production is not None:
+        from bot.profiles import production_endpoints
+        from bot.replicas import ReplicaSet, write_production_endpoints
+
+        stack = ReplicaSet(
+            model=latest_model(REPO_ROOT / "models"),
+            endpoints=write_production_endpoints(
+                settings.var_dir / "endpoints.production.yml", production_endpoints(production)
+            ),
+            replicas=production.replicas,
+            public_port=rasa_port,
+            replica_port=int(os.environ.get("RASA_REPLICA_PORT", str(rasa_port + 1))),
+            action_port=action_port,
+            host=host,
+            token=token,
+            workers=worker_commands(settings),
+        )
+    else:
+        stack = Stack(
+            model=latest_model(REPO_ROOT / "models"),
+            rasa_port=rasa_port,
+            action_port=action_port,
+            tracker_db=settings.var_dir / "rasa_tracker.db",
+            host=host,
+            token=token,
+            workers=worker_commands(settings),
+        )
     stopping = threading.Event()
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -361,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    print("Starting the action server and the Rasa server (about a minute)...")
+    print("Starting the action server(s) and the Rasa server(s) (about a minute)...")
     try:
         stack.start()
     except StackError as exc:
@@ -376,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  Agent console: http://127.0.0.1:{os.environ.get('CONSOLE_PORT', '5080')}/ "
         "(accounts: python -m bot users add NAME --role agent --team express)\n"
         f"  HTTP API token: {token_source}\n"
-        f"  Action server: http://127.0.0.1:{stack.action_port}/health\n"
+        f"  Action server: http://127.0.0.1:{action_port}/health\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
@@ -404,3 +444,10 @@ def register(subparsers: Any) -> None:
         "ACTION_PORT; interface: FREIGHTDESK_HOST. Ctrl-C or SIGTERM stops both.",
     )
     parser.set_defaults(handler=lambda _args: main())
+
+
+def display_database_url(url: str) -> str:
+    """``url`` with any password masked, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).render_as_string(hide_password=True))
