@@ -193,10 +193,14 @@ def lock_store_config(redis_url: str, key_prefix: str = "freightdesk") -> dict[s
 
 
 def event_broker_config(rabbitmq_url: str, queue: str) -> dict[str, Any]:
-    """endpoints.yml ``event_broker`` for Rasa's Pika broker publishing to ``queue``."""
+    """endpoints.yml ``event_broker`` for Rasa's Pika broker publishing to ``queue``.
+
+    The broker is Rasa's, made loud about events it could not publish and publishing them
+    in order when RabbitMQ is back (:class:`bot.brokers.LoudPikaEventBroker`).
+    """
     parts = urlsplit(rabbitmq_url)
     return {
-        "type": "pika",
+        "type": "bot.brokers.LoudPikaEventBroker",
         # A full amqp:// URL (with its vhost) is used as given by Rasa's broker when the
         # user and password appear in it as written, so they are passed still quoted.
         "url": rabbitmq_url,

@@ -53,7 +53,7 @@ def test_good_production_settings() -> None:
         "url": GOOD["DATABASE_URL"],
     }
     assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
-    assert endpoints["event_broker"]["type"] == "pika"
+    assert endpoints["event_broker"]["type"] == "bot.brokers.LoudPikaEventBroker"
     assert endpoints["event_broker"]["queues"] == ["freightdesk_kpi_events"]
     assert endpoints["event_broker"]["username"] == "rasa"
 
