@@ -4,7 +4,11 @@ Each module handles one conversation concern and stays thin: parsing, storage an
 customer wording live in the ``bot`` package, which knows nothing of Rasa.
 """
 
+from bot import logmask
 from bot.kb import get_knowledge_base
+
+# Customers' emails and phone numbers are masked in every log line the action server writes.
+logmask.install()
 
 # The action server imports this package once at start: load and validate the knowledge
 # base and build the spaCy term matcher now, so a broken data file stops start-up and the

@@ -5,6 +5,8 @@
 - p50/p95 of a REST round trip in one conversation and of /model/parse, on a stack
   started like `make run` (SQLite, loopback);
 - training time of a full (uncached) training run;
+- scale-out (bench/scale.py): p95 of turns 1-10 against 291-300 of one conversation on
+  SQLite and PostgreSQL, and N customers at once on one and two Rasa replicas;
 - the KPI report over 1M survey answers, 1M conversations and 100k complaints on SQLite
   and PostgreSQL (bench/kpi.py; `python -m bench --kpi-only` runs it alone).
 Targets: macro-F1 >= 0.95, REST p95 < 60 ms, training < 2 minutes.
@@ -23,6 +25,7 @@ from pathlib import Path
 import requests
 
 from bench import kpi as kpi_bench
+from bench import scale as scale_bench
 from bot.config import REPO_ROOT
 from bot.runner import Stack, free_port, latest_model, prepare_database
 
@@ -175,9 +178,16 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true", help="skip the training timing")
     parser.add_argument("--model", type=Path, help="model to measure (default: newest in models/)")
     parser.add_argument("--kpi-only", action="store_true", help="only the KPI report benchmark")
+    parser.add_argument(
+        "--scale-only", action="store_true", help="only the scale-out figures (bench/scale.py)"
+    )
+    parser.add_argument("--customers", type=int, default=20, help="simulated customers (load)")
     args = parser.parse_args()
     if args.kpi_only:
         kpi_bench.main()
+        return 0
+    if args.scale_only:
+        scale_bench.main(customers=args.customers)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         var_dir = Path(tmp)
@@ -204,6 +214,7 @@ def main() -> int:
             rest_figures(stack.url, args.turns)
         finally:
             stack.stop()
+    scale_bench.main(customers=args.customers)
     if not args.skip_training:
         training_figure()
     kpi_bench.main()

@@ -39,6 +39,7 @@ COMMANDS: list[str] = [
     "bot.users:register",
     "bot.console.app:register",
     "bot.kpi.cli:register",
+    "bot.privacy:register",
 ]
 
 EXIT_OK = 0
@@ -295,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 on success, 1 when the command failed, 2 when the database must
         be migrated first or the settings are wrong.
     """
+    from bot import logmask
+
+    # Workers and the console run as CLI commands: none of them logs a contact in clear.
+    logmask.install()
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,14 @@ class SettingsError(ValueError):
     """A setting in the environment is missing or malformed."""
 
 
+def profile_name(env: Mapping[str, str]) -> str:
+    """The deployment profile ``FREIGHTDESK_PROFILE`` names (see bot/profiles.py)."""
+    name = env.get("FREIGHTDESK_PROFILE", "embedded").strip().lower() or "embedded"
+    if name not in ("embedded", "production"):
+        raise SettingsError(f"FREIGHTDESK_PROFILE must be embedded or production, not {name!r}")
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings of every Freight Desk process.
@@ -42,6 +51,8 @@ class Settings:
             to (``FREIGHTDESK_RABBITMQ_URL``); empty in the embedded profile.
         rabbitmq_queue: queue of Rasa's events (``FREIGHTDESK_RABBITMQ_QUEUE``, default
             :data:`KPI_EVENTS_QUEUE`).
+        profile: ``embedded`` (default) or ``production`` (``FREIGHTDESK_PROFILE``); the
+            production profile's own settings are checked by ``bot.profiles``.
     """
 
     database_url: str
@@ -53,6 +64,7 @@ class Settings:
     event_broker_url: str = ""
     rabbitmq_url: str = ""
     rabbitmq_queue: str = KPI_EVENTS_QUEUE
+    profile: str = "embedded"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,4 +109,5 @@ class Settings:
             or f"sqlite:///{var_dir / 'rasa_events.db'}",
             rabbitmq_url=rabbitmq_url,
             rabbitmq_queue=env.get("FREIGHTDESK_RABBITMQ_QUEUE") or KPI_EVENTS_QUEUE,
+            profile=profile_name(env),
         )

@@ -127,3 +127,35 @@ def mask_contact(value: str) -> str:
     if len(text) <= 2:
         return "*" * len(text)
     return f"{text[0]}{'*' * (len(text) - 2)}{text[-1]}"
+
+
+# Dates and decimals look like digit runs too ("2026-11-25 17", "1764050000.5"); a log
+# line keeps them, since they are never a customer's number.
+_NOT_A_PHONE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d+\.\d+$")
+
+
+def mask_contacts_in_text(text: str) -> str:
+    """Mask every email address and phone number found in ``text`` (for log lines).
+
+    Email addresses are found anywhere; digit runs are masked when they read as a phone
+    number (:func:`parse_contact`'s rules), which also hides a tracking number that looks
+    like one: a log line loses a little detail rather than ever show a customer's number.
+
+    Args:
+        text: a log message, or any text.
+
+    Returns:
+        ``text`` with each contact replaced by :func:`mask_contact`'s form.
+    """
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(
+            lambda m: mask_contact(m.group()) if _email(m.group()) else m.group(), text
+        )
+
+    def phone(match: re.Match[str]) -> str:
+        candidate = match.group()
+        if _NOT_A_PHONE.search(candidate) or _phone(candidate) is None:
+            return candidate
+        return mask_contact(candidate)
+
+    return _PHONE_IN_TEXT.sub(phone, text)

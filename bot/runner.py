@@ -22,16 +22,23 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.replicas import ReplicaSet
 
 logger = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 240.0
+# How long Rasa may take to load its model (~35 s on a quiet machine; minutes on a busy one).
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "600"))
 STOP_TIMEOUT_S = 20.0
+#: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
+#: message is at most 20,000 characters, a Telegram update a few kilobytes.
+RASA_MAX_BODY_BYTES = 1024 * 1024
 
 
 class StackError(RuntimeError):
@@ -93,7 +100,10 @@ def write_endpoints(
         config["event_broker"] = broker
         prepare_sqlite_events(events_db)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    # Owner-only: a production file carries database and broker passwords.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False)
     return target
 
 
@@ -124,7 +134,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], deadline: float, name
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.5)
-    raise StackError(f"{name} did not answer on {url} within {START_TIMEOUT_S:.0f} s")
+    raise StackError(f"{name} did not answer on {url} in time")
 
 
 @dataclass
@@ -145,6 +155,7 @@ class Stack:
         token: token of Rasa's HTTP API ('' for none).
         workers: further processes (name -> command line) started once Rasa is up, with
             ``RASA_URL`` and ``RASA_TOKEN`` in their environment.
+        start_timeout: seconds each start may take (loading the model is most of it).
     """
 
     model: Path
@@ -159,8 +170,10 @@ class Stack:
     host: str = "127.0.0.1"
     token: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
+    start_timeout: float = START_TIMEOUT_S
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
+    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -183,6 +196,7 @@ class Stack:
             start_new_session=True,
         )
         self.processes[name] = process
+        self._commands[name] = (args, env)
         return process
 
     def start(self) -> None:
@@ -229,8 +243,9 @@ class Stack:
         ]
         if self.token:
             rasa_args += ["--auth-token", self.token]
-        rasa = self._spawn("rasa", rasa_args, env)
-        deadline = time.monotonic() + START_TIMEOUT_S
+        rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
+        rasa = self._spawn("rasa", rasa_args, rasa_env)
+        deadline = time.monotonic() + self.start_timeout
         try:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
             _wait_http(f"{self.url}/", rasa, deadline, "Rasa")
@@ -277,6 +292,33 @@ class Stack:
             handle.close()
         self._logs.clear()
 
+    def stop_server(self, name: str) -> None:
+        """Stop one server of the stack (``actions``, ``rasa`` or a worker), as a crash would.
+
+        Fault tests use it; :meth:`restart_server` starts it again with the same command.
+        """
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def restart_server(self, name: str) -> None:
+        """Start a server stopped by :meth:`stop_server` again and wait until it answers."""
+        args, env = self._commands[name]
+        process = self._spawn(name, args, env)
+        deadline = time.monotonic() + self.start_timeout
+        if name == "actions":
+            _wait_http(f"http://127.0.0.1:{self.action_port}/health", process, deadline, name)
+        elif name == "rasa":
+            _wait_http(f"{self.url}/", process, deadline, "Rasa")
+            self._wait_model_loaded(process, deadline)
+
     def dead(self) -> str | None:
         """Name of a server that has exited, if any."""
         for name, process in self.processes.items():
@@ -307,6 +349,8 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         # The agent console on 127.0.0.1:CONSOLE_PORT (5080); it reaches Rasa with the
         # RASA_URL and RASA_TOKEN every worker is given.
         "console": [sys.executable, "-m", "bot", "console"],
+        # Personal data older than config/retention.yml allows goes once a day.
+        "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
     }
     # Conversation facts for the KPIs, from whichever event broker Rasa publishes to:
     # RabbitMQ when FREIGHTDESK_RABBITMQ_URL is set (the URL stays in the environment,
@@ -334,12 +378,23 @@ def prepare_database(database_url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot run`: start everything on the embedded default and wait for a signal."""
+    """`python -m bot run`: start the chosen profile and wait for a signal."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        production = None
+        if settings.profile == "production":
+            from bot.profiles import production_settings
+
+            production = production_settings(os.environ)
+    except SettingsError as exc:
+        print(f"Freight Desk will not start: {exc}", file=sys.stderr)
+        return 2
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print(
-        f"Freight Desk: database {settings.database_url}: {prepare_database(settings.database_url)}"
+        f"Freight Desk ({settings.profile} profile): database "
+        f"{display_database_url(settings.database_url)}: "
+        f"{prepare_database(settings.database_url)}"
     )
     # Loading the knowledge base here makes a broken data file fail before any server starts.
     from bot.kb import get_knowledge_base
@@ -347,16 +402,38 @@ def main(argv: list[str] | None = None) -> int:
     kb = get_knowledge_base()
     print(f"Knowledge base: {len(kb.terms)} terms, {len(kb.faqs)} FAQs")
     token = rasa_token(settings)
-    stack = Stack(
-        model=latest_model(REPO_ROOT / "models"),
-        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        tracker_db=settings.var_dir / "rasa_tracker.db",
-        events_db=settings.var_dir / "rasa_events.db",
-        host=os.environ.get("FREIGHTDESK_HOST", "127.0.0.1"),
-        token=token,
-        workers=worker_commands(settings),
-    )
+    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+    action_port = int(os.environ.get("ACTION_PORT", "5055"))
+    host = os.environ.get("FREIGHTDESK_HOST", "127.0.0.1")
+    stack: Stack | ReplicaSet
+    if production is not None:
+        from bot.profiles import production_endpoints
+        from bot.replicas import ReplicaSet, write_production_endpoints
+
+        stack = ReplicaSet(
+            model=latest_model(REPO_ROOT / "models"),
+            endpoints=write_production_endpoints(
+                settings.var_dir / "endpoints.production.yml", production_endpoints(production)
+            ),
+            replicas=production.replicas,
+            public_port=rasa_port,
+            replica_port=int(os.environ.get("RASA_REPLICA_PORT", str(rasa_port + 1))),
+            action_port=action_port,
+            host=host,
+            token=token,
+            workers=worker_commands(settings),
+        )
+    else:
+        stack = Stack(
+            model=latest_model(REPO_ROOT / "models"),
+            rasa_port=rasa_port,
+            action_port=action_port,
+            tracker_db=settings.var_dir / "rasa_tracker.db",
+            events_db=settings.var_dir / "rasa_events.db",
+            host=host,
+            token=token,
+            workers=worker_commands(settings),
+        )
     stopping = threading.Event()
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -364,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    print("Starting the action server and the Rasa server (about a minute)...")
+    print("Starting the action server(s) and the Rasa server(s) (about a minute)...")
     try:
         stack.start()
     except StackError as exc:
@@ -379,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  Agent console: http://127.0.0.1:{os.environ.get('CONSOLE_PORT', '5080')}/ "
         "(accounts: python -m bot users add NAME --role agent --team express)\n"
         f"  HTTP API token: {token_source}\n"
-        f"  Action server: http://127.0.0.1:{stack.action_port}/health\n"
+        f"  Action server: http://127.0.0.1:{action_port}/health\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
@@ -407,3 +484,10 @@ def register(subparsers: Any) -> None:
         "ACTION_PORT; interface: FREIGHTDESK_HOST. Ctrl-C or SIGTERM stops both.",
     )
     parser.set_defaults(handler=lambda _args: main())
+
+
+def display_database_url(url: str) -> str:
+    """``url`` with any password masked, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).render_as_string(hide_password=True))

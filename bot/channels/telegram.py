@@ -24,6 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels.guard import MAX_MESSAGE_CHARS, CommandPolicy, clean_text
 from bot.channels.settings import TelegramSettings
 from bot.channels.telegram_replies import (
     APOLOGY_REPLY,
@@ -145,6 +146,9 @@ class TelegramInput(InputChannel):
         self.recent = RecentUpdates()
         self.payloads = CallbackPayloads()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Typed slash commands are screened against the loaded model's domain.
+        self.command_policy = CommandPolicy(frozenset(), frozenset())
+        self._policy_domain: int | None = None
 
     @property
     def bot(self) -> Bot:
@@ -171,6 +175,11 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            agent = getattr(request.app.ctx, "agent", None)
+            domain = getattr(agent, "domain", None)
+            if domain is not None and self._policy_domain != id(domain):
+                self.command_policy = CommandPolicy.from_domain(domain)
+                self._policy_domain = id(domain)
             return self._receive(request, on_new_message)
 
         @telegram_webhook.listener("before_server_stop")
@@ -228,6 +237,9 @@ class TelegramInput(InputChannel):
             elif incoming.kind is UpdateKind.NON_TEXT:
                 await output.send_text_message(sender_id, non_text_reply(incoming.media or ""))
                 return
+            else:
+                # Button payloads above are our own; typed text is the customer's.
+                text = self.command_policy.screen(clean_text(text))[:MAX_MESSAGE_CHARS]
             await on_new_message(
                 UserMessage(
                     text,

@@ -4,8 +4,11 @@ Enable it in ``credentials.yml`` as ``bot.channels.webchat.WebChatInput``. The p
 built from ``web/`` into ``web/dist`` (``make run`` and ``make test`` build it) and talks
 socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` channel:
 
-* the conversation is ``web:<session id>``; the server makes the session id and the page
-  keeps it, so a reload (or a dropped connection) rejoins the same conversation;
+* the conversation is ``web:<session id>``; the server makes the session id and hands
+  the page a *session token*, ``<session id>.<signature>`` (HMAC-SHA256 with the server's
+  secret, :class:`SessionSigner`). The page keeps the token, so a reload (or a dropped
+  connection) rejoins the same conversation; a token the server did not sign starts a new
+  conversation, so knowing (or guessing) a sender id gets nobody into that conversation;
 * on (re)joining, the server sends the conversation so far from the tracker store, so the
   page shows it after a reload, including messages sent while the page was closed;
 * ``enter_room`` is awaited: python-socketio 5 made it a coroutine, and Rasa 3.6's
@@ -15,9 +18,14 @@ socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` c
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import mimetypes
+import os
 import re
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,7 +39,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
 
-from bot.config import REPO_ROOT
+from bot.channels.guard import CommandPolicy, clean_text
+from bot.config import REPO_ROOT, Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +50,13 @@ URL_PREFIX = "/webchat"
 SOCKETIO_PATH = "/webchat/socket.io"
 MAX_MESSAGE_CHARS = 2000
 HISTORY_LIMIT = 100
+#: Largest socket.io packet accepted (a message is at most 2,000 characters).
+MAX_PACKET_BYTES = 64 * 1024
+SECRET_ENV = "FREIGHTDESK_SESSION_SECRET"
+SECRET_FILE = "webchat_secret"
+MIN_SECRET_CHARS = 32
 _SESSION_RE = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN_RE = re.compile(r"^(?P<session>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{43})$")
 _ASSET_RE = re.compile(r"^[A-Za-z0-9_.-]+\.(js|css|svg|png|ico|map)$")
 # The page loads nothing from elsewhere: no CDN, no inline script.
 _PAGE_HEADERS = {
@@ -67,10 +82,71 @@ def sender_id_for_session(session_id: str) -> str:
 
 
 def valid_session_id(value: Any) -> str | None:
-    """``value`` if it is a session id this server could have made, else None."""
+    """``value`` if it has the shape of a session id this server makes, else None."""
     if isinstance(value, str) and _SESSION_RE.match(value):
         return value
     return None
+
+
+class SessionSigner:
+    """Makes and checks the web chat's session tokens: ``<session id>.<signature>``.
+
+    The signature is HMAC-SHA256 of the session id under the server's secret, so only
+    this server (or a replica sharing the secret) can make a token; the page cannot
+    choose its session, and a sender id seen in a log or the console is not a key.
+    """
+
+    def __init__(self, secret: str) -> None:
+        """Sign with ``secret`` (at least :data:`MIN_SECRET_CHARS` characters)."""
+        if len(secret) < MIN_SECRET_CHARS:
+            raise SettingsError(
+                f"{SECRET_ENV} must be at least {MIN_SECRET_CHARS} characters; generate one "
+                "with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+        self._key = secret.encode()
+
+    def _signature(self, session_id: str) -> str:
+        digest = hmac.new(self._key, f"webchat-session:{session_id}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+    def token_for(self, session_id: str) -> str:
+        """The token of ``session_id``."""
+        return f"{session_id}.{self._signature(session_id)}"
+
+    def session_of(self, token: Any) -> str | None:
+        """The session id of a token this server signed, else None."""
+        match = _TOKEN_RE.match(token) if isinstance(token, str) else None
+        if match is None:
+            return None
+        session_id = match.group("session")
+        expected = self._signature(session_id)
+        if not hmac.compare_digest(expected, match.group("signature")):
+            return None
+        return session_id
+
+
+def session_secret(environ: dict[str, str] | None = None) -> str:
+    """The signing secret: ``FREIGHTDESK_SESSION_SECRET``, else one made once in var/.
+
+    Replicas must share it (set the variable, or share the var folder); a new secret
+    makes every open web chat start a new conversation.
+    """
+    env = os.environ if environ is None else environ
+    configured = env.get(SECRET_ENV, "").strip()
+    if configured:
+        return configured
+    var_dir = Settings.from_env(dict(env)).var_dir
+    path = var_dir / SECRET_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def bot_messages(text: str | None, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,10 +227,14 @@ class WebChatInput(SocketIOInput):
         return cls(
             cors_allowed_origins=credentials.get("cors_allowed_origins"),
             dist_dir=Path(credentials.get("dist_dir") or DIST_DIR),
+            signer=SessionSigner(session_secret()),
         )
 
     def __init__(
-        self, cors_allowed_origins: list[str] | None = None, dist_dir: Path = DIST_DIR
+        self,
+        cors_allowed_origins: list[str] | None = None,
+        dist_dir: Path = DIST_DIR,
+        signer: SessionSigner | None = None,
     ) -> None:
         """Serve the page from ``dist_dir``; only same-origin pages connect by default."""
         super().__init__(
@@ -165,7 +245,17 @@ class WebChatInput(SocketIOInput):
         )
         self.cors_allowed_origins = cors_allowed_origins
         self.dist_dir = dist_dir
+        self.signer = signer or SessionSigner(session_secret())
         self.app: Sanic | None = None
+        self._policy: tuple[int, CommandPolicy] | None = None
+
+    def policy(self) -> CommandPolicy:
+        """The slash-command policy of the loaded model's domain (cached per domain)."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        domain = getattr(agent, "domain", None)
+        if self._policy is None or self._policy[0] != id(domain):
+            self._policy = (id(domain), CommandPolicy.from_domain(domain))
+        return self._policy[1]
 
     def url_prefix(self) -> str:
         """The page lives at ``/webchat/``, not under ``/webhooks/``."""
@@ -180,7 +270,11 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, its assets and the socket.io events."""
         # None: python-socketio accepts the page's own origin only.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.cors_allowed_origins,
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
         self.sio = sio
         webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)
 
@@ -212,13 +306,16 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = valid_session_id(requested) or uuid.uuid4().hex
+            # Only a token this server signed rejoins a conversation; anything else (an
+            # old unsigned id, a guess, another customer's sender id) starts a new one.
+            session_id = self.signer.session_of(requested) or uuid.uuid4().hex
+            token = self.signer.token_for(session_id)
             sender_id = sender_id_for_session(session_id)
             await sio.save_session(sid, {"sender_id": sender_id})
             # The room is named after the sender id, so output for ``web:<id>`` (also a
             # proactive one) reaches every tab of that conversation.
             await sio.enter_room(sid, sender_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+            await sio.emit("session_confirm", token, room=sid)
             await sio.emit("history", await self._history(sender_id), room=sid)
 
         @sio.on(self.user_message_evt)
@@ -229,6 +326,7 @@ class WebChatInput(SocketIOInput):
                 logger.warning("web chat message before session_request; ignored")
                 return
             text = str(data.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
+            text = self.policy().screen(clean_text(text))
             if not text:
                 return
             await on_new_message(

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from bot.channels.webchat import (
+    SessionSigner,
     _client_metadata,
     bot_messages,
     history_messages,
     sender_id_for_session,
+    session_secret,
     valid_session_id,
 )
+from bot.config import SettingsError
+
+SECRET = "a-test-secret-of-more-than-32-characters"
 
 
 def test_sender_ids_are_namespaced_and_only_server_made_ids_are_accepted() -> None:
@@ -19,6 +27,39 @@ def test_sender_ids_are_namespaced_and_only_server_made_ids_are_accepted() -> No
     assert valid_session_id(session) == session
     for forged in ("telegram:123", "../x", "A" * 32, "0f" * 17, None, 42):
         assert valid_session_id(forged) is None
+
+
+def test_only_tokens_the_server_signed_name_a_session() -> None:
+    signer = SessionSigner(SECRET)
+    session = "0f" * 16
+    token = signer.token_for(session)
+    assert token.startswith(f"{session}.") and signer.session_of(token) == session
+    other = SessionSigner(SECRET + "-other")
+    forged = [
+        session,  # the bare id, as pages stored it before signing
+        f"web:{session}",
+        other.token_for(session),  # signed with another secret
+        token[:-1] + ("A" if token[-1] != "A" else "B"),
+        token.replace("0f", "1f", 1),  # another session with this session's signature
+        token + "x",
+        None,
+        42,
+    ]
+    for value in forged:
+        assert signer.session_of(value) is None, value
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(SettingsError, match="FREIGHTDESK_SESSION_SECRET"):
+        SessionSigner("short")
+
+
+def test_the_secret_comes_from_the_environment_or_is_made_once(tmp_path: Path) -> None:
+    assert session_secret({"FREIGHTDESK_SESSION_SECRET": SECRET}) == SECRET
+    env = {"FREIGHTDESK_VAR_DIR": str(tmp_path)}
+    first = session_secret(env)
+    assert len(first) >= 32 and session_secret(env) == first
+    assert (tmp_path / "webchat_secret").stat().st_mode & 0o077 == 0
 
 
 def test_bot_message_is_split_like_the_socket_output_with_buttons_on_the_last_part() -> None:

@@ -14,6 +14,7 @@ from bot import cli
 from bot.models import StaffUser, utcnow
 from bot.users import (
     MAX_FAILED_PER_ACCOUNT,
+    MAX_FAILED_PER_ADDRESS,
     SESSION_LIFETIME,
     UserError,
     add_user,
@@ -113,3 +114,15 @@ def test_users_commands(
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert cli.main(["users", "add", "bob", "--team", "express", "--password-stdin"]) == 1
     assert "10 characters" in capsys.readouterr().err
+
+
+def test_sign_in_is_limited_per_address_across_account_names(session: Session) -> None:
+    add_user(session, "ann", PASSWORD, role="agent", team="express")
+    # One address trying many names (password spraying) is stopped, even for a real account.
+    for attempt in range(MAX_FAILED_PER_ADDRESS):
+        assert sign_in(session, f"guess{attempt}", "guess", address="10.6.6.6") is None
+    assert is_rate_limited(session, "ann", "10.6.6.6")
+    assert sign_in(session, "ann", PASSWORD, address="10.6.6.6") is None
+    # Ann herself, from her own address, is not locked out by the stranger.
+    assert not is_rate_limited(session, "ann", "10.0.0.7")
+    assert sign_in(session, "ann", PASSWORD, address="10.0.0.7") is not None

@@ -1,0 +1,280 @@
+"""Scale-out figures: latency against conversation length, and load on 1 and 2 replicas.
+
+- Long conversation: one customer, 300 turns, p95 of turns 1-10 against turns 291-300,
+  with the project's bounded tracker store on SQLite and on PostgreSQL (target: within
+  1.3x), and Rasa's own SQL tracker store on SQLite for comparison.
+- Load: N customers (default 20) of 10 turns each at once, bounded to 60 s, through the
+  balancer to one and to two Rasa replicas (PostgreSQL tracker store, atomic Redis lock
+  store): throughput, p50/p95/p99, errors, and the replicas' resident memory.
+
+Every database, Redis key and folder is made for the run and removed after it.
+`python -m bench --scale-only` runs this part alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import redis
+import requests
+from psycopg2 import sql
+from sqlalchemy.engine import make_url
+
+from bot.config import REPO_ROOT
+from bot.profiles import lock_store_config, tracker_store_config
+from bot.replicas import ReplicaSet, write_production_endpoints
+from bot.runner import Stack, free_port, latest_model, prepare_database
+
+TOKEN = "bench-scale-token-0123456789abcdef"
+PG_ADMIN_URL = os.environ.get(
+    "FREIGHTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TURNS = [
+    "hello",
+    "what does FOB mean?",
+    "what are your opening hours?",
+    "how long does air freight take to Singapore?",
+    "thanks",
+    "where is my shipment 160-12345675",
+    "what is demurrage",
+    "can I ship lithium batteries",
+    "what's a TEU",
+    "bye",
+]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile of ``values`` (milliseconds in, milliseconds out)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@contextlib.contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    url = make_url(PG_ADMIN_URL)
+    name = f"freightdesk_bench_{secrets.token_hex(5)}"
+    admin = psycopg2.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname=url.database or "postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from bot import db
+
+        db.dispose_engines()
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.close()
+
+
+def _say(base_url: str, sender: str, text: str) -> float:
+    start = time.perf_counter()
+    response = requests.post(
+        f"{base_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return (time.perf_counter() - start) * 1000
+
+
+def _endpoints(var_dir: Path, tracker: dict[str, object], lock_prefix: str | None) -> Path:
+    config: dict[str, object] = {
+        "action_endpoint": {
+            "url": "http://127.0.0.1:5055/webhook",
+            "enable_selective_domain": True,
+        },
+        "tracker_store": tracker,
+    }
+    if lock_prefix:
+        config["lock_store"] = lock_store_config("redis://127.0.0.1:6379/1", lock_prefix)
+    return write_production_endpoints(var_dir / f"endpoints.{secrets.token_hex(3)}.yml", config)
+
+
+def long_conversation(
+    label: str, tracker: dict[str, object], database_url: str, turns: int
+) -> None:
+    """One ``turns``-turn conversation; print p95 of the first and last ten turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        var_dir = Path(tmp)
+        prepare_database(database_url)
+        stack = Stack(
+            model=latest_model(REPO_ROOT / "models"),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            env={**os.environ, "DATABASE_URL": database_url, "FREIGHTDESK_VAR_DIR": tmp},
+            endpoints=_endpoints(var_dir, tracker, None),
+            tracker_db=var_dir / "tracker.db",
+            log_dir=var_dir / "logs",
+            token=TOKEN,
+        )
+        stack.start()
+        try:
+            sender = f"bench-long-{secrets.token_hex(4)}"
+            rasa_pid = stack.processes["rasa"].pid
+            timings, cpu = [], []
+            for n in range(turns):
+                before = _cpu_ms(rasa_pid)
+                timings.append(_say(stack.url, sender, TURNS[n % len(TURNS)]))
+                cpu.append(_cpu_ms(rasa_pid) - before)
+        finally:
+            stack.stop()
+    first, last = percentile(timings[:10], 95), percentile(timings[-10:], 95)
+    cpu_first, cpu_last = sum(cpu[:10]) / 10, sum(cpu[-10:]) / 10
+    print(
+        f"  {label}: turns 1-10 p95 {first:.1f} ms, turns {turns - 9}-{turns} p95 "
+        f"{last:.1f} ms, ratio {last / first:.2f} (target <= 1.30); Rasa CPU per turn "
+        f"{cpu_first:.1f} -> {cpu_last:.1f} ms, ratio {cpu_last / max(cpu_first, 0.1):.2f}",
+        flush=True,
+    )
+
+
+def latency_vs_length(turns: int = 300) -> None:
+    """The bounded store on SQLite and PostgreSQL, Rasa's SQL store on SQLite."""
+    print(f"Latency against conversation length ({turns} turns, one customer):", flush=True)
+    bounded = "bot.tracker_store.BoundedSQLTrackerStore"
+    with tempfile.TemporaryDirectory() as tmp:
+        long_conversation(
+            "bounded store, SQLite",
+            {"type": bounded, "dialect": "sqlite", "db": str(Path(tmp) / "t.db")},
+            f"sqlite:///{Path(tmp) / 'fd.db'}",
+            turns,
+        )
+    with pg_database() as url:
+        long_conversation("bounded store, PostgreSQL", tracker_store_config(url), url, turns)
+    with tempfile.TemporaryDirectory() as tmp:
+        long_conversation(
+            "Rasa's SQLTrackerStore, SQLite (before)",
+            {"type": "SQL", "dialect": "sqlite", "db": str(Path(tmp) / "t.db")},
+            f"sqlite:///{Path(tmp) / 'fd.db'}",
+            turns,
+        )
+
+
+def _cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process has used, in ms: unaffected by waiting for a
+    core on a busy machine, unlike wall-clock latency."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
+    """``customers`` at once, ``turns`` each, through the balancer; print the figures."""
+    prefix = f"fdbench{secrets.token_hex(4)}"
+    with tempfile.TemporaryDirectory() as tmp, pg_database() as url:
+        var_dir = Path(tmp)
+        prepare_database(url)
+        replica_set = ReplicaSet(
+            model=latest_model(REPO_ROOT / "models"),
+            endpoints=_endpoints(var_dir, tracker_store_config(url), prefix),
+            replicas=replicas,
+            public_port=free_port(),
+            replica_ports=[free_port() for _ in range(replicas)],
+            action_ports=[free_port() for _ in range(replicas)],
+            env={**os.environ, "DATABASE_URL": url, "FREIGHTDESK_VAR_DIR": tmp},
+            log_dir=var_dir / "logs",
+            token=TOKEN,
+        )
+        replica_set.start()
+        timings: list[float] = []
+        errors = 0
+        lock = threading.Lock()
+        deadline = time.monotonic() + limit_s
+
+        def customer(number: int) -> None:
+            nonlocal errors
+            sender = f"bench-load-{prefix}-{number}"
+            session = requests.Session()
+            for turn in range(turns):
+                if time.monotonic() > deadline:
+                    return
+                start = time.perf_counter()
+                try:
+                    response = session.post(
+                        f"{replica_set.url}/webhooks/rest/webhook",
+                        json={"sender": sender, "message": TURNS[turn % len(TURNS)]},
+                        timeout=60,
+                    )
+                    ok = response.status_code == 200 and bool(response.json())
+                except (requests.RequestException, ValueError):
+                    ok = False
+                elapsed = (time.perf_counter() - start) * 1000
+                with lock:
+                    if ok:
+                        timings.append(elapsed)
+                    else:
+                        errors += 1
+
+        try:
+            began = time.perf_counter()
+            threads = [threading.Thread(target=customer, args=(n,)) for n in range(customers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - began
+            rss = sum(
+                _rss_mb(stack.processes[name].pid)
+                for stack in replica_set.stacks
+                for name in ("rasa", "actions")
+                if name in stack.processes
+            )
+        finally:
+            replica_set.stop()
+            client = redis.StrictRedis(host="127.0.0.1", port=6379, db=1)
+            keys = list(client.scan_iter(f"{prefix}:*"))
+            if keys:
+                client.delete(*keys)
+    done = len(timings)
+    print(
+        f"  {replicas} replica{'s' if replicas > 1 else ''}: {done} turns in {wall:.1f} s = "
+        f"{done / wall:.1f} turns/s; p50 {percentile(timings, 50):.0f} ms, "
+        f"p95 {percentile(timings, 95):.0f} ms, p99 {percentile(timings, 99):.0f} ms; "
+        f"errors {errors}; RSS of Rasa + action servers {rss:.0f} MB",
+        flush=True,
+    )
+
+
+def main(
+    customers: int = 20, turns: int = 10, limit_s: float = 60.0, long_turns: int = 300
+) -> None:
+    """All scale-out figures."""
+    latency_vs_length(long_turns)
+    print(
+        f"Load: {customers} customers x {turns} turns at once, at most {limit_s:.0f} s, "
+        "PostgreSQL tracker store + atomic Redis lock, through the balancer:",
+        flush=True,
+    )
+    for replicas in (1, 2):
+        load(replicas, customers, turns, limit_s)

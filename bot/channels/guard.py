@@ -1,0 +1,148 @@
+"""What a customer's message may carry into Rasa, whichever channel it came by.
+
+Three rules shared by the REST, web chat and Telegram channels:
+
+* **Sender ids belong to their channel.** ``web:<session>`` conversations are reachable
+  only through the web chat's signed session, ``telegram:<chat>`` only through Telegram's
+  signed webhook. The REST channel, where the caller names the sender, may not name
+  either (:func:`reserved_sender`).
+* **A slash command is a button, not a back door.** Rasa reads a message starting with
+  ``/`` as ``/intent{"entity": "value"}`` and skips the NLU. Buttons rely on it
+  (``/affirm``, ``/define_term{"term": "FOB"}``), but typed by a customer it could trigger
+  Rasa's internal intents (``/restart`` even un-pauses a conversation handed to a
+  person), ``EXTERNAL_`` intents meant for the server, or odd entities. Only the domain's
+  own intents (no Rasa defaults, no ``EXTERNAL_``), with entities the domain declares and
+  short plain values, pass; anything else loses its leading slashes and is read as text
+  (:class:`CommandPolicy`).
+* **Text is text.** Control characters (other than tab and newlines) are dropped and lone
+  UTF-16 surrogates replaced (:func:`clean_text`): PostgreSQL refuses a NUL in a text
+  column and no encoder takes a lone surrogate, so either would fail the turn's write.
+* **Messages have a size.** :data:`MAX_MESSAGE_CHARS` is the longest message any channel
+  passes on (a complaint description may be 10,000 characters and more; the storage
+  refuses over 20,000), so the NLU never gets a megabyte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+#: Sender id prefixes of channels whose sender ids the server makes (never the client).
+RESERVED_SENDER_PREFIXES: tuple[str, ...] = ("web:", "telegram:")
+#: Longest sender id accepted from the REST channel (the tables hold 255).
+MAX_SENDER_CHARS = 128
+#: Longest customer message passed to Rasa; the complaint store's own limit.
+MAX_MESSAGE_CHARS = 20_000
+#: Longest entity value a slash command may carry (a glossary term, a mode).
+MAX_ENTITY_CHARS = 100
+#: What the customer is told when a message is longer than :data:`MAX_MESSAGE_CHARS`.
+TOO_LONG_REPLY = (
+    f"Sorry, that message is too long for me (more than {MAX_MESSAGE_CHARS:,} characters). "
+    "Please send a shorter one, or split it into a few messages."
+)
+
+# Rasa's own intents (rasa.shared.core.constants.DEFAULT_INTENTS): never from a customer.
+_RASA_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})
+_COMMAND = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)?)(?P<entities>\{.*\})?$", re.S)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab and newlines kept) or lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL_IN_TEXT.sub("", text)
+
+
+def reserved_sender(sender_id: str) -> bool:
+    """True when ``sender_id`` names a web chat or Telegram conversation."""
+    return sender_id.strip().lower().startswith(RESERVED_SENDER_PREFIXES)
+
+
+def sender_problem(sender_id: Any) -> str | None:
+    """Why ``sender_id`` cannot be used on the REST channel, or None when it can."""
+    if not isinstance(sender_id, str) or not sender_id.strip():
+        return "'sender' must be a non-empty string"
+    if len(sender_id) > MAX_SENDER_CHARS:
+        return f"'sender' must be at most {MAX_SENDER_CHARS} characters"
+    if _CONTROL.search(sender_id):
+        return "'sender' must not contain control characters"
+    if reserved_sender(sender_id):
+        return (
+            "'sender' names a web chat or Telegram conversation, which only that channel "
+            "may address"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class CommandPolicy:
+    """The slash commands a customer's message may be read as.
+
+    Attributes:
+        intents: intents a command may name.
+        entities: entities a command may set.
+    """
+
+    intents: frozenset[str]
+    entities: frozenset[str]
+
+    @classmethod
+    def from_domain(cls, domain: Any) -> CommandPolicy:
+        """The policy for a Rasa ``Domain`` (None: no command passes)."""
+        if domain is None:
+            return cls(frozenset(), frozenset())
+        return cls.from_names(domain.intents, domain.entities)
+
+    @classmethod
+    def from_names(cls, intents: Iterable[str], entities: Iterable[str]) -> CommandPolicy:
+        """The policy for these intent and entity names, internal ones left out."""
+        allowed = frozenset(
+            name
+            for name in intents
+            if name not in _RASA_INTENTS and not name.upper().startswith("EXTERNAL")
+        )
+        return cls(allowed, frozenset(entities))
+
+    def allows(self, text: str) -> bool:
+        """True when ``text`` is a slash command this policy lets through."""
+        match = _COMMAND.match(text)
+        if match is None:
+            return False
+        intent = match.group("intent")
+        base = intent.split("/", 1)[0]
+        if intent not in self.intents and not ("/" in intent and base in self.intents):
+            return False
+        raw = match.group("entities")
+        if raw is None:
+            return True
+        try:
+            entities = json.loads(raw)
+        except ValueError:
+            return False
+        if not isinstance(entities, dict):
+            return False
+        return all(
+            key in self.entities
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+            and len(str(value)) <= MAX_ENTITY_CHARS
+            for key, value in entities.items()
+        )
+
+    def screen(self, text: str) -> str:
+        """The text to give Rasa for what the customer sent.
+
+        An allowed command is passed on as it is; any other text starting with ``/``
+        loses its leading slashes, so Rasa reads it as words (``/restart`` -> "restart").
+        """
+        stripped = text.strip()
+        if not stripped.startswith("/") or self.allows(stripped):
+            return text
+        return stripped.lstrip("/").lstrip()
