@@ -402,6 +402,8 @@ def export_batch(
         return [], None
     fact = ConversationFact
     if after is not None:
+        # The plain bound lets the index start at the cursor; the OR settles ties.
+        conditions.append(fact.session_started_at >= after[0])
         conditions.append(
             or_(
                 fact.session_started_at > after[0],

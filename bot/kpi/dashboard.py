@@ -87,10 +87,17 @@ class Filters:
             if dimension is not None:
                 conditions.append(dimension == value)
             elif name == "account" and "sender_id" in table.c:
-                senders = select(ConversationFact.sender_id).where(
-                    ConversationFact.account == value
+                # EXISTS probes the (sender, session start) key per row of the period,
+                # rather than collecting every sender the account ever had.
+                seen = (
+                    select(literal(1))
+                    .where(
+                        ConversationFact.sender_id == table.c.sender_id,
+                        ConversationFact.account == value,
+                    )
+                    .exists()
                 )
-                conditions.append(table.c.sender_id.in_(senders))
+                conditions.append(seen)
             elif name == "team" and source.name == "complaints":
                 members = select(StaffUser.name).where(StaffUser.team == value)
                 conditions.append(Complaint.assigned_to.in_(members))
