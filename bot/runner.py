@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A loaded machine (CI, several stacks at once) may need longer to load the model.
-START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "240"))
+# How long Rasa may take to load its model (~35 s on a quiet machine; minutes on a busy one).
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "600"))
 STOP_TIMEOUT_S = 20.0
 #: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
 #: message is at most 20,000 characters, a Telegram update a few kilobytes.
@@ -102,7 +102,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], deadline: float, name
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.5)
-    raise StackError(f"{name} did not answer on {url} within {START_TIMEOUT_S:.0f} s")
+    raise StackError(f"{name} did not answer on {url} in time")
 
 
 @dataclass
@@ -122,6 +122,7 @@ class Stack:
         token: token of Rasa's HTTP API ('' for none).
         workers: further processes (name -> command line) started once Rasa is up, with
             ``RASA_URL`` and ``RASA_TOKEN`` in their environment.
+        start_timeout: seconds each start may take (loading the model is most of it).
     """
 
     model: Path
@@ -135,8 +136,10 @@ class Stack:
     host: str = "127.0.0.1"
     token: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
+    start_timeout: float = START_TIMEOUT_S
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
+    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -159,6 +162,7 @@ class Stack:
             start_new_session=True,
         )
         self.processes[name] = process
+        self._commands[name] = (args, env)
         return process
 
     def start(self) -> None:
@@ -206,7 +210,7 @@ class Stack:
             rasa_args += ["--auth-token", self.token]
         rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
         rasa = self._spawn("rasa", rasa_args, rasa_env)
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + self.start_timeout
         try:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
             _wait_http(f"{self.url}/", rasa, deadline, "Rasa")
@@ -252,6 +256,33 @@ class Stack:
         for handle in self._logs:
             handle.close()
         self._logs.clear()
+
+    def stop_server(self, name: str) -> None:
+        """Stop one server of the stack (``actions``, ``rasa`` or a worker), as a crash would.
+
+        Fault tests use it; :meth:`restart_server` starts it again with the same command.
+        """
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def restart_server(self, name: str) -> None:
+        """Start a server stopped by :meth:`stop_server` again and wait until it answers."""
+        args, env = self._commands[name]
+        process = self._spawn(name, args, env)
+        deadline = time.monotonic() + self.start_timeout
+        if name == "actions":
+            _wait_http(f"http://127.0.0.1:{self.action_port}/health", process, deadline, name)
+        elif name == "rasa":
+            _wait_http(f"{self.url}/", process, deadline, "Rasa")
+            self._wait_model_loaded(process, deadline)
 
     def dead(self) -> str | None:
         """Name of a server that has exited, if any."""

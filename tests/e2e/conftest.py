@@ -111,6 +111,8 @@ def running_stack(
         tracker_db=var_dir / "tracker.db",
         log_dir=var_dir / "logs",
         token=TOKEN,
+        # Loading the model takes 30-40 s on an idle machine, minutes on a busy one.
+        start_timeout=600,
     )
     stack.start()
     try:
