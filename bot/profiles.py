@@ -20,11 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.config import SettingsError
-
-# The KPI consumer's queue and Rasa's fanout exchange (the KPI events work names them).
-KPI_EVENTS_QUEUE = "freightdesk_kpi_events"
-RASA_EVENTS_EXCHANGE = "rasa-exchange"
+# The KPI consumer's queue and Rasa's fanout exchange, named once in bot.config.
+from bot.config import KPI_EVENTS_QUEUE, RASA_EVENTS_EXCHANGE, SettingsError
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
 #: Passwords and tokens found in tutorials and default installs; never a real secret.
