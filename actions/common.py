@@ -46,6 +46,8 @@ INTERRUPTION_CONFIDENCE = 0.6
 OFFER_HUMAN = "human"
 OFFER_SALES_CONTACT = "sales_contact"
 OFFER_QUOTE = "quote"
+# A confirmed complaint that could not be saved (database down): "yes" submits it again.
+OFFER_RETRY_COMPLAINT = "retry_complaint"
 
 # The action that answers "put me through to a person".
 HUMAN_HANDOFF_ACTION = "action_request_human"

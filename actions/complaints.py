@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
+    OFFER_RETRY_COMPLAINT,
     STEERING_INTENTS,
     channel_of,
     entity_values,
@@ -314,6 +315,67 @@ def _submit(**fields: Any) -> tuple[str, str]:
     return format_receipt(receipt, settings().tz), receipt.severity
 
 
+async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Save the complaint in the slots (once) and give the reference and follow-up time.
+
+    Also the retry after a failed save ("yes" to the offer, see actions/conversation.py),
+    so the retry is answered in the same turn with no follow-up action to predict after.
+    """
+    reset = [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
+    shipment = tracker.get_slot("complaint_shipment")
+    contact = tracker.get_slot("complaint_contact")
+    try:
+        text, severity = await in_thread(
+            _submit,
+            sender_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            category=tracker.get_slot("complaint_category"),
+            description=tracker.get_slot("complaint_description"),
+            shipment_ref=None if shipment in (None, NO_SHIPMENT) else shipment,
+            contact=None if contact in (None, KEEP_CHAT) else contact,
+        )
+    except ComplaintError as exc:
+        dispatcher.utter_message(
+            text=f'{exc} Nothing has been saved yet; just say "I want to make a '
+            'complaint" to start again.'
+        )
+        return reset
+    except SQLAlchemyError:
+        logger.error(
+            "FAULT: could not save a confirmed complaint for %s (database unavailable); "
+            "the customer was told nothing is recorded and offered a retry",
+            tracker.sender_id,
+            exc_info=True,
+        )
+        # The answers are kept (not the confirmation) so "yes" submits the same
+        # complaint again; the dedupe key makes a retry after a lost commit answer
+        # return the first reference instead of a second complaint.
+        dispatcher.utter_message(
+            text="I'm sorry, I couldn't save your complaint just now because of a "
+            "technical problem, so nothing has been recorded yet and there is no "
+            'reference number. Say "yes" in a minute and I\'ll try again with the same '
+            "details, or call +852 2345 6789 and a colleague will take it down.",
+            buttons=[
+                {"title": "Try again", "payload": "/affirm"},
+                {"title": "Talk to a person", "payload": "/request_human"},
+            ],
+        )
+        return [
+            SlotSet("complaint_confirmed", None),
+            SlotSet("pending_offer", OFFER_RETRY_COMPLAINT),
+        ]
+    dispatcher.utter_message(text=text)
+    reason = _handoff_reason(severity, tracker.get_slot("complaint_description"))
+    if reason is not None:
+        return reset + await hand_off(
+            dispatcher,
+            tracker,
+            reason,
+            complaint_category=tracker.get_slot("complaint_category"),
+        )
+    return reset
+
+
 class ActionSubmitComplaint(Action):
     """Saves the confirmed complaint (once) and gives the reference and follow-up time."""
 
@@ -323,45 +385,9 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
         if tracker.get_slot("complaint_confirmed") != CONFIRMED:
-            return reset
-        shipment = tracker.get_slot("complaint_shipment")
-        contact = tracker.get_slot("complaint_contact")
-        try:
-            text, severity = await in_thread(
-                _submit,
-                sender_id=tracker.sender_id,
-                channel=channel_of(tracker),
-                category=tracker.get_slot("complaint_category"),
-                description=tracker.get_slot("complaint_description"),
-                shipment_ref=None if shipment in (None, NO_SHIPMENT) else shipment,
-                contact=None if contact in (None, KEEP_CHAT) else contact,
-            )
-        except ComplaintError as exc:
-            dispatcher.utter_message(
-                text=f'{exc} Nothing has been saved yet; just say "I want to make a '
-                'complaint" to start again.'
-            )
-            return reset
-        except SQLAlchemyError:
-            logger.exception("could not save a complaint")
-            dispatcher.utter_message(
-                text="I'm sorry, I couldn't save your complaint just now, so nothing has been "
-                "recorded. Please try again in a few minutes, or call +852 2345 6789 and a "
-                "colleague will take it down."
-            )
-            return reset
-        dispatcher.utter_message(text=text)
-        reason = _handoff_reason(severity, tracker.get_slot("complaint_description"))
-        if reason is not None:
-            return reset + await hand_off(
-                dispatcher,
-                tracker,
-                reason,
-                complaint_category=tracker.get_slot("complaint_category"),
-            )
-        return reset
+            return [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
+        return await submit_complaint(dispatcher, tracker)
 
 
 def _handoff_reason(severity: str, description: str | None) -> str | None:

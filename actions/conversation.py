@@ -13,10 +13,12 @@ from actions.common import (
     HUMAN_HANDOFF_ACTION,
     OFFER_HUMAN,
     OFFER_QUOTE,
+    OFFER_RETRY_COMPLAINT,
     OFFER_SALES_CONTACT,
     latest_intent,
     latest_text,
 )
+from actions.complaints import submit_complaint
 from actions.handoff import hand_off
 from bot.handoff import matches_keyword
 
@@ -35,6 +37,7 @@ FORM_SLOTS = (
     "complaint_contact",
     "complaint_confirmed",
 )
+COMPLAINT_FORM_SLOTS = tuple(slot for slot in FORM_SLOTS if slot.startswith("complaint_"))
 # Where a clarifying button leads, in the customer's words.
 SUGGESTIONS = {
     "track_shipment": "Track a shipment",
@@ -165,6 +168,15 @@ class ActionRespondToOffer(Action):
             return [*events, FollowupAction("quote_form")]
         if yes and offer == OFFER_HUMAN:
             return [*events, FollowupAction(HUMAN_HANDOFF_ACTION)]
+        if offer == OFFER_RETRY_COMPLAINT:
+            if yes:
+                # The summary was confirmed before the save failed: submit it again as is.
+                return [*events, *await submit_complaint(dispatcher, tracker)]
+            dispatcher.utter_message(
+                text="Alright, I haven't recorded that complaint. Is there anything else I "
+                "can help with?"
+            )
+            return [*events, *[SlotSet(slot, None) for slot in COMPLAINT_FORM_SLOTS]]
         if offer is not None and not yes:
             dispatcher.utter_message(text="No problem. Is there anything else I can help with?")
             return events

@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A loaded machine (CI, several stacks at once) may need longer to load the model.
-START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "240"))
+# How long Rasa may take to load its model (~35 s on a quiet machine; minutes on a busy one).
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "600"))
 STOP_TIMEOUT_S = 20.0
 #: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
 #: message is at most 20,000 characters, a Telegram update a few kilobytes.
@@ -67,12 +68,18 @@ def rasa_token(settings: Settings) -> str:
 
 
 def write_endpoints(
-    source: Path, target: Path, *, action_port: int, tracker_db: Path | None
+    source: Path,
+    target: Path,
+    *,
+    action_port: int,
+    tracker_db: Path | None,
+    events_db: Path | None = None,
 ) -> Path:
-    """Copy ``source`` endpoints to ``target`` with this run's action port and tracker file.
+    """Copy ``source`` endpoints to ``target`` with this run's action port and SQLite files.
 
-    Only the embedded SQLite tracker store is rewritten (to an absolute path, so Rasa does
-    not depend on its working directory); any other tracker store is kept as written.
+    Only the embedded SQLite tracker store and SQL event broker are rewritten (to absolute
+    paths, so Rasa does not depend on its working directory); any other tracker store or
+    event broker (PostgreSQL, RabbitMQ) is kept as written.
     """
     config = yaml.safe_load(source.read_text()) or {}
     config["action_endpoint"] = {
@@ -83,12 +90,37 @@ def write_endpoints(
     if tracker_db is not None and tracker.get("dialect") == "sqlite":
         tracker["db"] = str(tracker_db)
         config["tracker_store"] = tracker
+    broker = config.get("event_broker") or {}
+    if (
+        events_db is not None
+        and str(broker.get("type", "")).lower() == "sql"
+        and broker.get("dialect", "sqlite") == "sqlite"
+    ):
+        broker["db"] = str(events_db)
+        config["event_broker"] = broker
+        prepare_sqlite_events(events_db)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Owner-only: a production file carries database and broker passwords.
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         yaml.safe_dump(config, handle, sort_keys=False)
     return target
+
+
+def prepare_sqlite_events(path: Path) -> None:
+    """Create the SQL event broker's SQLite file in WAL mode before Rasa opens it.
+
+    Rasa's ``SQLEventBroker`` opens SQLite with the default rollback journal, where the
+    KPI consumer's reads hold a lock that makes Rasa's commit wait (and fail with
+    "database is locked" after five seconds). WAL mode is a property of the file, so
+    setting it once here makes Rasa's writes and the consumer's reads run side by side.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], deadline: float, name: str) -> None:
@@ -102,7 +134,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], deadline: float, name
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.5)
-    raise StackError(f"{name} did not answer on {url} within {START_TIMEOUT_S:.0f} s")
+    raise StackError(f"{name} did not answer on {url} in time")
 
 
 @dataclass
@@ -117,11 +149,13 @@ class Stack:
         endpoints: endpoints file to derive this run's endpoints from.
         credentials: channel credentials file.
         tracker_db: SQLite tracker store file (embedded profile).
+        events_db: SQLite file of Rasa's SQL event broker (embedded profile).
         log_dir: where each server's output goes; None: inherit this process's output.
         host: interface the servers bind to.
         token: token of Rasa's HTTP API ('' for none).
         workers: further processes (name -> command line) started once Rasa is up, with
             ``RASA_URL`` and ``RASA_TOKEN`` in their environment.
+        start_timeout: seconds each start may take (loading the model is most of it).
     """
 
     model: Path
@@ -131,12 +165,15 @@ class Stack:
     endpoints: Path = REPO_ROOT / "endpoints.yml"
     credentials: Path = REPO_ROOT / "credentials.yml"
     tracker_db: Path | None = None
+    events_db: Path | None = None
     log_dir: Path | None = None
     host: str = "127.0.0.1"
     token: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
+    start_timeout: float = START_TIMEOUT_S
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
+    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -159,6 +196,7 @@ class Stack:
             start_new_session=True,
         )
         self.processes[name] = process
+        self._commands[name] = (args, env)
         return process
 
     def start(self) -> None:
@@ -171,6 +209,7 @@ class Stack:
             runtime_dir / f"endpoints.{self.rasa_port}.yml",
             action_port=self.action_port,
             tracker_db=self.tracker_db,
+            events_db=self.events_db,
         )
         actions = self._spawn(
             "actions",
@@ -206,7 +245,7 @@ class Stack:
             rasa_args += ["--auth-token", self.token]
         rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
         rasa = self._spawn("rasa", rasa_args, rasa_env)
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + self.start_timeout
         try:
             _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
             _wait_http(f"{self.url}/", rasa, deadline, "Rasa")
@@ -253,6 +292,33 @@ class Stack:
             handle.close()
         self._logs.clear()
 
+    def stop_server(self, name: str) -> None:
+        """Stop one server of the stack (``actions``, ``rasa`` or a worker), as a crash would.
+
+        Fault tests use it; :meth:`restart_server` starts it again with the same command.
+        """
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def restart_server(self, name: str) -> None:
+        """Start a server stopped by :meth:`stop_server` again and wait until it answers."""
+        args, env = self._commands[name]
+        process = self._spawn(name, args, env)
+        deadline = time.monotonic() + self.start_timeout
+        if name == "actions":
+            _wait_http(f"http://127.0.0.1:{self.action_port}/health", process, deadline, name)
+        elif name == "rasa":
+            _wait_http(f"{self.url}/", process, deadline, "Rasa")
+            self._wait_model_loaded(process, deadline)
+
     def dead(self) -> str | None:
         """Name of a server that has exited, if any."""
         for name, process in self.processes.items():
@@ -275,7 +341,6 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     Each feature that needs a worker (a scheduler, a channel poller) adds its entry here,
     returning nothing when it is not configured.
     """
-    del settings  # no worker yet needs a setting
     from bot.channels.settings import TelegramSettings
 
     # Promised follow-up times are kept whether or not anyone is watching the console.
@@ -287,6 +352,11 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         # Personal data older than config/retention.yml allows goes once a day.
         "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
     }
+    # Conversation facts for the KPIs, from whichever event broker Rasa publishes to:
+    # RabbitMQ when FREIGHTDESK_RABBITMQ_URL is set (the URL stays in the environment,
+    # out of the process list), else the embedded SQL event broker's table.
+    consume = [sys.executable, "-m", "bot", "kpi", "consume", "--follow"]
+    workers["kpi-consumer"] = [*consume, "--rabbitmq"] if settings.rabbitmq_url else consume
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.
     if telegram is not None and telegram.mode == "poll":
@@ -362,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             rasa_port=rasa_port,
             action_port=action_port,
             tracker_db=settings.var_dir / "rasa_tracker.db",
+            events_db=settings.var_dir / "rasa_events.db",
             host=host,
             token=token,
             workers=worker_commands(settings),

@@ -22,6 +22,7 @@ GOOD = {
     "FREIGHTDESK_REDIS_URL": "redis://:R3dis-long-pass@127.0.0.1:6379/1",
     "FREIGHTDESK_RABBITMQ_URL": "amqp://rasa:Rabbit-long-pass@127.0.0.1:5672/freightdesk",
     "RASA_TOKEN": "k2Zb1b9cF0p4mW8xQy7tE3rU6iO5aS1d",
+    "FREIGHTDESK_SESSION_SECRET": "p9Lx2Vb7Qw4Er8Ty1Ui6Op3As5Df0Gh2Jk",
 }
 
 
@@ -53,7 +54,7 @@ def test_good_production_settings() -> None:
         "url": GOOD["DATABASE_URL"],
     }
     assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
-    assert endpoints["event_broker"]["type"] == "pika"
+    assert endpoints["event_broker"]["type"] == "bot.brokers.LoudPikaEventBroker"
     assert endpoints["event_broker"]["queues"] == ["freightdesk_kpi_events"]
     assert endpoints["event_broker"]["username"] == "rasa"
 
@@ -62,7 +63,12 @@ def test_everything_missing_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as error:
         production_settings({"FREIGHTDESK_PROFILE": "production"})
     message = str(error.value)
-    for variable in ("DATABASE_URL", "FREIGHTDESK_RABBITMQ_URL", "RASA_TOKEN"):
+    for variable in (
+        "DATABASE_URL",
+        "FREIGHTDESK_RABBITMQ_URL",
+        "RASA_TOKEN",
+        "FREIGHTDESK_SESSION_SECRET",
+    ):
         assert f"{variable} is not set" in message
 
 
@@ -78,6 +84,8 @@ def test_everything_missing_is_reported_at_once() -> None:
         ("FREIGHTDESK_RABBITMQ_URL", "amqp://127.0.0.1:5672/", "needs a user and password"),
         ("FREIGHTDESK_REDIS_URL", "redis://:password@cache.internal:6379/1", "well-known default"),
         ("FREIGHTDESK_RASA_REPLICAS", "1", "at least 2"),
+        ("FREIGHTDESK_SESSION_SECRET", "changethis", "FREIGHTDESK_SESSION_SECRET is a default"),
+        ("FREIGHTDESK_SESSION_SECRET", "x" * 31, "shorter than 32 characters"),
     ],
 )
 def test_bad_or_default_secret_stops_start(variable: str, value: str, expected: str) -> None:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import handoff as handoffs
@@ -167,6 +168,31 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     if isinstance(response, web.HTTPException) and response.status >= 400:
         raise response
     return response
+
+
+#: What an agent is told when the database cannot be reached (their message is not lost:
+#: the Retry button sends the same id, and the server delivers it exactly once).
+DATABASE_DOWN = (
+    "the database is unavailable just now, so this was not saved or sent; retry in a "
+    "moment (a retry is delivered once)"
+)
+
+
+@web.middleware
+async def database_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer 503 with a clear message when the database cannot be reached, not a bare 500."""
+    try:
+        return await handler(request)
+    except (OperationalError, InterfaceError) as exc:
+        logger.error(
+            "FAULT: console %s %s: database unavailable (%s)",
+            request.method,
+            request.path,
+            type(exc.orig).__name__,
+        )
+        if _wants_json(request) or request.method == "POST":
+            return web.json_response({"status": "failed", "error": DATABASE_DOWN}, status=503)
+        return web.Response(text=f"Freight Desk console: {DATABASE_DOWN}.", status=503)
 
 
 @web.middleware
@@ -604,7 +630,8 @@ def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> web.Ap
         engine: database engine; default the process's engine for ``config.database_url``.
     """
     app = web.Application(
-        middlewares=[security_headers, access_control], client_max_size=MAX_BODY_BYTES
+        middlewares=[security_headers, database_unavailable, access_control],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[CONFIG_KEY] = config
     app[ENGINE_KEY] = engine or get_engine(config.database_url)

@@ -1,0 +1,109 @@
+"""The launcher's tracker store guard, on the real PostgreSQL through a cuttable proxy: a
+failed read raises (never an empty conversation), a failed save is kept in memory, logged,
+and written exactly once when the store is back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.rasa_server import TrackerStoreUnavailable, apply_fixes, guarded_read, guarded_save
+from tests.support.tcp_proxy import CuttableProxy
+
+
+@pytest.fixture
+def proxy() -> Iterator[CuttableProxy]:
+    with CuttableProxy("127.0.0.1", 5432) as running:
+        yield running
+
+
+def _store(pg_database_url: str, port: int) -> SQLTrackerStore:
+    url = make_url(pg_database_url)
+    return SQLTrackerStore(
+        Domain.empty(),
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=port,
+        db=url.database,
+        username=url.username,
+        password=url.password,
+    )
+
+
+def _turn(tracker: DialogueStateTracker, text: str) -> None:
+    tracker.update_with_events(
+        [
+            UserUttered(text, {"name": "inform", "confidence": 1.0}),
+            BotUttered(f"you said {text}"),
+            ActionExecuted("action_listen"),
+        ],
+        None,
+    )
+
+
+def test_outage_never_starts_an_empty_conversation_and_loses_no_turn(
+    pg_database_url: str, proxy: CuttableProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    apply_fixes()
+    primary = _store(pg_database_url, proxy.port)
+    # As the Agent builds it: Rasa's wrapper, now passing errors on.
+    store = FailSafeTrackerStore(primary)
+    direct = _store(pg_database_url, make_url(pg_database_url).port or 5432)
+
+    def read(sender: str) -> Any:
+        return guarded_read(store, sender, lambda: store.get_or_create_tracker(sender))
+
+    async def scenario() -> None:
+        tracker = DialogueStateTracker("alice", [])
+        tracker.update_with_events([SessionStarted()], None)
+        _turn(tracker, "one")
+        await guarded_save(store, tracker)
+        assert len((await read("alice")).events) == len(tracker.events)
+
+        proxy.cut()
+        with caplog.at_level(logging.ERROR, logger="freightdesk.faults"):
+            # Rasa's FailSafeTrackerStore would hand back "no conversation" here.
+            with pytest.raises(OperationalError):
+                await store.retrieve("bob")
+            with pytest.raises(TrackerStoreUnavailable):
+                await read("bob")
+            assert "FAULT: tracker store SQLTrackerStore could not read conversation bob" in (
+                caplog.text
+            )
+            # A turn that cannot be saved is kept, and the conversation goes on from it.
+            _turn(tracker, "two")
+            await guarded_save(store, tracker)
+            assert "could not save conversation alice" in caplog.text
+            during = await read("alice")
+            assert _said(during) == ["one", "two"]
+        assert _said(await direct.retrieve("alice")) == ["one"]
+
+        proxy.restore()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="freightdesk.faults"):
+            # Any store operation after the outage writes what was kept in memory.
+            assert _said(await read("bob")) == []
+        assert "conversation alice written from memory" in caplog.text
+        stored = await direct.retrieve("alice")
+        assert stored is not None
+        assert _said(stored) == ["one", "two"]
+        assert len(stored.events) == len(tracker.events)  # each event once
+
+    asyncio.run(scenario())
+    primary.engine.dispose()
+    direct.engine.dispose()
+
+
+def _said(tracker: DialogueStateTracker | None) -> list[str | None]:
+    assert tracker is not None
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
