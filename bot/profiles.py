@@ -171,7 +171,12 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
 
 def tracker_store_config(tracker_database_url: str) -> dict[str, Any]:
     """endpoints.yml ``tracker_store`` for a PostgreSQL tracker database."""
-    return {"type": "bot.tracker_store.BoundedSQLTrackerStore", "url": tracker_database_url}
+    # `dialect` is what bot.privacy (retention, `customers forget`) reads to reach it.
+    return {
+        "type": "bot.tracker_store.BoundedSQLTrackerStore",
+        "dialect": "postgresql",
+        "url": tracker_database_url,
+    }
 
 
 def lock_store_config(redis_url: str, key_prefix: str = "freightdesk") -> dict[str, Any]:

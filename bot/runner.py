@@ -410,11 +410,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.profiles import production_endpoints
         from bot.replicas import ReplicaSet, write_production_endpoints
 
+        endpoints = write_production_endpoints(
+            settings.var_dir / "endpoints.production.yml", production_endpoints(production)
+        )
+        # The workers (retention purge) find Rasa's stores through this file.
+        os.environ["FREIGHTDESK_ENDPOINTS"] = str(endpoints)
         stack = ReplicaSet(
             model=latest_model(REPO_ROOT / "models"),
-            endpoints=write_production_endpoints(
-                settings.var_dir / "endpoints.production.yml", production_endpoints(production)
-            ),
+            endpoints=endpoints,
             replicas=production.replicas,
             public_port=rasa_port,
             replica_port=int(os.environ.get("RASA_REPLICA_PORT", str(rasa_port + 1))),

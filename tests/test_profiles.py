@@ -50,6 +50,7 @@ def test_good_production_settings() -> None:
     endpoints = production_endpoints(settings)
     assert endpoints["tracker_store"] == {
         "type": "bot.tracker_store.BoundedSQLTrackerStore",
+        "dialect": "postgresql",
         "url": GOOD["DATABASE_URL"],
     }
     assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
