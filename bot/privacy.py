@@ -411,8 +411,11 @@ def forget_in_rasa_store(
 ) -> None:
     """Delete every row of ``senders`` from a Rasa store's tables."""
     wanted = sorted(set(senders))
+    # Read the tables first: inspecting opens a connection of its own, which on SQLite
+    # would wait for the write lock this transaction holds.
+    tables = _rasa_tables(engine)
     with engine.begin() as connection:
-        for table in _rasa_tables(engine):
+        for table in tables:
             if "sender_id" not in table.c:
                 continue
             deleted = connection.execute(delete(table).where(table.c.sender_id.in_(wanted)))

@@ -221,7 +221,7 @@ def _consume(args: argparse.Namespace) -> int:
     from bot.db import display_url, make_engine
 
     settings = _settings()
-    engine = make_engine(settings.database_url, sqlite_immediate=True)
+    engine = make_engine(settings.database_url)
     try:
         if not _up_to_date(engine, settings.database_url):
             return EXIT_NOT_READY
