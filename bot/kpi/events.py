@@ -171,6 +171,9 @@ def _fact_for(session: Session, sender: str, at: datetime, starts_session: bool)
 
 
 def _on_user(fact: Any, event: dict[str, Any], at: datetime) -> None:
+    metadata = event.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("is_external"):
+        return  # an intent triggered through Rasa's API (the survey offer), not the customer
     fact.user_message_count = (fact.user_message_count or 0) + 1
     if event.get("input_channel"):
         fact.channel = str(event["input_channel"])[:50]

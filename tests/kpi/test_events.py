@@ -143,6 +143,23 @@ def test_sql_broker_consumer_keeps_its_place(engine: Engine, tmp_path: Path) -> 
         broker.dispose()
 
 
+def test_an_intent_triggered_through_the_api_is_not_a_customer_message(session: Session) -> None:
+    offer = {
+        "event": "user",
+        "timestamp": T + 400,
+        "sender_id": "cust-1",
+        "text": "EXTERNAL: EXTERNAL_survey_offer",
+        "parse_data": {"intent": {"name": "EXTERNAL_survey_offer"}},
+        "metadata": {"is_external": True},
+        "input_channel": "telegram",
+    }
+    apply_events(session, [*_conversation(), offer])
+    session.commit()
+    (fact,) = _facts(session)
+    assert fact.user_message_count == 3
+    assert "EXTERNAL_survey_offer" not in fact.intents
+
+
 def test_rows_that_are_not_events_are_skipped_and_the_stream_goes_on(
     engine: Engine, tmp_path: Path
 ) -> None:
