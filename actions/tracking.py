@@ -145,4 +145,7 @@ class ActionTrackShipment(Action):
             )
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
         dispatcher.utter_message(text=format_shipment(view, settings().tz))
+        if view.account:
+            # The shipper's key account: the KPI facts slice service by account with it.
+            events.append(SlotSet("account", view.account))
         return [*events, SlotSet("pending_offer", None)]

@@ -25,6 +25,7 @@ from bench.kpi import PG_ADMIN_URL, _pg_admin, load_postgres, load_sqlite
 from bot import db
 from bot.kpi import conversations as log
 from bot.kpi.dashboard import Filters, agent_rows, distinct_values, tiles, trends
+from bot.kpi.report import build_report
 from bot.kpi.review import build_review, parse_period, render_pdf
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -42,7 +43,7 @@ def _time(label: str, name: str, url: str, work: Callable[[Any], Any]) -> Any:
     finally:
         engine.dispose()
     verdict = "ok" if elapsed < TARGET_S else "OVER TARGET"
-    print(f"  {label}: {name}: {elapsed:.2f} s ({verdict})")
+    print(f"  {label}: {name}: {elapsed:.2f} s ({verdict})", flush=True)
     return result
 
 
@@ -59,6 +60,8 @@ def time_pages(url: str, label: str) -> None:
     """Time what each dashboard page asks of the database, for November 2026."""
     month = parse_period("2026-11")
     cases: list[tuple[str, Callable[[Any], Any]]] = [
+        # The KPI report of the month, for comparison on the same machine and moment.
+        ("baseline: kpi report, month", lambda s: build_report(s, START, END, HK)),
         (
             "dashboard tiles, month with previous month",
             lambda s: tiles(s, START, END, HK, with_previous=True),

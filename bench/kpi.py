@@ -327,7 +327,9 @@ def load_postgres(url: str) -> None:
             print(f"  postgresql: {table} loaded in {time.perf_counter() - started:.1f} s")
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # What autovacuum does after a bulk load: statistics, and the visibility map
+            # that lets the covering KPI indexes answer without reading the table.
+            cursor.execute("VACUUM ANALYZE")
     finally:
         connection.close()
 
@@ -340,6 +342,10 @@ def time_reports(url: str, label: str) -> None:
         ("year", date(2026, 1, 1), date(2026, 12, 31), None),
         ("year by channel", date(2026, 1, 1), date(2026, 12, 31), "channel"),
         ("year by agent", date(2026, 1, 1), date(2026, 12, 31), "agent"),
+        ("year by team", date(2026, 1, 1), date(2026, 12, 31), "team"),
+        ("year by account", date(2026, 1, 1), date(2026, 12, 31), "account"),
+        ("year by intent", date(2026, 1, 1), date(2026, 12, 31), "intent"),
+        ("year by handled", date(2026, 1, 1), date(2026, 12, 31), "handled"),
         ("November", date(2026, 11, 1), date(2026, 11, 30), None),
     )
     try:

@@ -1349,10 +1349,13 @@ def _cli_resolve(args: argparse.Namespace) -> int:
     from bot.db import session_scope
     from bot.followups import deliver_resolution
     from bot.notify import notifier_from_settings
+    from bot.survey import install_hooks
 
     engine, settings = _engine_and_settings()
     if engine is None:
         return 2
+    # Once the outcome reached the customer, they are offered the survey.
+    install_hooks(engine, notifier_from_settings(settings))
     try:
         with session_scope(engine) as session:
             view = resolve(session, args.reference, args.outcome, actor=args.actor)
@@ -1374,6 +1377,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
 
     from bot.followups import watch
     from bot.notify import notifier_from_settings
+    from bot.survey import install_hooks
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # The schema check at start-up is Alembic's business, not the operator's.
@@ -1381,6 +1385,8 @@ def _cli_watch(args: argparse.Namespace) -> int:
     engine, settings = _engine_and_settings()
     if engine is None:
         return 2
+    # Outcomes the worker delivers are followed by the offer of the survey.
+    install_hooks(engine, notifier_from_settings(settings))
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: object) -> None:

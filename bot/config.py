@@ -10,6 +10,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+#: RabbitMQ queue that Rasa's Pika event broker (``event_broker: type: pika``, ``queues``)
+#: publishes to and the KPI consumer (``python -m bot kpi consume --rabbitmq``) reads.
+KPI_EVENTS_QUEUE = "freightdesk_kpi_events"
+
+#: Fanout exchange Rasa's Pika event broker declares and binds its queues to (Rasa's own
+#: default, ``rasa.core.brokers.pika.RABBITMQ_EXCHANGE``); the consumer binds to it too.
+RASA_EVENTS_EXCHANGE = "rasa-exchange"
+
+#: Suffix of the queue where the KPI consumer parks messages that are not Rasa events.
+POISON_QUEUE_SUFFIX = ".poison"
+
 
 class SettingsError(ValueError):
     """A setting in the environment is missing or malformed."""
@@ -34,6 +45,12 @@ class Settings:
         timezone: the service centre's time zone (``FREIGHTDESK_TIMEZONE``).
         rasa_url: base URL of the Rasa HTTP API (``RASA_URL``).
         rasa_token: token of the Rasa HTTP API (``RASA_TOKEN``), may be empty.
+        event_broker_url: database of Rasa's SQL event broker (``KPI_EVENT_BROKER_URL``,
+            default the SQLite file ``var/rasa_events.db`` of endpoints.yml).
+        rabbitmq_url: AMQP URL of the RabbitMQ server Rasa's Pika event broker publishes
+            to (``FREIGHTDESK_RABBITMQ_URL``); empty in the embedded profile.
+        rabbitmq_queue: queue of Rasa's events (``FREIGHTDESK_RABBITMQ_QUEUE``, default
+            :data:`KPI_EVENTS_QUEUE`).
         profile: ``embedded`` (default) or ``production`` (``FREIGHTDESK_PROFILE``); the
             production profile's own settings are checked by ``bot.profiles``.
     """
@@ -44,6 +61,9 @@ class Settings:
     timezone: str
     rasa_url: str
     rasa_token: str
+    event_broker_url: str = ""
+    rabbitmq_url: str = ""
+    rabbitmq_queue: str = KPI_EVENTS_QUEUE
     profile: str = "embedded"
 
     @property
@@ -71,6 +91,13 @@ class Settings:
             raise SettingsError(
                 f"FREIGHTDESK_TIMEZONE is not a known time zone: {timezone!r}"
             ) from exc
+        rabbitmq_url = env.get("FREIGHTDESK_RABBITMQ_URL", "")
+        if rabbitmq_url and not rabbitmq_url.startswith(("amqp://", "amqps://")):
+            raise SettingsError(
+                # The value is not repeated: it may carry a password.
+                "FREIGHTDESK_RABBITMQ_URL is not an AMQP URL like "
+                "amqp://user:password@127.0.0.1:5672/vhost"
+            )
         return cls(
             database_url=database_url,
             kb_dir=kb_dir,
@@ -78,5 +105,9 @@ class Settings:
             timezone=timezone,
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", ""),
+            event_broker_url=env.get("KPI_EVENT_BROKER_URL")
+            or f"sqlite:///{var_dir / 'rasa_events.db'}",
+            rabbitmq_url=rabbitmq_url,
+            rabbitmq_queue=env.get("FREIGHTDESK_RABBITMQ_QUEUE") or KPI_EVENTS_QUEUE,
             profile=profile_name(env),
         )

@@ -29,7 +29,7 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = False) -> Engine:
     """Create a new engine for ``url`` with the settings this project relies on.
 
     SQLite: the database file's folder is created, every connection enforces foreign keys
@@ -39,6 +39,11 @@ def make_engine(url: str) -> Engine:
 
     Args:
         url: SQLAlchemy database URL.
+        sqlite_immediate: on SQLite, start every transaction with ``BEGIN IMMEDIATE``.
+            For a process whose transactions read, then write (the KPI event consumer):
+            with a plain ``BEGIN`` in WAL mode, another process's commit between the
+            read and the first write fails the write at once with "database is locked",
+            whatever the busy timeout; ``IMMEDIATE`` takes the write lock first and waits.
 
     Returns:
         A new engine; callers that want the shared one use :func:`get_engine`.
@@ -49,12 +54,12 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
     # pysqlite opens transactions lazily and never for SAVEPOINTs, which breaks
     # ``Session.begin_nested()``; SQLAlchemy's documented fix is to turn its own
     # transaction handling off and emit BEGIN ourselves.
@@ -71,7 +76,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 def get_engine(url: str | None = None) -> Engine:

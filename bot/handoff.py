@@ -799,6 +799,9 @@ def transcript(events: Sequence[Mapping[str, Any]]) -> list[TranscriptLine]:
         stamp = event.get("timestamp")
         at = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, (int, float)) else None
         if kind == "user":
+            metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+            if (metadata or {}).get("is_external"):
+                continue  # an intent triggered through the API (the survey), not typed
             lines.append(TranscriptLine("customer", str(event.get("text") or ""), at))
         elif kind == "bot":
             metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}

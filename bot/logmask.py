@@ -6,6 +6,10 @@ message masked when it is created: ``jo@example.com`` becomes ``j…@example.com
 ``+852 6123 4567`` becomes ``…4567`` (what :func:`bot.contacts.mask` shows staff). A
 handler filter would miss the handlers Rasa installs after start-up; the factory cannot.
 
+Secrets that libraries put in URLs they log are masked the same way: the Telegram bot
+token in Bot API paths (httpx logs each ``POST .../bot<token>/sendMessage``) and a
+``token=`` query parameter (Rasa's HTTP API token).
+
 Every Freight Desk process installs it: the operators' CLI and its workers
 (:func:`bot.cli.main`), the Rasa launcher (:mod:`bot.rasa_server`) and the action server
 (the ``actions`` package).
@@ -14,11 +18,23 @@ Every Freight Desk process installs it: the operators' CLI and its workers
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.contacts import mask_contacts_in_text
 
 _installed = False
+_BOT_TOKEN = re.compile(r"(/bot\d{3,20}):[A-Za-z0-9_-]{20,}")
+_TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s\"']+")
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with Telegram bot tokens and ``token=`` URL parameters hidden."""
+    if "/bot" in text:
+        text = _BOT_TOKEN.sub(r"\1:***", text)
+    if "token=" in text:
+        text = _TOKEN_PARAM.sub(r"\1***", text)
+    return text
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -28,7 +44,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:
         # A malformed format string: logging reports it when the record is written.
         return record
-    masked = mask_contacts_in_text(message)
+    masked = mask_secrets(mask_contacts_in_text(message))
     if masked != message:
         record.msg = masked
         record.args = None

@@ -125,6 +125,41 @@ class RasaNotifier:
             for event in events or ()
         )
 
+    async def trigger_intent(
+        self,
+        sender_id: str,
+        intent: str,
+        entities: Mapping[str, str] | None = None,
+        *,
+        output_channel: str = "latest",
+    ) -> None:
+        """Make the assistant act on ``intent`` in the conversation, as if the customer
+        had said it (an ``EXTERNAL_`` intent, which the transcript does not show as theirs).
+
+        What the assistant says goes out on ``output_channel``.
+
+        Raises:
+            NotifyError: Rasa could not be reached, timed out or did not answer 200 (for
+                example 404 for an intent the model does not know).
+        """
+        body = {"name": intent, "entities": dict(entities or {})}
+        params = self._params(output_channel=output_channel)
+        await self._request("POST", self._url(sender_id, "trigger_intent"), params, body)
+
+    async def conversation_state(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's current state without its events (slots, ``paused``,
+        ``active_loop``, ``latest_input_channel``).
+
+        Raises:
+            NotifyError: Rasa could not be reached or answered wrongly.
+        """
+        tracker = await self._request(
+            "GET", self._url(sender_id, "tracker"), self._params(include_events="NONE"), None
+        )
+        if not isinstance(tracker, dict):
+            raise NotifyError("Rasa sent a conversation that is not a JSON object")
+        return tracker
+
     def send_sync(
         self,
         sender_id: str,

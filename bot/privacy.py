@@ -19,6 +19,7 @@ deleted that a KPI counts, so reports over past periods do not change.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -356,6 +357,12 @@ def rasa_store_urls(settings: Settings, endpoints: Path | None = None) -> dict[s
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.core.utils import AvailableEndpoints
 
+    if settings.profile == "production" and endpoints is None:
+        from bot.profiles import production_settings
+
+        # The production profile writes its endpoints at start; its tracker store is
+        # PostgreSQL and its broker RabbitMQ (consumed, so nothing of ours stays there).
+        return {"tracker store": production_settings(os.environ).tracker_database_url}
     path = endpoints or Path(os.environ.get("FREIGHTDESK_ENDPOINTS") or REPO_ROOT / "endpoints.yml")
     config = AvailableEndpoints.read_endpoints(str(path))
     urls: dict[str, str] = {}
@@ -368,6 +375,9 @@ def rasa_store_urls(settings: Settings, endpoints: Path | None = None) -> dict[s
             continue
         kwargs = endpoint.kwargs
         kind = str(endpoint.type or "")
+        if endpoint.url and endpoint.url.startswith(("postgresql", "sqlite", "mysql")):
+            urls[label] = endpoint.url  # a database URL given whole
+            continue
         if "dialect" not in kwargs and kind.lower() != "sql" and "SQL" not in kind:
             continue  # Redis, Mongo, Pika, ...: nothing of ours to reach with SQL
         dialect = kwargs.get("dialect", "sqlite")
@@ -473,6 +483,7 @@ def purge(
 # -- command line --------------------------------------------------------------------------
 
 DAY_S = 24 * 3600
+RETRY_S = 3600
 
 
 def register(subparsers: Any) -> None:
@@ -552,8 +563,19 @@ def _cli_purge(args: Any) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
     while True:
-        with session_scope(engine) as session:
-            report = purge(session, retention, _rasa_engines(settings, args.endpoints))
+        try:
+            with session_scope(engine) as session:
+                report = purge(session, retention, _rasa_engines(settings, args.endpoints))
+        except Exception as exc:
+            if not args.daily:
+                raise
+            # The worker lives beside the servers: a busy or briefly unreachable database
+            # must not end it (or, through the runner, the whole stack). Try again soon.
+            logging.getLogger(__name__).exception("retention purge failed; retrying in 1 hour")
+            print(f"Retention purge failed ({exc}); retrying in 1 hour.", flush=True)
+            if stop.wait(RETRY_S):
+                return 0
+            continue
         print(f"{utcnow():%Y-%m-%d %H:%M} UTC retention purge:", flush=True)
         print("\n".join(report.lines()) if report.total else "  nothing had expired", flush=True)
         if not args.daily or stop.wait(DAY_S):

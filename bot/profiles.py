@@ -20,11 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.config import SettingsError
-
-# The KPI consumer's queue and Rasa's fanout exchange (the KPI events work names them).
-KPI_EVENTS_QUEUE = "freightdesk_kpi_events"
-RASA_EVENTS_EXCHANGE = "rasa-exchange"
+# The KPI consumer's queue and Rasa's fanout exchange, named once in bot.config.
+from bot.config import KPI_EVENTS_QUEUE, RASA_EVENTS_EXCHANGE, SettingsError
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
 #: Passwords and tokens found in tutorials and default installs; never a real secret.
@@ -138,6 +135,19 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
             f"RASA_TOKEN is a default or shorter than {MIN_TOKEN_LENGTH} characters; "
             "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
+    # The web chat's session tokens are signed with it; every replica must check them
+    # alike, so a per-replica generated secret will not do (bot/channels/webchat.py).
+    session_secret = env.get("FREIGHTDESK_SESSION_SECRET", "")
+    if not session_secret:
+        problems.append(
+            "FREIGHTDESK_SESSION_SECRET is not set (signs web chat sessions; the same on "
+            "every replica)"
+        )
+    elif session_secret.lower() in DEFAULT_SECRETS or len(session_secret) < 32:
+        problems.append(
+            "FREIGHTDESK_SESSION_SECRET is a default or shorter than 32 characters; "
+            "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     replicas_text = env.get("FREIGHTDESK_RASA_REPLICAS", "2")
     try:
         replicas = int(replicas_text)
@@ -161,7 +171,12 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
 
 def tracker_store_config(tracker_database_url: str) -> dict[str, Any]:
     """endpoints.yml ``tracker_store`` for a PostgreSQL tracker database."""
-    return {"type": "bot.tracker_store.BoundedSQLTrackerStore", "url": tracker_database_url}
+    # `dialect` is what bot.privacy (retention, `customers forget`) reads to reach it.
+    return {
+        "type": "bot.tracker_store.BoundedSQLTrackerStore",
+        "dialect": "postgresql",
+        "url": tracker_database_url,
+    }
 
 
 def lock_store_config(redis_url: str, key_prefix: str = "freightdesk") -> dict[str, Any]:

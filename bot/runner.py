@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A loaded machine (CI, several stacks at once) may need longer to load the model.
-START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "240"))
+# How long Rasa may take to load its model (~35 s on a quiet machine; minutes on a busy one).
+START_TIMEOUT_S = float(os.environ.get("FREIGHTDESK_START_TIMEOUT", "600"))
 STOP_TIMEOUT_S = 20.0
 #: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
 #: message is at most 20,000 characters, a Telegram update a few kilobytes.
@@ -67,12 +68,18 @@ def rasa_token(settings: Settings) -> str:
 
 
 def write_endpoints(
-    source: Path, target: Path, *, action_port: int, tracker_db: Path | None
+    source: Path,
+    target: Path,
+    *,
+    action_port: int,
+    tracker_db: Path | None,
+    events_db: Path | None = None,
 ) -> Path:
-    """Copy ``source`` endpoints to ``target`` with this run's action port and tracker file.
+    """Copy ``source`` endpoints to ``target`` with this run's action port and SQLite files.
 
-    Only the embedded SQLite tracker store is rewritten (to an absolute path, so Rasa does
-    not depend on its working directory); any other tracker store is kept as written.
+    Only the embedded SQLite tracker store and SQL event broker are rewritten (to absolute
+    paths, so Rasa does not depend on its working directory); any other tracker store or
+    event broker (PostgreSQL, RabbitMQ) is kept as written.
     """
     config = yaml.safe_load(source.read_text()) or {}
     config["action_endpoint"] = {
@@ -83,12 +90,37 @@ def write_endpoints(
     if tracker_db is not None and tracker.get("dialect") == "sqlite":
         tracker["db"] = str(tracker_db)
         config["tracker_store"] = tracker
+    broker = config.get("event_broker") or {}
+    if (
+        events_db is not None
+        and str(broker.get("type", "")).lower() == "sql"
+        and broker.get("dialect", "sqlite") == "sqlite"
+    ):
+        broker["db"] = str(events_db)
+        config["event_broker"] = broker
+        prepare_sqlite_events(events_db)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Owner-only: a production file carries database and broker passwords.
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         yaml.safe_dump(config, handle, sort_keys=False)
     return target
+
+
+def prepare_sqlite_events(path: Path) -> None:
+    """Create the SQL event broker's SQLite file in WAL mode before Rasa opens it.
+
+    Rasa's ``SQLEventBroker`` opens SQLite with the default rollback journal, where the
+    KPI consumer's reads hold a lock that makes Rasa's commit wait (and fail with
+    "database is locked" after five seconds). WAL mode is a property of the file, so
+    setting it once here makes Rasa's writes and the consumer's reads run side by side.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], deadline: float, name: str) -> None:
@@ -117,6 +149,7 @@ class Stack:
         endpoints: endpoints file to derive this run's endpoints from.
         credentials: channel credentials file.
         tracker_db: SQLite tracker store file (embedded profile).
+        events_db: SQLite file of Rasa's SQL event broker (embedded profile).
         log_dir: where each server's output goes; None: inherit this process's output.
         host: interface the servers bind to.
         token: token of Rasa's HTTP API ('' for none).
@@ -132,6 +165,7 @@ class Stack:
     endpoints: Path = REPO_ROOT / "endpoints.yml"
     credentials: Path = REPO_ROOT / "credentials.yml"
     tracker_db: Path | None = None
+    events_db: Path | None = None
     log_dir: Path | None = None
     host: str = "127.0.0.1"
     token: str = ""
@@ -175,6 +209,7 @@ class Stack:
             runtime_dir / f"endpoints.{self.rasa_port}.yml",
             action_port=self.action_port,
             tracker_db=self.tracker_db,
+            events_db=self.events_db,
         )
         actions = self._spawn(
             "actions",
@@ -306,7 +341,6 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     Each feature that needs a worker (a scheduler, a channel poller) adds its entry here,
     returning nothing when it is not configured.
     """
-    del settings  # no worker yet needs a setting
     from bot.channels.settings import TelegramSettings
 
     # Promised follow-up times are kept whether or not anyone is watching the console.
@@ -318,6 +352,11 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         # Personal data older than config/retention.yml allows goes once a day.
         "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
     }
+    # Conversation facts for the KPIs, from whichever event broker Rasa publishes to:
+    # RabbitMQ when FREIGHTDESK_RABBITMQ_URL is set (the URL stays in the environment,
+    # out of the process list), else the embedded SQL event broker's table.
+    consume = [sys.executable, "-m", "bot", "kpi", "consume", "--follow"]
+    workers["kpi-consumer"] = [*consume, "--rabbitmq"] if settings.rabbitmq_url else consume
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.
     if telegram is not None and telegram.mode == "poll":
@@ -371,11 +410,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.profiles import production_endpoints
         from bot.replicas import ReplicaSet, write_production_endpoints
 
+        endpoints = write_production_endpoints(
+            settings.var_dir / "endpoints.production.yml", production_endpoints(production)
+        )
+        # The workers (retention purge) find Rasa's stores through this file.
+        os.environ["FREIGHTDESK_ENDPOINTS"] = str(endpoints)
         stack = ReplicaSet(
             model=latest_model(REPO_ROOT / "models"),
-            endpoints=write_production_endpoints(
-                settings.var_dir / "endpoints.production.yml", production_endpoints(production)
-            ),
+            endpoints=endpoints,
             replicas=production.replicas,
             public_port=rasa_port,
             replica_port=int(os.environ.get("RASA_REPLICA_PORT", str(rasa_port + 1))),
@@ -390,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             rasa_port=rasa_port,
             action_port=action_port,
             tracker_db=settings.var_dir / "rasa_tracker.db",
+            events_db=settings.var_dir / "rasa_events.db",
             host=host,
             token=token,
             workers=worker_commands(settings),

@@ -121,6 +121,7 @@ class ShipmentView:
         delivered: whether it has been delivered.
         delivered_at: when it was delivered (UTC), if it has been.
         events: the status events, newest first.
+        account: the shipper's key customer account, if it has one.
     """
 
     tracking_number: str
@@ -137,6 +138,7 @@ class ShipmentView:
     delivered: bool
     delivered_at: datetime | None
     events: tuple[EventView, ...]
+    account: str | None = None
 
 
 def find_shipment(session: Session, number: str) -> ShipmentView | None:
@@ -186,6 +188,7 @@ def _view(shipment: Shipment) -> ShipmentView:
         delivered=shipment.status == "delivered",
         delivered_at=delivered_at if shipment.status == "delivered" else None,
         events=tuple(EventView(e.occurred_at, e.location, e.status, e.description) for e in events),
+        account=shipment.account,
     )
 
 

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from bot.contacts import mask_contacts_in_text
 from bot.logmask import mask_record
 
 
@@ -21,10 +20,20 @@ from bot.logmask import mask_record
         ("due 2026-11-26 17:00 (HKT)", "due 2026-11-26 17:00 (HKT)"),
         ("took 1764050000.25 s", "took 1764050000.25 s"),
         ("sender user-123 said hi", "sender user-123 said hi"),
+        (
+            "HTTP Request: POST http://127.0.0.1:41057/bot7000000001:AAE2eTestToken_For-TheStand"
+            'InOnly/sendMessage "HTTP/1.1 200 OK"',
+            'HTTP Request: POST http://127.0.0.1:41057/bot7000000001:***/sendMessage "HTTP/1.1 200'
+            ' OK"',
+        ),
+        ("GET /status?token=s3cr3t&x=1 200", "GET /status?token=***&x=1 200"),
     ],
 )
-def test_contacts_in_a_line_are_masked_and_the_rest_kept(line: str, masked: str) -> None:
-    assert mask_contacts_in_text(line) == masked
+def test_contacts_and_secrets_in_a_line_are_masked_and_the_rest_kept(
+    line: str, masked: str
+) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, line, None, None)
+    assert mask_record(record).getMessage() == masked
 
 
 def test_a_record_is_masked_with_its_arguments_merged() -> None:

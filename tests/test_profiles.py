@@ -22,6 +22,7 @@ GOOD = {
     "FREIGHTDESK_REDIS_URL": "redis://:R3dis-long-pass@127.0.0.1:6379/1",
     "FREIGHTDESK_RABBITMQ_URL": "amqp://rasa:Rabbit-long-pass@127.0.0.1:5672/freightdesk",
     "RASA_TOKEN": "k2Zb1b9cF0p4mW8xQy7tE3rU6iO5aS1d",
+    "FREIGHTDESK_SESSION_SECRET": "p9Lx2Vb7Qw4Er8Ty1Ui6Op3As5Df0Gh2Jk",
 }
 
 
@@ -49,6 +50,7 @@ def test_good_production_settings() -> None:
     endpoints = production_endpoints(settings)
     assert endpoints["tracker_store"] == {
         "type": "bot.tracker_store.BoundedSQLTrackerStore",
+        "dialect": "postgresql",
         "url": GOOD["DATABASE_URL"],
     }
     assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
@@ -61,7 +63,12 @@ def test_everything_missing_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as error:
         production_settings({"FREIGHTDESK_PROFILE": "production"})
     message = str(error.value)
-    for variable in ("DATABASE_URL", "FREIGHTDESK_RABBITMQ_URL", "RASA_TOKEN"):
+    for variable in (
+        "DATABASE_URL",
+        "FREIGHTDESK_RABBITMQ_URL",
+        "RASA_TOKEN",
+        "FREIGHTDESK_SESSION_SECRET",
+    ):
         assert f"{variable} is not set" in message
 
 
@@ -77,6 +84,8 @@ def test_everything_missing_is_reported_at_once() -> None:
         ("FREIGHTDESK_RABBITMQ_URL", "amqp://127.0.0.1:5672/", "needs a user and password"),
         ("FREIGHTDESK_REDIS_URL", "redis://:password@cache.internal:6379/1", "well-known default"),
         ("FREIGHTDESK_RASA_REPLICAS", "1", "at least 2"),
+        ("FREIGHTDESK_SESSION_SECRET", "changethis", "FREIGHTDESK_SESSION_SECRET is a default"),
+        ("FREIGHTDESK_SESSION_SECRET", "x" * 31, "shorter than 32 characters"),
     ],
 )
 def test_bad_or_default_secret_stops_start(variable: str, value: str, expected: str) -> None:

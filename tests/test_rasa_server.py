@@ -1,15 +1,20 @@
-"""The Rasa launcher's fixes: Rasa's validation of action server responses is kept, and a
-custom action that cannot run is answered with an apology instead of silence."""
+"""The Rasa launcher's fixes: Rasa's validation of action server responses is kept, every
+SQL broker event is committed on a kept connection, and a custom action that cannot run
+is answered with an apology instead of silence."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from sqlalchemy.pool import StaticPool
 
 from bot.rasa_server import apply_fixes
 from bot.runner import free_port
@@ -68,6 +73,30 @@ def test_unknown_event_names_fail_as_before(action: RemoteAction) -> None:
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
     assert Event.resolve_by_type("topic") is None
+
+
+def test_the_sql_event_broker_keeps_one_connection_and_still_commits_each_event(
+    tmp_path: Path,
+) -> None:
+    apply_fixes()
+    from rasa.core.brokers.sql import SQLEventBroker
+
+    path = tmp_path / "events.db"
+    broker = SQLEventBroker(db=str(path))
+    try:
+        for n in range(3):
+            broker.publish({"event": "user", "sender_id": "s", "timestamp": n, "text": "hi"})
+        assert isinstance(broker.engine.pool, StaticPool)
+        # Another connection sees every event: each was committed, none held back.
+        with sqlite3.connect(path) as other:
+            rows = other.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
+        assert [(sender, json.loads(data)["timestamp"]) for sender, data in rows] == [
+            ("s", 0),
+            ("s", 1),
+            ("s", 2),
+        ]
+    finally:
+        broker.engine.dispose()
 
 
 # -- a custom action that cannot run is answered, never silence -------------------------

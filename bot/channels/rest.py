@@ -36,6 +36,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import QueueOutputChannel, RestInput
+from rasa.shared.constants import DEFAULT_SENDER_ID
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
@@ -175,6 +176,12 @@ class CustomerRestInput(RestInput):
             if not isinstance(body, dict):
                 return _error(400, "the body must be a JSON object")
             sender = body.get("sender")
+            # As Rasa's own channel: no sender is the "default" conversation, a number is
+            # its digits.
+            if sender is None:
+                sender = DEFAULT_SENDER_ID
+            elif isinstance(sender, int) and not isinstance(sender, bool):
+                sender = str(sender)
             problem = sender_problem(sender)
             if problem is not None:
                 status = 403 if "conversation" in problem else 400

@@ -687,6 +687,7 @@ def _serve(args: argparse.Namespace) -> int:
     import os
 
     from bot.cli import _ready_engine
+    from bot.survey import install_hooks
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     settings = Settings.from_env()
@@ -703,7 +704,10 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or os.environ.get("CONSOLE_HOST", "127.0.0.1")
     port = args.port or int(os.environ.get("CONSOLE_PORT", str(DEFAULT_PORT)))
     secure = os.environ.get("CONSOLE_SECURE_COOKIES", "") == "1"
-    app = create_app(ConsoleConfig.from_settings(settings, secure_cookies=secure), engine=engine)
+    config = ConsoleConfig.from_settings(settings, secure_cookies=secure)
+    app = create_app(config, engine=engine)
+    # Closing a handoff (and resolving a complaint) here offers the customer the survey.
+    install_hooks(engine, handoffs.RasaConversations(config.rasa_url, config.rasa_token))
 
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)

@@ -13,6 +13,7 @@ server-drawn SVG, so they work without JavaScript.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot import handoff as handoffs
 from bot.console.app import (
     CONFIG_KEY,
+    ENGINE_KEY,
     RASA_KEY,
     SECURITY_HEADERS,
     TEMPLATES_KEY,
@@ -54,6 +56,24 @@ DEFAULT_DAYS = 30
 #: Longest period a page accepts (trends are then monthly).
 MAX_DAYS = 3 * 366
 EXPORT_BATCH = 2000
+
+
+#: Seconds the filter menus' values are reused: a DISTINCT over a million rows costs about
+#: as much as the KPIs themselves, and a new channel or account can wait this long.
+MENU_SECONDS = 300.0
+_menus: dict[str, tuple[float, dict[str, list[str]]]] = {}
+
+
+async def _choices(request: web.Request) -> dict[str, list[str]]:
+    """The filter menus' values, read at most every :data:`MENU_SECONDS` per database."""
+    key = str(request.app[ENGINE_KEY].url)
+    cached = _menus.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < MENU_SECONDS:
+        return cached[1]
+    values = await _in_db(request, distinct_values)
+    _menus[key] = (now, values)
+    return values
 
 
 def _today(request: web.Request) -> date:
@@ -124,12 +144,12 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
     filters = Filters.from_mapping(request.query)
     tz = request.app[CONFIG_KEY].tz
 
-    def load(session: Session) -> tuple[Any, Any, Any]:
+    def load(session: Session) -> tuple[Any, Any]:
         found = tiles(session, start, end, tz, filters, with_previous=True)
-        parts, series = trends(session, start, end, tz, filters)
-        return found, (parts, series), distinct_values(session)
+        return found, trends(session, start, end, tz, filters)
 
-    found, (parts, series), choices = await _in_db(request, load)
+    found, (parts, series) = await _in_db(request, load)
+    choices = await _choices(request)
     labels = [part.label for part in parts]
     days = (end - start).days + 1
     unit = "day" if days <= 62 else "week" if days <= 366 else "month"
@@ -177,7 +197,7 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
         columns=[KPI_BY_CODE[code] for code in AGENT_KPIS],
         rules=rules,
         problem=problem,
-        choices=await _in_db(request, distinct_values),
+        choices=await _choices(request),
         **_common(request, start, end, filters),
     )
 
@@ -245,8 +265,8 @@ async def conversations_page(request: web.Request) -> web.StreamResponse:
     page = _page(request)
     tz = request.app[CONFIG_KEY].tz
 
-    def load(session: Session) -> tuple[Any, Any]:
-        found = log.search(
+    def load(session: Session) -> Any:
+        return log.search(
             session,
             start,
             end,
@@ -256,9 +276,9 @@ async def conversations_page(request: web.Request) -> web.StreamResponse:
             outcome=extra["outcome"],
             page=page,
         )
-        return found, distinct_values(session)
 
-    (rows, more), choices = await _in_db(request, load)
+    rows, more = await _in_db(request, load)
+    choices = await _choices(request)
     return _render(
         request,
         "dashboard_conversations.html",
@@ -317,11 +337,11 @@ async def comments_page(request: web.Request) -> web.StreamResponse:
     lowest = request.query.get("order") == "lowest"
     tz = request.app[CONFIG_KEY].tz
 
-    def load(session: Session) -> tuple[Any, Any]:
-        found = log.comments(session, start, end, tz, filters, page=page, lowest_first=lowest)
-        return found, distinct_values(session)
-
-    (rows, more), choices = await _in_db(request, load)
+    rows, more = await _in_db(
+        request,
+        lambda s: log.comments(s, start, end, tz, filters, page=page, lowest_first=lowest),
+    )
+    choices = await _choices(request)
     return _render(
         request,
         "dashboard_comments.html",
@@ -406,10 +426,8 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     period, account, problem = _review_args(request)
     tz = request.app[CONFIG_KEY].tz
 
-    def load(session: Session) -> tuple[Any, Any]:
-        return build_review(session, period, tz, account=account), distinct_values(session)
-
-    review, choices = await _in_db(request, load)
+    review = await _in_db(request, lambda s: build_review(s, period, tz, account=account))
+    choices = await _choices(request)
     return _render(
         request,
         "dashboard_review.html",

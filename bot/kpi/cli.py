@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.config import KPI_EVENTS_QUEUE, POISON_QUEUE_SUFFIX
+
 #: Where Rasa's SQL event broker writes, unless ``KPI_EVENT_BROKER_URL`` says otherwise.
 BROKER_URL_ENV = "KPI_EVENT_BROKER_URL"
+#: The RabbitMQ server of Rasa's Pika event broker (production profile).
+RABBITMQ_URL_ENV = "FREIGHTDESK_RABBITMQ_URL"
+#: The queue to read, when not :data:`bot.config.KPI_EVENTS_QUEUE`.
+RABBITMQ_QUEUE_ENV = "FREIGHTDESK_RABBITMQ_QUEUE"
+#: Without --follow, the RabbitMQ consumer ends after this many seconds without a message.
+RABBITMQ_IDLE_S = 2.0
 
 
 def _day(text: str) -> date:
@@ -79,12 +89,33 @@ def register(subparsers: Any) -> None:
 
     consume = actions.add_parser(
         "consume",
-        help="read new events from Rasa's SQL event broker into conversation facts",
-        description="One pass over the `events` table of Rasa's SQL event broker "
-        f"(${BROKER_URL_ENV}, default sqlite:///var/rasa_events.db), from where the last "
-        "pass stopped. Events seen before change nothing.",
+        help="read new Rasa events (SQL event broker or RabbitMQ) into conversation facts",
+        description="Fold Rasa's events into conversation facts. By default one pass over "
+        f"the `events` table of Rasa's SQL event broker (--broker-url, ${BROKER_URL_ENV}, "
+        "default sqlite:///var/rasa_events.db) from where the last pass stopped; with "
+        f"--rabbitmq, the queue of Rasa's Pika event broker (${RABBITMQ_URL_ENV}, queue "
+        f"${RABBITMQ_QUEUE_ENV} or {KPI_EVENTS_QUEUE}) until it is empty. --follow keeps "
+        "going until SIGTERM or Ctrl-C. Events seen before change nothing.",
     )
     consume.add_argument("--broker-url", help=f"broker database URL (default ${BROKER_URL_ENV})")
+    consume.add_argument(
+        "--rabbitmq",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help=f"consume from RabbitMQ (URL default ${RABBITMQ_URL_ENV}; "
+        "amqp://user:password@host:5672/vhost)",
+    )
+    consume.add_argument("--queue", help=f"RabbitMQ queue (default {KPI_EVENTS_QUEUE})")
+    consume.add_argument(
+        "--follow", action="store_true", help="keep consuming until SIGTERM or Ctrl-C"
+    )
+    consume.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between passes over the SQL broker with --follow (default 1)",
+    )
     consume.set_defaults(handler=_consume)
 
 
@@ -186,35 +217,136 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _consume(args: argparse.Namespace) -> int:
-    from sqlalchemy import inspect
-
-    from bot.cli import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, _ready_engine, _settings
+    from bot.cli import EXIT_FAILED, EXIT_NOT_READY, _settings
     from bot.db import display_url, make_engine
-    from bot.kpi.events import BROKER_EVENTS, consume_sql_broker
 
     settings = _settings()
-    engine = _ready_engine(settings)
-    if engine is None:
-        return EXIT_NOT_READY
-    url = (
-        args.broker_url
-        or os.environ.get(BROKER_URL_ENV)
-        or f"sqlite:///{settings.var_dir / 'rasa_events.db'}"
-    )
-    broker = make_engine(url)
+    engine = make_engine(settings.database_url, sqlite_immediate=True)
     try:
+        if not _up_to_date(engine, settings.database_url):
+            return EXIT_NOT_READY
+        if args.rabbitmq is not None:
+            url = args.rabbitmq or settings.rabbitmq_url
+            if not url:
+                print(
+                    f"No RabbitMQ URL: give --rabbitmq URL or set ${RABBITMQ_URL_ENV}.",
+                    file=sys.stderr,
+                )
+                return EXIT_FAILED
+            return _consume_rabbitmq(args, engine, url, args.queue or settings.rabbitmq_queue)
+        url = args.broker_url or settings.event_broker_url
+        broker = make_engine(url)
+        try:
+            return _consume_sql(args, engine, broker, display_url(url))
+        finally:
+            broker.dispose()
+    finally:
+        engine.dispose()
+
+
+def _up_to_date(engine: Any, url: str) -> bool:
+    from bot.db import display_url, is_up_to_date
+
+    if is_up_to_date(engine):
+        return True
+    print(
+        f"The database at {display_url(url)} is not up to date. "
+        "Run `python -m bot db upgrade` first.",
+        file=sys.stderr,
+    )
+    return False
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    """Make SIGTERM and SIGINT end the loop after the batch in hand, not mid-transaction."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop())
+
+
+def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str) -> int:
+    from sqlalchemy import inspect
+
+    from bot.cli import EXIT_FAILED, EXIT_OK
+    from bot.kpi.events import BROKER_EVENTS, ConsumeResult, consume_sql_broker, follow_sql_broker
+
+    if not args.follow:
         if not inspect(broker).has_table(BROKER_EVENTS.name):
             print(
-                f"No Rasa event table at {display_url(url)}: configure the SQL event broker "
+                f"No Rasa event table at {where}: configure the SQL event broker "
                 "in endpoints.yml (event_broker: type SQL) and start Rasa, then try again.",
                 file=sys.stderr,
             )
             return EXIT_FAILED
         result = consume_sql_broker(engine, broker)
-    finally:
-        broker.dispose()
-    print(
-        f"Read {result.read} events ({result.applied} new); "
-        f"the next pass starts after event {result.position}."
-    )
+        print(
+            f"Read {result.read} events ({result.applied} new); "
+            f"the next pass starts after event {result.position}."
+        )
+        return EXIT_OK
+
+    def report(result: ConsumeResult) -> None:
+        print(f"Read {result.read} events ({result.applied} new), up to event {result.position}.")
+
+    stop = threading.Event()
+    _stop_on_signals(stop.set)
+    print(f"Following Rasa's SQL event broker at {where}; SIGTERM or Ctrl-C stops.", flush=True)
+    total = follow_sql_broker(engine, broker, stop, args.interval, on_pass=report)
+    print(f"Stopped after {total.read} events ({total.applied} new).", flush=True)
+    return EXIT_OK
+
+
+def _consume_rabbitmq(args: argparse.Namespace, engine: Any, url: str, queue: str) -> int:
+    import asyncio
+    import contextlib
+
+    from aiormq.exceptions import AMQPConnectionError
+
+    from bot.cli import EXIT_FAILED, EXIT_OK
+    from bot.db import display_url
+    from bot.kpi.rabbitmq import RabbitStats, consume_rabbitmq
+
+    where = f"queue {queue} on {display_url(url)}"
+
+    def report(stats: RabbitStats) -> None:
+        print(
+            f"Received {stats.received} messages: {stats.applied} new events, "
+            f"{stats.seen_before} seen before, {stats.parked} parked.",
+            flush=True,
+        )
+
+    async def run() -> RabbitStats:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        while True:
+            try:
+                return await consume_rabbitmq(
+                    engine,
+                    url,
+                    queue,
+                    stop=stop,
+                    idle_timeout=None if args.follow else RABBITMQ_IDLE_S,
+                    on_batch=report if args.follow else None,
+                )
+            except (OSError, AMQPConnectionError) as exc:
+                if not args.follow:
+                    raise
+                # A worker waits for RabbitMQ rather than take the whole stack down.
+                print(f"RabbitMQ unreachable ({exc}); trying again in 5 s.", flush=True)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 5.0)
+                if stop.is_set():
+                    return RabbitStats()
+
+    if args.follow:
+        print(f"Following {where}; SIGTERM or Ctrl-C stops.", flush=True)
+    try:
+        stats = asyncio.run(run())
+    except (OSError, AMQPConnectionError) as exc:
+        print(f"Could not reach RabbitMQ ({where}): {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    report(stats)
+    if stats.parked:
+        print(f"Messages that are not Rasa events are in {queue}{POISON_QUEUE_SUFFIX}.")
     return EXIT_OK

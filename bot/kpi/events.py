@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
@@ -169,6 +171,9 @@ def _fact_for(session: Session, sender: str, at: datetime, starts_session: bool)
 
 
 def _on_user(fact: Any, event: dict[str, Any], at: datetime) -> None:
+    metadata = event.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("is_external"):
+        return  # an intent triggered through Rasa's API (the survey offer), not the customer
     fact.user_message_count = (fact.user_message_count or 0) + 1
     if event.get("input_channel"):
         fact.channel = str(event["input_channel"])[:50]
@@ -199,6 +204,10 @@ def _copy_handoff(session: Session, fact: Any) -> None:
         fact.agent = handoff.agent or fact.agent
 
 
+#: Errors of the databases themselves (down, locked, restarting): the pass is retried.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
 @dataclass(frozen=True)
 class ConsumeResult:
     """What one pass over the SQL event broker did."""
@@ -213,6 +222,7 @@ def consume_sql_broker(
     broker_engine: Engine,
     batch_size: int = 1000,
     consumer: str = SQL_BROKER_CONSUMER,
+    stop: threading.Event | None = None,
 ) -> ConsumeResult:
     """Read every event Rasa's SQL event broker wrote since the last pass.
 
@@ -225,6 +235,7 @@ def consume_sql_broker(
         broker_engine: the database Rasa's SQL event broker writes to.
         batch_size: events per transaction.
         consumer: name of the high-water mark.
+        stop: when set, the pass ends after the batch in hand is committed.
 
     Returns:
         Events read, events that were new, and the position reached.
@@ -247,12 +258,80 @@ def consume_sql_broker(
             for row in rows:
                 read += 1
                 try:
-                    event = json.loads(row.data)
-                    applied += apply_event(session, event, row.sender_id)
-                except (ValueError, TypeError) as exc:
-                    # One malformed row must not stop the stream behind it for good.
+                    with session.begin_nested():
+                        event = json.loads(row.data)
+                        if not isinstance(event, dict):
+                            raise TypeError(f"not a JSON object but {type(event).__name__}")
+                        applied += apply_event(session, event, row.sender_id)
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # one bad row must not stop the stream behind it
                     log.warning("skipped broker event %s: %s", row.id, exc)
                 state.position = row.id
             position = state.position
-        if len(rows) < batch_size:
+        if len(rows) < batch_size or (stop is not None and stop.is_set()):
             return ConsumeResult(read, applied, position)
+
+
+def follow_sql_broker(
+    engine: Engine,
+    broker_engine: Engine,
+    stop: threading.Event,
+    interval: float = 1.0,
+    batch_size: int = 200,
+    on_pass: Callable[[ConsumeResult], None] | None = None,
+) -> ConsumeResult:
+    """Consume Rasa's SQL event broker until ``stop`` is set, a pass every ``interval``.
+
+    A pass that fails on the databases themselves (a lock held too long, PostgreSQL
+    restarting) is logged and tried again at the next interval: nothing was committed,
+    so nothing is lost or counted twice. Until Rasa has created its ``events`` table the
+    loop waits for it.
+
+    Args:
+        engine: this project's database.
+        broker_engine: the database Rasa's SQL event broker writes to.
+        stop: set it (from a signal handler) to end the loop after the batch in hand.
+        interval: seconds between passes that found nothing more to read.
+        batch_size: events per transaction: kept small, as the SQLite write lock is held
+            for a whole transaction.
+        on_pass: called with each pass's result that read something.
+
+    Returns:
+        Events read and applied over the whole run, and the last position.
+    """
+    read = applied = position = 0
+    passes = 0
+    waiting_for_table = False
+    while not stop.is_set():
+        try:
+            if not inspect(broker_engine).has_table(BROKER_EVENTS.name):
+                if not waiting_for_table:
+                    log.warning("waiting for Rasa to create its event table")
+                    waiting_for_table = True
+                stop.wait(interval)
+                continue
+            waiting_for_table = False
+            if passes and _newest_broker_event(broker_engine) <= position:
+                # Nothing new: no transaction on this project's database, whose write
+                # lock the action server and the console need far more.
+                stop.wait(interval)
+                continue
+            result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop)
+            passes += 1
+        except TRANSIENT_ERRORS as exc:
+            log.warning("event pass failed, trying again in %.0f s: %s", interval, exc)
+            stop.wait(interval)
+            continue
+        read, applied, position = read + result.read, applied + result.applied, result.position
+        if result.read and on_pass is not None:
+            on_pass(result)
+        # A pass ends when it has read everything there was (or when asked to stop).
+        stop.wait(interval)
+    return ConsumeResult(read, applied, position)
+
+
+def _newest_broker_event(broker_engine: Engine) -> int:
+    """The id of the newest row in Rasa's event table (0 when it is empty)."""
+    with broker_engine.connect() as broker:
+        return int(broker.scalar(select(func.max(BROKER_EVENTS.c.id))) or 0)

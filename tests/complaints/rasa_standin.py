@@ -1,9 +1,10 @@
 """A local stand-in for the Rasa server's HTTP API, recording what it is sent.
 
 A real aiohttp web server on a free loopback port, run on its own event loop in a
-background thread, so code under test makes real HTTP requests. It answers the two
-endpoints ``bot.notify`` uses, checks the token like Rasa does, keeps appended bot events
-per conversation (as Rasa's tracker store would) and can be told to fail or to be slow.
+background thread, so code under test makes real HTTP requests. It answers the
+endpoints ``bot.notify`` uses (append events, read the tracker, trigger an intent), checks
+the token like Rasa does, keeps appended bot events per conversation (as Rasa's tracker
+store would) and can be told to fail or to be slow.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class RasaStandIn:
         delay: seconds to wait before answering (to provoke timeouts).
         requests: every request received, in order.
         events: bot events stored per conversation (only those answered with 200).
+        states: extra tracker fields per conversation (``paused``, ``active_loop``).
     """
 
     token: str = "standin-token"
@@ -45,6 +47,7 @@ class RasaStandIn:
     delay: float = 0.0
     requests: list[Recorded] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
     port: int = 0
     _server: ThreadedApp | None = None
 
@@ -56,7 +59,12 @@ class RasaStandIn:
     @property
     def sent(self) -> list[Recorded]:
         """The POSTs of bot events (the messages customers would have received)."""
-        return [r for r in self.requests if r.method == "POST"]
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/events")]
+
+    @property
+    def triggered(self) -> list[Recorded]:
+        """The intents triggered (``trigger_intent``), in order."""
+        return [r for r in self.requests if r.path.endswith("/trigger_intent")]
 
     async def _answer(self, request: web.Request) -> web.Response:
         sender = request.match_info["sender"]
@@ -71,9 +79,10 @@ class RasaStandIn:
         if self.fail_status is not None:
             return web.json_response({"message": "stand-in failure"}, status=self.fail_status)
         conversation = self.events.setdefault(sender, [])
-        if request.method == "POST":
+        if request.path.endswith("/tracker/events"):
             conversation.append(body)
-        return web.json_response({"sender_id": sender, "events": list(conversation)})
+        state = {"paused": False, "active_loop": {}, **self.states.get(sender, {})}
+        return web.json_response({"sender_id": sender, "events": list(conversation), **state})
 
     def start(self) -> RasaStandIn:
         """Start serving; returns self once the port accepts connections."""
@@ -82,6 +91,7 @@ class RasaStandIn:
             app = web.Application()
             app.router.add_post("/conversations/{sender}/tracker/events", self._answer)
             app.router.add_get("/conversations/{sender}/tracker", self._answer)
+            app.router.add_post("/conversations/{sender}/trigger_intent", self._answer)
             return app
 
         self._server = ThreadedApp(make_app, "rasa-standin")

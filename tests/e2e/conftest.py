@@ -1,7 +1,8 @@
 """A real Freight Desk stack for end-to-end tests: trained model, action server, Rasa.
 
-Started once per test session on free loopback ports with its own SQLite database and
-tracker store in a temporary folder; demo shipments are seeded as `make run` does.
+Started once per test session on free loopback ports with its own SQLite database,
+tracker store and SQL event broker table in a temporary folder; demo shipments are
+seeded as `make run` does.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class RunningStack:
     var_dir: Path
 
     @property
+    def events_url(self) -> str:
+        """Database URL of the table Rasa's SQL event broker writes every event to."""
+        return f"sqlite:///{self.var_dir / 'rasa_events.db'}"
+
+    @property
     def url(self) -> str:
         return self.stack.url
 
@@ -109,6 +115,7 @@ def running_stack(
         action_port=free_port(),
         env=env,
         tracker_db=var_dir / "tracker.db",
+        events_db=var_dir / "rasa_events.db",
         log_dir=var_dir / "logs",
         token=TOKEN,
         # Loading the model takes 30-40 s on an idle machine, minutes on a busy one.

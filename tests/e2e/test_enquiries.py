@@ -26,12 +26,15 @@ def test_bot_challenge_is_answered_honestly(customer: Customer) -> None:
 
 
 def test_tracking_a_known_shipment_in_one_message(
-    customer: Customer, demo_shipments: list[dict[str, str]]
+    running_stack: RunningStack, customer: Customer, demo_shipments: list[dict[str, str]]
 ) -> None:
     shipment = demo_shipments[0]
     reply = customer.reply_text(f"where is my shipment {shipment['tracking_number']}?")
     assert shipment["tracking_number"].lower() in reply
     assert shipment["location"].lower() in reply
+    # The shipper's key account is noted, so this conversation counts in its KPI view.
+    assert shipment["account"]
+    assert running_stack.tracker(customer.sender)["slots"]["account"] == shipment["account"]
 
 
 def test_tracking_asks_for_the_number_then_finds_it(

@@ -119,6 +119,7 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]
             f"amqp://{rabbit_user}:{rabbit_password}@127.0.0.1:5672/{vhost}"
         ),
         "RASA_TOKEN": TOKEN,
+        "FREIGHTDESK_SESSION_SECRET": "scaleout-test-session-secret-0123456789",
         "RASA_PORT": str(rasa_port),
         "RASA_REPLICA_PORT": str(replica_port),
         "ACTION_PORT": str(action_port),

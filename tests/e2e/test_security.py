@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,10 @@ import requests
 import socketio  # type: ignore[import-untyped]  # ships no type hints
 
 from bot.channels.webchat import SOCKETIO_PATH
-from tests.e2e.conftest import TOKEN, Customer, RunningStack
+from tests.channels.telegram_fixtures import load_update, new_chat_id
+from tests.channels.telegram_standin import BotApiStandIn
+from tests.e2e.conftest import TELEGRAM_BOT_TOKEN, TOKEN, Customer, RunningStack
+from tests.e2e.test_telegram import send
 
 WAIT_S = 60.0
 
@@ -150,7 +154,9 @@ def test_rest_callers_cannot_pose_as_another_channel(
     assert not {"hidden", "telegram_update_id"} & set(event.get("metadata") or {})
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"message": "hi"}'])
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[1, 2]", b'{"sender": "", "message": "hi"}', b'{"sender": [1]}']
+)
 def test_a_malformed_rest_call_is_a_400_with_a_reason(
     running_stack: RunningStack, body: bytes
 ) -> None:
@@ -188,6 +194,16 @@ def test_a_message_cannot_be_injected_through_the_api_without_the_token(
     )
     assert response.status_code == 401
     assert "refund" not in str(running_stack.tracker(customer.sender)["events"])
+
+
+def test_rest_keeps_rasas_sender_conventions(running_stack: RunningStack) -> None:
+    number = int(uuid.uuid4().int % 10**9)
+    response = requests.post(
+        f"{running_stack.url}/webhooks/rest/webhook",
+        json={"sender": number, "message": "hello"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and response.json()[0]["recipient_id"] == str(number)
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -258,3 +274,20 @@ def test_button_commands_still_work_and_unknown_ones_are_read_as_words(
     for event in user[1:]:
         assert all(isinstance(e["value"], str) for e in event["parse_data"]["entities"])
         assert "tracking_number" not in {e["entity"] for e in event["parse_data"]["entities"]}
+
+
+def test_the_stacks_logs_hold_no_bot_token_or_api_token(
+    running_stack: RunningStack, telegram_api: BotApiStandIn
+) -> None:
+    """httpx logs every Bot API call with the bot token in its path: the mask hides it."""
+    chat_id = new_chat_id()
+    send(running_stack, load_update("start_command", chat_id))
+    telegram_api.wait_for_messages(chat_id)
+    requests.get(f"{running_stack.url}/status", params={"token": TOKEN}, timeout=30)
+    logs = "".join(
+        p.read_text(errors="replace") for p in (running_stack.var_dir / "logs").glob("*.log")
+    )
+    assert "sendMessage" in logs  # the Bot API call was logged...
+    secret = TELEGRAM_BOT_TOKEN.split(":", 1)[1]
+    assert secret not in logs  # ...without the token
+    assert TOKEN not in logs

@@ -141,3 +141,38 @@ def test_sql_broker_consumer_keeps_its_place(engine: Engine, tmp_path: Path) -> 
             assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 11
     finally:
         broker.dispose()
+
+
+def test_an_intent_triggered_through_the_api_is_not_a_customer_message(session: Session) -> None:
+    offer = {
+        "event": "user",
+        "timestamp": T + 400,
+        "sender_id": "cust-1",
+        "text": "EXTERNAL: EXTERNAL_survey_offer",
+        "parse_data": {"intent": {"name": "EXTERNAL_survey_offer"}},
+        "metadata": {"is_external": True},
+        "input_channel": "telegram",
+    }
+    apply_events(session, [*_conversation(), offer])
+    session.commit()
+    (fact,) = _facts(session)
+    assert fact.user_message_count == 3
+    assert "EXTERNAL_survey_offer" not in fact.intents
+
+
+def test_rows_that_are_not_events_are_skipped_and_the_stream_goes_on(
+    engine: Engine, tmp_path: Path
+) -> None:
+    broker = _broker(tmp_path)
+    try:
+        with broker.begin() as connection:
+            for data in ("not json {", "[1, 2]", json.dumps(_user(1e13, "faq", "a"))):
+                connection.execute(insert(BROKER_EVENTS).values(sender_id="a", data=data))
+        _publish(broker, [_user(T + 1, "track_shipment", "a")])
+        result = consume_sql_broker(engine, broker)
+        assert (result.read, result.applied, result.position) == (4, 1, 4)
+        with db.session_scope(engine) as session:
+            (fact,) = _facts(session)
+            assert (fact.user_message_count, fact.first_intent) == (1, "track_shipment")
+    finally:
+        broker.dispose()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.kpi import surveys
-from bot.kpi.formulas import KPI_BY_CODE, compute, period_bounds
+from bot.kpi.formulas import DIMENSIONS, KPI_BY_CODE, compute, period_bounds
 from bot.kpi.report import build_report, format_report, set_target
 from bot.models import UTC, Complaint, ConversationFact, Handoff
 
@@ -184,6 +184,27 @@ def test_slices_by_channel_agent_and_handled(data: Session) -> None:
     assert handled == {"bot_only": (100.0, 3), "handed_off": (0.0, 2)}
     assert _value(data, "csat", "handled") == {"bot_only": (50.0, 2), "handed_off": (50.0, 2)}
     assert _value(data, "promise_kept", "intent")["delay"] == (50.0, 2)
+
+
+def test_handled_slice_of_handoffs_is_one_group_and_bot_replies_split_by_handling(
+    data: Session,
+) -> None:
+    # Every handoff is handed off: one group, the same figures as the whole period.
+    assert _value(data, "queue_wait_p50", "handled") == {"handed_off": (60.0, 3)}
+    # Bot-only A, B, D answered in 100, 300, 400 ms (rank 2 of 3); handed-off C in 200.
+    assert _value(data, "bot_frt_p50", "handled") == {
+        "bot_only": (300.0, 3),
+        "handed_off": (200.0, 1),
+    }
+
+
+@pytest.mark.parametrize("by", DIMENSIONS)
+def test_every_slice_adds_up_to_the_whole_period(data: Session, by: str) -> None:
+    whole = {line.code: line.n for line in build_report(data, START, END, HK).lines}
+    report = build_report(data, START, END, HK, by)
+    for code, n in whole.items():
+        if code not in report.not_sliced:
+            assert sum(line.n for line in report.lines if line.code == code) == n, code
 
 
 def test_report_grades_against_targets_and_shows_benchmarks(data: Session) -> None:

@@ -365,3 +365,57 @@ def test_make_run_starts_the_daily_purge_which_stops_on_sigterm(tmp_path: Path) 
     finally:
         if worker.poll() is None:
             worker.kill()
+
+
+def test_the_daily_purge_survives_a_failed_pass(tmp_path: Path) -> None:
+    """A failing pass is logged and retried; the worker (and so the stack) stays up."""
+    var = tmp_path / "var"
+    url = f"sqlite:///{var / 'freightdesk.db'}"
+    db.upgrade(url)
+    (var / "rasa_tracker.db").write_bytes(b"this is not a SQLite database" * 100)
+    env = {
+        "DATABASE_URL": url,
+        "FREIGHTDESK_VAR_DIR": str(var),
+        "PATH": "/usr/bin:/bin",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    command = [sys.executable, "-m", "bot", "customers", "purge", "--daily"]
+    worker = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+    try:
+        assert worker.stdout is not None
+        assert "retention purge failed" in worker.stdout.readline().lower()
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    once = subprocess.run(
+        command[:-1], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120
+    )
+    assert once.returncode != 0  # run by hand, a failure is an error exit
+
+
+def test_rasas_stores_are_found_as_rasa_finds_them(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.privacy import rasa_store_urls
+
+    embedded = Settings.from_env({"FREIGHTDESK_VAR_DIR": str(tmp_path)})
+    urls = rasa_store_urls(embedded)
+    assert urls["tracker store"] == f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: db.internal\n  port: 5433\n"
+        "  db: rasa\n  username: rasa\n  password: pw\n"
+        "event_broker:\n  type: pika\n  url: amqp://u:p@127.0.0.1:5672/v\n  queues: [q]\n"
+    )
+    urls = rasa_store_urls(embedded, endpoints)
+    assert urls == {"tracker store": "postgresql://rasa:pw@db.internal:5433/rasa"}

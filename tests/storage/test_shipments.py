@@ -140,7 +140,7 @@ def test_a_later_feed_adds_events_and_moves_the_status_on(engine: Engine, tmp_pa
         shipment = session.execute(select(Shipment)).scalar_one()
     assert view is not None
     assert (view.status, view.last_location) == ("customs", "Los Angeles (LAX)")
-    assert shipment.account == "HKTRD001"
+    assert shipment.account == view.account == "HKTRD001"
 
 
 def test_rows_out_of_order_still_give_the_newest_status(session: Session, tmp_path: Path) -> None:
