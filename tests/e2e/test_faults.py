@@ -115,6 +115,8 @@ def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack
             "db": tracker.database,
             "username": tracker.username,
         }
+        # The SQL event broker's file in this stack's own folder, not the repository's var/.
+        endpoints["event_broker"] = {**endpoints["event_broker"], "db": str(var_dir / "events.db")}
         (var_dir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
         stack = Stack(
             model=latest_model(REPO_ROOT / "models"),
