@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 import psycopg2
 from psycopg2 import sql
 from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects.postgresql import dialect as postgresql_dialect
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.schema import CreateIndex
 
 from bot import db
 from bot.config import REPO_ROOT
@@ -260,6 +262,18 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _index_ddl(table: str, dialect: Dialect) -> tuple[list[str], list[str]]:
+    """(DROP, CREATE) statements of ``table``'s indexes.
+
+    A bulk load into a table with a dozen covering indexes updates every index row by
+    row; loading bare and building each index once afterwards is many times faster.
+    """
+    indexes = sorted(Base.metadata.tables[table].indexes, key=lambda index: str(index.name))
+    drops = [f'DROP INDEX IF EXISTS "{index.name}"' for index in indexes]
+    creates = [str(CreateIndex(index).compile(dialect=dialect)) for index in indexes]
+    return drops, creates
+
+
 def load_sqlite(path: Path) -> None:
     """Bulk-insert every table into the SQLite file with executemany."""
     import sqlite3
@@ -270,6 +284,9 @@ def load_sqlite(path: Path) -> None:
         connection.execute("PRAGMA synchronous=OFF")
         for table, columns, rows in TABLES:
             started = time.perf_counter()
+            drops, creates = _index_ddl(table, sqlite_dialect())
+            for statement in drops:
+                connection.execute(statement)
             compiled = (
                 insert(Base.metadata.tables[table])
                 .values({name: bindparam(name) for name in columns})
@@ -284,8 +301,10 @@ def load_sqlite(path: Path) -> None:
                     connection.executemany(statement, batch)
                     batch.clear()
             connection.executemany(statement, batch)
+            for statement in creates:
+                connection.execute(statement)
             connection.commit()
-            print(f"  sqlite: {table} loaded in {time.perf_counter() - started:.1f} s")
+            print(f"  sqlite: {table} loaded and indexed in {time.perf_counter() - started:.1f} s")
         connection.execute("ANALYZE")
         connection.commit()
     finally:
@@ -311,7 +330,10 @@ def load_postgres(url: str) -> None:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             count = 0
+            drops, creates = _index_ddl(table, postgresql_dialect())
             with connection.cursor() as cursor:
+                for statement in drops:
+                    cursor.execute(statement)
                 for row in rows(random.Random(table)):
                     # \N is NULL; an empty field stays an empty string (summary, intents).
                     writer.writerow([NULL if value is None else value for value in row])
@@ -323,8 +345,12 @@ def load_postgres(url: str) -> None:
                         writer = csv.writer(buffer)
                 buffer.seek(0)
                 cursor.copy_expert(copy.as_string(connection), buffer)
+                for statement in creates:
+                    cursor.execute(statement)
             connection.commit()
-            print(f"  postgresql: {table} loaded in {time.perf_counter() - started:.1f} s")
+            print(
+                f"  postgresql: {table} loaded and indexed in {time.perf_counter() - started:.1f} s"
+            )
         connection.autocommit = True
         with connection.cursor() as cursor:
             # What autovacuum does after a bulk load: statistics, and the visibility map
