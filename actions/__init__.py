@@ -4,8 +4,8 @@ Each module handles one conversation concern and stays thin: parsing, storage an
 customer wording live in the ``bot`` package, which knows nothing of Rasa.
 """
 
-from bot import logmask
-from bot.kb import get_knowledge_base
+from bot.domain import logmask
+from bot.domain.kb import get_knowledge_base
 
 # Customers' emails and phone numbers are masked in every log line the action server writes.
 logmask.install()

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
-from bot.config import Settings
-from bot.kb import KnowledgeBase, get_knowledge_base
+from bot.core.settings import Settings
+from bot.domain.kb import KnowledgeBase, get_knowledge_base
 
 logger = logging.getLogger(__name__)
 

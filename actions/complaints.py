@@ -25,7 +25,7 @@ from actions.common import (
     settings,
 )
 from actions.handoff import hand_off
-from bot.complaint_intake import (
+from bot.domain.complaints.intake import (
     CATEGORY_LABELS,
     KEEP_CHAT,
     NO_SHIPMENT,
@@ -36,18 +36,18 @@ from bot.complaint_intake import (
     says_yes,
     wants_to_keep_chat,
 )
-from bot.complaints import (
+from bot.domain.complaints.service import (
     ComplaintError,
     create_complaint,
     customer_complaints,
     format_receipt,
     format_status,
 )
-from bot.contacts import parse_contact
-from bot.db import session_scope
-from bot.handoff import matches_keyword
-from bot.shipments import find_shipment
-from bot.tracking import check_tracking_number, find_tracking_numbers
+from bot.domain.contacts import parse_contact
+from bot.domain.handoff.service import matches_keyword
+from bot.domain.shipments import find_shipment
+from bot.domain.tracking import check_tracking_number, find_tracking_numbers
+from bot.storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, in_thread, knowledge_base, latest_text
-from bot.kb import format_term, format_unknown_term
+from bot.domain.kb import format_term, format_unknown_term
 
 
 class ActionDefineTerm(Action):

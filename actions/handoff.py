@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import channel_of, in_thread, settings
-from bot.db import session_scope
-from bot.handoff import HandoffError, format_handoff_notice, request_handoff
-from bot.teams import route_team
+from bot.domain.handoff.service import HandoffError, format_handoff_notice, request_handoff
+from bot.domain.teams import route_team
+from bot.storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from actions.common import (
     latest_text,
     looks_like_contact,
 )
-from bot.contacts import parse_contact
-from bot.db import session_scope
-from bot.enquiries import lane_places, transit_answer
-from bot.kb import normalize_mode
-from bot.leads import save_lead
-from bot.quotes import QuoteError, format_quote, quote
-from bot.units import parse_volume_cbm, parse_weight_kg
+from bot.domain.contacts import parse_contact
+from bot.domain.enquiries import lane_places, transit_answer
+from bot.domain.kb import normalize_mode
+from bot.domain.leads import save_lead
+from bot.domain.quotes import QuoteError, format_quote, quote
+from bot.domain.units import parse_volume_cbm, parse_weight_kg
+from bot.storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,8 @@ from actions.common import (
     latest_intent,
     latest_text,
 )
-from bot.db import session_scope
-from bot.kpi.surveys import record_answers
-from bot.survey import (
+from bot.domain.kpi.surveys import record_answers
+from bot.domain.survey.service import (
     OFFER_ENTITIES,
     OFFER_INTENT,
     QUESTIONS,
@@ -34,6 +33,7 @@ from bot.survey import (
     read_answer,
     survey_config,
 )
+from bot.storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from actions.common import (
     latest_text,
     settings,
 )
-from bot.db import session_scope
-from bot.shipments import ShipmentView, find_shipment, format_shipment
-from bot.tracking import check_tracking_number, find_tracking_numbers
+from bot.domain.shipments import ShipmentView, find_shipment, format_shipment
+from bot.domain.tracking import check_tracking_number, find_tracking_numbers
+from bot.storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ import requests
 
 from bench import kpi as kpi_bench
 from bench import scale as scale_bench
-from bot.config import REPO_ROOT
-from bot.runner import Stack, free_port, latest_model, prepare_database
+from bot.core.settings import REPO_ROOT
+from bot.ops.stack import Stack, free_port, latest_model, prepare_database
 
 HELDOUT = REPO_ROOT / "tests" / "data" / "nlu_heldout.yml"
 TOKEN = "bench-token"

@@ -22,11 +22,11 @@ from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
 from bench.kpi import PG_ADMIN_URL, _pg_admin, load_postgres, load_sqlite
-from bot import db
-from bot.kpi import conversations as log
-from bot.kpi.dashboard import Filters, agent_rows, distinct_values, tiles, trends
-from bot.kpi.report import build_report
-from bot.kpi.review import build_review, parse_period, render_pdf
+from bot.domain.kpi import conversations as log
+from bot.domain.kpi.dashboard import Filters, agent_rows, distinct_values, tiles, trends
+from bot.domain.kpi.report import build_report
+from bot.domain.kpi.review import build_review, parse_period, render_pdf
+from bot.storage import db
 
 HK = ZoneInfo("Asia/Hong_Kong")
 START, END = date(2026, 11, 1), date(2026, 11, 30)

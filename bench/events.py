@@ -49,7 +49,7 @@ def _publish(events_db: str, results: Any) -> None:
     import rasa.shared.core.events  # noqa: F401 - loaded in the Rasa server, as here
     from rasa.core.brokers.sql import SQLEventBroker
 
-    from bot.rasa_server import apply_fixes
+    from bot.engine.server import apply_fixes
 
     apply_fixes()
     broker = SQLEventBroker(db=events_db)
@@ -69,8 +69,8 @@ def _publish(events_db: str, results: Any) -> None:
 def _write(url: str, immediate: bool, pause: float, stop: Any, results: Any) -> None:
     from sqlalchemy import func, select
 
-    from bot import db
-    from bot.models import Handoff
+    from bot.storage import db
+    from bot.storage.models import Handoff
 
     engine = db.make_engine(url, sqlite_immediate=immediate)
     commits = errors = 0
@@ -106,10 +106,10 @@ def main() -> None:
 
     from sqlalchemy import func, select
 
-    from bot import db
-    from bot.config import REPO_ROOT
-    from bot.models import ProcessedEvent
-    from bot.runner import prepare_sqlite_events
+    from bot.core.settings import REPO_ROOT
+    from bot.ops.stack import prepare_sqlite_events
+    from bot.storage import db
+    from bot.storage.models import ProcessedEvent
 
     with tempfile.TemporaryDirectory(prefix="events-bench-") as folder:
         var = Path(folder)

@@ -33,10 +33,10 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.schema import CreateIndex
 
-from bot import db
-from bot.config import REPO_ROOT
-from bot.kpi.report import build_report
-from bot.models import UTC, Base
+from bot.core.settings import REPO_ROOT
+from bot.domain.kpi.report import build_report
+from bot.storage import db
+from bot.storage.models import UTC, Base
 
 SURVEYS = 1_000_000
 CONVERSATIONS = 1_000_000

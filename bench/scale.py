@@ -28,10 +28,10 @@ import requests
 from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
-from bot.config import REPO_ROOT
-from bot.profiles import lock_store_config, tracker_store_config
-from bot.replicas import ReplicaSet, write_production_endpoints
-from bot.runner import Stack, free_port, latest_model, prepare_database
+from bot.core.settings import REPO_ROOT
+from bot.ops.profiles import lock_store_config, tracker_store_config
+from bot.ops.replicas import ReplicaSet, write_production_endpoints
+from bot.ops.stack import Stack, free_port, latest_model, prepare_database
 
 TOKEN = "bench-scale-token-0123456789abcdef"
 PG_ADMIN_URL = os.environ.get(
@@ -78,7 +78,7 @@ def pg_database() -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        from bot import db
+        from bot.storage import db
 
         db.dispose_engines()
         with admin.cursor() as cursor:
@@ -155,7 +155,7 @@ def long_conversation(
 def latency_vs_length(turns: int = 300) -> None:
     """The bounded store on SQLite and PostgreSQL, Rasa's SQL store on SQLite."""
     print(f"Latency against conversation length ({turns} turns, one customer):", flush=True)
-    bounded = "bot.tracker_store.BoundedSQLTrackerStore"
+    bounded = "bot.engine.tracker_store.BoundedSQLTrackerStore"
     with tempfile.TemporaryDirectory() as tmp:
         long_conversation(
             "bounded store, SQLite",

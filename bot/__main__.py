@@ -1,5 +1,5 @@
-"""``python -m bot``: the operators' command line (see ``bot.cli``)."""
+"""``python -m bot``: the operators' command line (see ``bot.commands.root``)."""
 
-from bot.cli import main
+from bot.commands.root import main
 
 raise SystemExit(main())

@@ -21,7 +21,7 @@ from psycopg2 import sql
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from bot import db
+from bot.storage import db
 
 #: Server-level URL used to create and drop the per-test PostgreSQL databases.
 PG_ADMIN_URL = os.environ.get(
@@ -108,7 +108,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def engine(db_url: str) -> Engine:
-    """The process-wide engine for the test's database (``bot.db.get_engine``)."""
+    """The process-wide engine for the test's database (``bot.storage.db.get_engine``)."""
     return db.get_engine(db_url)
 
 

@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.validator import Validator
 
-from bot.config import REPO_ROOT
+from bot.core.settings import REPO_ROOT
 
 CONTRACT_INTENTS = [
     "greet",

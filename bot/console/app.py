@@ -29,13 +29,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot import handoff as handoffs
-from bot.business_hours import format_promise
-from bot.config import Settings
-from bot.db import get_engine, session_scope
-from bot.models import STAFF_ROLES
-from bot.teams import TEAMS
-from bot.users import (
+from bot.core.settings import Settings
+from bot.domain.business_hours import format_promise
+from bot.domain.handoff import service as handoffs
+from bot.domain.teams import TEAMS
+from bot.domain.users import (
     ActiveSession,
     StaffView,
     UserError,
@@ -46,6 +44,8 @@ from bot.users import (
     sign_in,
     sign_out,
 )
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import STAFF_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class ConsoleConfig:
     @classmethod
     def from_settings(cls, settings: Settings, *, secure_cookies: bool = False) -> ConsoleConfig:
         """The console's settings from the project's (token as the notifier finds it)."""
-        from bot.notify import notifier_from_settings
+        from bot.engine.rasa_client import notifier_from_settings
 
         notifier = notifier_from_settings(settings)
         return cls(
@@ -396,9 +396,9 @@ def _quote(text: str) -> str:
 
 
 def _context_panel(session: Session, view: handoffs.HandoffView) -> dict[str, Any]:
-    from bot.complaints import customer_complaints
-    from bot.shipments import find_shipment
-    from bot.tracking import check_tracking_number
+    from bot.domain.complaints.service import customer_complaints
+    from bot.domain.shipments import find_shipment
+    from bot.domain.tracking import check_tracking_number
 
     number = view.context.get("tracking_number") or view.context.get("shipment")
     shipment = None
@@ -519,7 +519,7 @@ async def close(request: web.Request) -> web.StreamResponse:
 @requires("agent")
 async def complaints_page(request: web.Request) -> web.StreamResponse:
     """Unresolved complaints by their next deadline, the overdue ones first."""
-    from bot.complaints import list_complaints
+    from bot.domain.complaints.service import list_complaints
 
     rows = await _in_db(request, lambda s: list_complaints(s, status=("open", "in_progress")))
     return _render(
@@ -533,9 +533,9 @@ async def complaints_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _complaint_change(request: web.Request, action: str) -> web.StreamResponse:
-    from bot import complaints
-    from bot.followups import deliver_resolution
-    from bot.notify import RasaNotifier
+    from bot.domain.complaints import service as complaints
+    from bot.domain.complaints.followups import deliver_resolution
+    from bot.engine.rasa_client import RasaNotifier
 
     reference = request.match_info["reference"]
     form = await request.post()
@@ -686,15 +686,15 @@ def register(subparsers: Any) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    from bot.cli import _ready_engine
-    from bot.survey import install_hooks
+    from bot.commands.root import _ready_engine
+    from bot.domain.survey.service import install_hooks
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     settings = Settings.from_env()
     engine = _ready_engine(settings)
     if engine is None:
         return 2
-    from bot.kpi.hints import HintsError, hint_rules
+    from bot.domain.kpi.hints import HintsError, hint_rules
 
     try:
         hint_rules()  # the dashboard's hints file: a wrong entry stops start-up, named

@@ -6,7 +6,7 @@ and benchmark form, the conversation log with transcripts, survey comments, the 
 export and the periodic service review (HTML and PDF). Everyone (``/figures``): an agent
 sees their own figures, a team lead their team's, a manager everyone's.
 
-Figures come from :mod:`bot.kpi` (SQL aggregates); pages are plain GET forms and
+Figures come from :mod:`bot.domain.kpi` (SQL aggregates); pages are plain GET forms and
 server-drawn SVG, so they work without JavaScript.
 """
 
@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot import handoff as handoffs
 from bot.console.app import (
     CONFIG_KEY,
     ENGINE_KEY,
@@ -34,9 +33,10 @@ from bot.console.app import (
     _staff,
     requires,
 )
-from bot.kpi import conversations as log
-from bot.kpi.charts import line_chart
-from bot.kpi.dashboard import (
+from bot.domain.handoff import service as handoffs
+from bot.domain.kpi import conversations as log
+from bot.domain.kpi.charts import line_chart
+from bot.domain.kpi.dashboard import (
     AGENT_KPIS,
     Filters,
     agent_rows,
@@ -44,12 +44,12 @@ from bot.kpi.dashboard import (
     tiles,
     trends,
 )
-from bot.kpi.formulas import KPI_BY_CODE, KPIS
-from bot.kpi.hints import hint_rules
-from bot.kpi.review import parse_period, render_html, render_pdf
-from bot.kpi.targets import TargetFormError, recent_changes, save_target, stored_targets
-from bot.teams import TEAMS
-from bot.users import list_users
+from bot.domain.kpi.formulas import KPI_BY_CODE, KPIS
+from bot.domain.kpi.hints import hint_rules
+from bot.domain.kpi.review import parse_period, render_html, render_pdf
+from bot.domain.kpi.targets import TargetFormError, recent_changes, save_target, stored_targets
+from bot.domain.teams import TEAMS
+from bot.domain.users import list_users
 
 #: Default dashboard period: the last 30 days, today included.
 DEFAULT_DAYS = 30
@@ -208,7 +208,7 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
 async def _targets_page(
     request: web.Request, *, status: int = 200, error: Any = None, form: Any = None
 ) -> web.Response:
-    from bot.kpi.report import load_targets
+    from bot.domain.kpi.report import load_targets
 
     def load(session: Session) -> tuple[Any, Any, Any]:
         return load_targets(session), stored_targets(session), recent_changes(session)
@@ -421,7 +421,7 @@ def _review_args(request: web.Request) -> tuple[Any, str | None, str | None]:
 @requires("manager")
 async def review_page(request: web.Request) -> web.StreamResponse:
     """The service review for a week or month (whole service or one key account)."""
-    from bot.kpi.review import build_review
+    from bot.domain.kpi.review import build_review
 
     period, account, problem = _review_args(request)
     tz = request.app[CONFIG_KEY].tz
@@ -444,7 +444,7 @@ async def review_page(request: web.Request) -> web.StreamResponse:
 @requires("manager")
 async def review_pdf(request: web.Request) -> web.StreamResponse:
     """The service review as a PDF download."""
-    from bot.kpi.review import build_review
+    from bot.domain.kpi.review import build_review
 
     period, account, problem = _review_args(request)
     if problem:
@@ -506,7 +506,7 @@ async def figures_page(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     """Add the dashboard's routes and template helpers to the console app."""
-    from bot.kpi.review import figure
+    from bot.domain.kpi.review import figure
 
     app[TEMPLATES_KEY].filters["figure"] = figure
     routes = app.router

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from bot import db
-from bot.complaints import create_complaint
 from bot.console.app import ConsoleConfig
-from bot.handoff import request_handoff
-from bot.users import MAX_FAILED_PER_ACCOUNT, add_user
-from tests.complaints.rasa_standin import RasaStandIn
+from bot.domain.complaints.service import create_complaint
+from bot.domain.handoff.service import request_handoff
+from bot.domain.users import MAX_FAILED_PER_ACCOUNT, add_user
+from bot.storage import db
 from tests.console.server import ConsoleServer, login_token, page_csrf, sign_in
+from tests.domain.complaints.rasa_standin import RasaStandIn
 
 PASSWORD = "correct horse battery"
 SCRIPT = "<script>alert('owned')</script>"
@@ -271,8 +271,8 @@ def test_make_run_starts_the_console_which_serves_on_loopback(sqlite_database_ur
     import sys
     import time
 
-    from bot.config import REPO_ROOT, Settings
-    from bot.runner import free_port, worker_commands
+    from bot.core.settings import REPO_ROOT, Settings
+    from bot.ops.stack import free_port, worker_commands
 
     command = worker_commands(Settings.from_env({}))["console"]
     assert command == [sys.executable, "-m", "bot", "console"]
@@ -298,7 +298,7 @@ def test_make_run_starts_the_console_which_serves_on_loopback(sqlite_database_ur
 def test_close_says_goodbye_and_runs_the_closed_hooks(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import handoff
+    from bot.domain.handoff import service as handoff
 
     closed: list[int] = []
     monkeypatch.setattr(handoff, "on_handoff_closed", [lambda view: closed.append(view.id)])

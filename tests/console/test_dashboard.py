@@ -14,14 +14,14 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import db
 from bot.console.app import ConsoleConfig
-from bot.handoff import AGENT_KEY
-from bot.kpi import hints
-from bot.models import UTC, KpiTarget, KpiTargetChange
-from tests.complaints.rasa_standin import RasaStandIn
+from bot.domain.handoff.service import AGENT_KEY
+from bot.domain.kpi import hints
+from bot.storage import db
+from bot.storage.models import UTC, KpiTarget, KpiTargetChange
 from tests.console.server import ConsoleServer, page_csrf, sign_in
-from tests.kpi.dashboard_data import ACME, FORMULA, PASSWORD, SCRIPT, T0, seed
+from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.domain.kpi.dashboard_data import ACME, FORMULA, PASSWORD, SCRIPT, T0, seed
 
 PERIOD = "from=2026-11-01&to=2026-11-30"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot import db
 from bot.console.app import ConsoleConfig
-from tests.complaints.rasa_standin import RasaStandIn
+from bot.storage import db
 from tests.console.server import ConsoleServer
-from tests.kpi.dashboard_data import ACME, PASSWORD, SCRIPT, T0, seed
+from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.domain.kpi.dashboard_data import ACME, PASSWORD, SCRIPT, T0, seed
 from tests.support.browser import open_page
 
 

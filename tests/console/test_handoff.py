@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import handoff
-from bot.handoff import (
+from bot.domain.handoff import service as handoff
+from bot.domain.handoff.service import (
     HandoffError,
     HandoffTicket,
     format_handoff_notice,
     matches_keyword,
     request_handoff,
 )
-from bot.models import Handoff, HandoffMessage
-from bot.teams import route_team
-from bot.users import add_user
+from bot.domain.teams import route_team
+from bot.domain.users import add_user
+from bot.storage.models import Handoff, HandoffMessage
 
 HK = ZoneInfo("Asia/Hong_Kong")
 WEDNESDAY_10AM = datetime(2026, 11, 25, 10, 0, tzinfo=HK)

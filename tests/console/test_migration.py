@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from bot import db
+from bot.storage import db
 
 TABLES = {"staff_users", "console_sessions", "login_attempts", "handoffs", "handoff_messages"}
 

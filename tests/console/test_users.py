@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import cli
-from bot.models import StaffUser, utcnow
-from bot.users import (
+from bot.commands import root as cli
+from bot.domain.users import (
     MAX_FAILED_PER_ACCOUNT,
     MAX_FAILED_PER_ADDRESS,
     SESSION_LIFETIME,
@@ -26,6 +25,7 @@ from bot.users import (
     sign_in,
     sign_out,
 )
+from bot.storage.models import StaffUser, utcnow
 
 PASSWORD = "correct horse battery"
 

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 import requests
 
-from bot.config import REPO_ROOT
-from bot.runner import Stack, free_port, latest_model, prepare_database
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.core.settings import REPO_ROOT
+from bot.ops.stack import Stack, free_port, latest_model, prepare_database
+from tests.engine.channels.telegram_standin import BotApiStandIn
 
 TOKEN = "e2e-test-token"
 TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForTheStandInOnly-0000"
 TELEGRAM_SECRET = "e2e-telegram-webhook-secret"
-DEMO_CSV = REPO_ROOT / "bot" / "demo_data" / "shipments.csv"
+DEMO_CSV = REPO_ROOT / "bot" / "domain" / "demo_data" / "shipments.csv"
 
 
 @dataclass

@@ -11,11 +11,11 @@ import re
 import subprocess
 import sys
 
-from bot.config import REPO_ROOT
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.core.settings import REPO_ROOT
 from tests.e2e.conftest import TOKEN, Customer, RunningStack
 from tests.e2e.test_telegram import send
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 
 REFERENCE = re.compile(r"CMP-\d{4}-\d{5}")
 OUTCOME = "We have refunded the freight charge and sent replacement vases."

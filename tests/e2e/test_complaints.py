@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.db import get_engine, session_scope
-from bot.models import Complaint
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Complaint
 from tests.e2e.conftest import Customer, RunningStack
 
 REFERENCE = re.compile(r"cmp-\d{4}-\d{5}")

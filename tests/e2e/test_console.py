@@ -18,15 +18,15 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from bot import db
 from bot.console.app import ConsoleConfig
-from bot.handoff import request_handoff
-from bot.users import add_user, get_user
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.domain.handoff.service import request_handoff
+from bot.domain.users import add_user, get_user
+from bot.storage import db
 from tests.console.server import ConsoleServer, page_csrf, sign_in
 from tests.e2e.conftest import TOKEN, Customer, RunningStack
 from tests.e2e.test_telegram import send
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 from tests.support.browser import open_page
 
 AGENT = "e2e-agent"

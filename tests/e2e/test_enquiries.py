@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db import get_engine, session_scope
-from bot.models import Lead
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Lead
 from tests.e2e.conftest import Customer, RunningStack
 
 

@@ -29,10 +29,10 @@ from psycopg2 import sql
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot import db
-from bot.config import REPO_ROOT
-from bot.models import Complaint, Handoff, Shipment
-from bot.runner import Stack, free_port, latest_model, prepare_database
+from bot.core.settings import REPO_ROOT
+from bot.ops.stack import Stack, free_port, latest_model, prepare_database
+from bot.storage import db
+from bot.storage.models import Complaint, Handoff, Shipment
 from tests.conftest import PG_ADMIN_URL
 from tests.e2e.conftest import TOKEN, Customer
 from tests.support.tcp_proxy import CuttableProxy

@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.db import get_engine, session_scope
-from bot.handoff import HandoffView, list_queue
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.domain.handoff.service import HandoffView, list_queue
+from bot.storage.db import get_engine, session_scope
 from tests.e2e.conftest import Customer, RunningStack
 from tests.e2e.test_telegram import send
 from tests.e2e.test_webchat import PHONE, bot_says
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 from tests.support.browser import open_page
 
 

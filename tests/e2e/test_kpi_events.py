@@ -18,10 +18,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select, update
 
-from bot.config import REPO_ROOT
-from bot.db import get_engine, make_engine, session_scope
-from bot.kpi.events import SQL_BROKER_CONSUMER, consume_sql_broker
-from bot.models import ConversationFact, EventConsumerState
+from bot.core.settings import REPO_ROOT
+from bot.engine.eventstream.facts import SQL_BROKER_CONSUMER, consume_sql_broker
+from bot.storage.db import get_engine, make_engine, session_scope
+from bot.storage.models import ConversationFact, EventConsumerState
 from tests.e2e.conftest import Customer, RunningStack
 
 

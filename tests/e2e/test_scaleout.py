@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
-from bot.config import REPO_ROOT
-from bot.runner import free_port
+from bot.core.settings import REPO_ROOT
+from bot.ops.stack import free_port
 from tests.conftest import PG_ADMIN_URL, _pg_admin_connection
 
 TOKEN = "scaleout-test-token-0123456789"

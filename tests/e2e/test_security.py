@@ -16,11 +16,11 @@ import pytest
 import requests
 import socketio  # type: ignore[import-untyped]  # ships no type hints
 
-from bot.channels.webchat import SOCKETIO_PATH
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.engine.channels.webchat import SOCKETIO_PATH
 from tests.e2e.conftest import TELEGRAM_BOT_TOKEN, TOKEN, Customer, RunningStack
 from tests.e2e.test_telegram import send
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 
 WAIT_S = 60.0
 

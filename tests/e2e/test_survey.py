@@ -19,18 +19,18 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot import db
-from bot.config import REPO_ROOT
-from bot.handoff import list_queue
-from bot.models import SurveyResponse
-from bot.runner import free_port
-from bot.users import add_user
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.core.settings import REPO_ROOT
+from bot.domain.handoff.service import list_queue
+from bot.domain.users import add_user
+from bot.ops.stack import free_port
+from bot.storage import db
+from bot.storage.models import SurveyResponse
 from tests.console.server import page_csrf, sign_in
 from tests.e2e.conftest import TOKEN, Customer, RunningStack
 from tests.e2e.test_complaint_resolution import REFERENCE, _resolve
 from tests.e2e.test_telegram import send
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 
 CSAT_QUESTION = "how satisfied are you"
 FCR_QUESTION = "was your issue resolved"

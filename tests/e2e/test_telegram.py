@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 import requests
 
-from bot.channels.telegram_poll import SECRET_HEADER, WEBHOOK_PATH
-from tests.channels.telegram_fixtures import load_update, new_chat_id
-from tests.channels.telegram_standin import BotApiStandIn
+from bot.engine.channels.telegram_poll import SECRET_HEADER, WEBHOOK_PATH
 from tests.e2e.conftest import (
     TELEGRAM_BOT_TOKEN,
     TELEGRAM_SECRET,
     TOKEN,
     RunningStack,
 )
+from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
+from tests.engine.channels.telegram_standin import BotApiStandIn
 
 
 def post_update(

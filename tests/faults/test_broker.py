@@ -18,7 +18,7 @@ import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.brokers import LoudPikaEventBroker
+from bot.engine.brokers import LoudPikaEventBroker
 from tests.support.tcp_proxy import CuttableProxy
 
 RABBITMQ = ("127.0.0.1", 5672)
@@ -80,7 +80,7 @@ async def _broker(
 ) -> AsyncIterator[LoudPikaEventBroker]:
     config = EndpointConfig(
         url="127.0.0.1",
-        type="bot.brokers.LoudPikaEventBroker",
+        type="bot.engine.brokers.LoudPikaEventBroker",
         port=proxy.port,
         username="guest",
         password="guest",
@@ -90,7 +90,7 @@ async def _broker(
         publish_timeout=2,
         report_interval=0.5,
     )
-    # Loaded the way Rasa loads `event_broker: type: bot.brokers.LoudPikaEventBroker`.
+    # Loaded the way Rasa loads `event_broker: type: bot.engine.brokers.LoudPikaEventBroker`.
     broker = await EventBroker.create(config)
     assert isinstance(broker, LoudPikaEventBroker)
     try:

@@ -12,13 +12,13 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot import db
 from bot.console.app import ConsoleConfig
-from bot.handoff import request_handoff
-from bot.models import HandoffMessage
-from bot.users import add_user
-from tests.complaints.rasa_standin import RasaStandIn
+from bot.domain.handoff.service import request_handoff
+from bot.domain.users import add_user
+from bot.storage import db
+from bot.storage.models import HandoffMessage
 from tests.console.server import ConsoleServer, page_csrf, sign_in
+from tests.domain.complaints.rasa_standin import RasaStandIn
 from tests.support.tcp_proxy import CuttableProxy
 
 PASSWORD = "correct horse battery"

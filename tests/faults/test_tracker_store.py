@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.rasa_server import TrackerStoreUnavailable, apply_fixes, guarded_read, guarded_save
+from bot.engine.server import TrackerStoreUnavailable, apply_fixes, guarded_read, guarded_save
 from tests.support.tcp_proxy import CuttableProxy
 
 

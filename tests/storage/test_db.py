@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from bot import db
-from bot.models import UTC, Base, Lead, Shipment, ShipmentEvent
+from bot.storage import db
+from bot.storage.models import UTC, Base, Lead, Shipment, ShipmentEvent
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 
@@ -66,7 +66,13 @@ def test_upgrade_does_not_depend_on_the_working_directory(
 
 def test_nothing_creates_tables_but_migrations(sqlite_database_url: str) -> None:
     # Importing every module and opening a session must leave a new database empty.
-    for module in ("bot.cli", "bot.demo", "bot.leads", "bot.shipments", "bot.models"):
+    for module in (
+        "bot.commands.root",
+        "bot.domain.demo",
+        "bot.domain.leads",
+        "bot.domain.shipments",
+        "bot.storage.models",
+    ):
         importlib.import_module(module)
 
     engine = db.get_engine(sqlite_database_url)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.runner import free_port
+from bot.ops.stack import free_port
 
 
 class ThreadedApp:

@@ -1,0 +1,53 @@
+"""Freight Desk's knowledge base: glossary, FAQs, services, places, transit times, rates.
+
+Plain Python: nothing here imports Rasa. spaCy is imported only when the term matcher is
+built.
+"""
+
+from bot.domain.kb.errors import KnowledgeBaseError
+from bot.domain.kb.formatting import format_term, format_transit, format_unknown_term
+from bot.domain.kb.loader import (
+    FAQ_TOPICS,
+    KnowledgeBase,
+    clear_knowledge_base_cache,
+    get_knowledge_base,
+    load_knowledge_base,
+)
+from bot.domain.kb.models import (
+    MODE_NAMES,
+    MODES,
+    REGION_NAMES,
+    REGIONS,
+    Faq,
+    Place,
+    RateCard,
+    Service,
+    Term,
+    TermLookup,
+    TransitTime,
+)
+from bot.domain.kb.modes import normalize_mode
+
+__all__ = [
+    "FAQ_TOPICS",
+    "MODES",
+    "MODE_NAMES",
+    "REGIONS",
+    "REGION_NAMES",
+    "Faq",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Place",
+    "RateCard",
+    "Service",
+    "Term",
+    "TermLookup",
+    "TransitTime",
+    "clear_knowledge_base_cache",
+    "format_term",
+    "format_transit",
+    "format_unknown_term",
+    "get_knowledge_base",
+    "load_knowledge_base",
+    "normalize_mode",
+]

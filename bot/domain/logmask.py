@@ -1,0 +1,65 @@
+"""Customers' email addresses and phone numbers never reach a log file in clear.
+
+:func:`install` wraps the log record factory of the process, so every record, whichever
+logger made it and whichever handler (Rasa's, Sanic's, ours) later writes it, has its
+message masked when it is created: ``jo@example.com`` becomes ``j…@example.com`` and
+``+852 6123 4567`` becomes ``…4567`` (what :func:`bot.domain.contacts.mask` shows staff). A
+handler filter would miss the handlers Rasa installs after start-up; the factory cannot.
+
+Secrets that libraries put in URLs they log are masked the same way: the Telegram bot
+token in Bot API paths (httpx logs each ``POST .../bot<token>/sendMessage``) and a
+``token=`` query parameter (Rasa's HTTP API token).
+
+Every Freight Desk process installs it: the operators' CLI and its workers
+(:func:`bot.commands.root.main`), the Rasa launcher (:mod:`bot.engine.server`) and the action server
+(the ``actions`` package).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.domain.contacts import mask_contacts_in_text
+
+_installed = False
+_BOT_TOKEN = re.compile(r"(/bot\d{3,20}):[A-Za-z0-9_-]{20,}")
+_TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s\"']+")
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with Telegram bot tokens and ``token=`` URL parameters hidden."""
+    if "/bot" in text:
+        text = _BOT_TOKEN.sub(r"\1:***", text)
+    if "token=" in text:
+        text = _TOKEN_PARAM.sub(r"\1***", text)
+    return text
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Replace the record's message (with its arguments merged in) by a masked one."""
+    try:
+        message = record.getMessage()
+    except Exception:
+        # A malformed format string: logging reports it when the record is written.
+        return record
+    masked = mask_secrets(mask_contacts_in_text(message))
+    if masked != message:
+        record.msg = masked
+        record.args = None
+    return record
+
+
+def install() -> None:
+    """Mask contacts in every log record this process makes from now on (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    original = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return mask_record(original(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+    _installed = True

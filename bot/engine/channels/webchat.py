@@ -1,0 +1,354 @@
+"""The web chat: a page at ``/webchat/`` and its socket.io endpoint, on the Rasa server.
+
+Enable it in ``credentials.yml`` as ``bot.engine.channels.webchat.WebChatInput``. The page is
+built from ``web/`` into ``web/dist`` (``make run`` and ``make test`` build it) and talks
+socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` channel:
+
+* the conversation is ``web:<session id>``; the server makes the session id and hands
+  the page a *session token*, ``<session id>.<signature>`` (HMAC-SHA256 with the server's
+  secret, :class:`SessionSigner`). The page keeps the token, so a reload (or a dropped
+  connection) rejoins the same conversation; a token the server did not sign starts a new
+  conversation, so knowing (or guessing) a sender id gets nobody into that conversation;
+* on (re)joining, the server sends the conversation so far from the tracker store, so the
+  page shows it after a reload, including messages sent while the page was closed;
+* ``enter_room`` is awaited: python-socketio 5 made it a coroutine, and Rasa 3.6's
+  channel calls it without ``await``, so its session persistence silently does nothing;
+* only same-origin pages may connect unless ``cors_allowed_origins`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import mimetypes
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
+
+from bot.core.settings import REPO_ROOT, Settings, SettingsError
+from bot.engine.channels.guard import CommandPolicy, clean_text
+
+logger = logging.getLogger(__name__)
+
+SENDER_PREFIX = "web:"
+DIST_DIR = REPO_ROOT / "web" / "dist"
+URL_PREFIX = "/webchat"
+SOCKETIO_PATH = "/webchat/socket.io"
+MAX_MESSAGE_CHARS = 2000
+HISTORY_LIMIT = 100
+#: Largest socket.io packet accepted (a message is at most 2,000 characters).
+MAX_PACKET_BYTES = 64 * 1024
+SECRET_ENV = "FREIGHTDESK_SESSION_SECRET"
+SECRET_FILE = "webchat_secret"
+MIN_SECRET_CHARS = 32
+_SESSION_RE = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN_RE = re.compile(r"^(?P<session>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{43})$")
+_ASSET_RE = re.compile(r"^[A-Za-z0-9_.-]+\.(js|css|svg|png|ico|map)$")
+# The page loads nothing from elsewhere: no CDN, no inline script.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+    "connect-src 'self'; style-src 'self'; script-src 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+NOT_BUILT = (
+    "<!doctype html><title>Web chat not built</title><p>The web chat page has not been "
+    "built. Run <code>make run</code> (or <code>cd web && npm ci && npm run build</code>) "
+    "and reload.</p>"
+)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def sender_id_for_session(session_id: str) -> str:
+    """The Rasa sender id of a web chat session: ``web:<session id>``."""
+    return f"{SENDER_PREFIX}{session_id}"
+
+
+def valid_session_id(value: Any) -> str | None:
+    """``value`` if it has the shape of a session id this server makes, else None."""
+    if isinstance(value, str) and _SESSION_RE.match(value):
+        return value
+    return None
+
+
+class SessionSigner:
+    """Makes and checks the web chat's session tokens: ``<session id>.<signature>``.
+
+    The signature is HMAC-SHA256 of the session id under the server's secret, so only
+    this server (or a replica sharing the secret) can make a token; the page cannot
+    choose its session, and a sender id seen in a log or the console is not a key.
+    """
+
+    def __init__(self, secret: str) -> None:
+        """Sign with ``secret`` (at least :data:`MIN_SECRET_CHARS` characters)."""
+        if len(secret) < MIN_SECRET_CHARS:
+            raise SettingsError(
+                f"{SECRET_ENV} must be at least {MIN_SECRET_CHARS} characters; generate one "
+                "with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+        self._key = secret.encode()
+
+    def _signature(self, session_id: str) -> str:
+        digest = hmac.new(self._key, f"webchat-session:{session_id}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+    def token_for(self, session_id: str) -> str:
+        """The token of ``session_id``."""
+        return f"{session_id}.{self._signature(session_id)}"
+
+    def session_of(self, token: Any) -> str | None:
+        """The session id of a token this server signed, else None."""
+        match = _TOKEN_RE.match(token) if isinstance(token, str) else None
+        if match is None:
+            return None
+        session_id = match.group("session")
+        expected = self._signature(session_id)
+        if not hmac.compare_digest(expected, match.group("signature")):
+            return None
+        return session_id
+
+
+def session_secret(environ: dict[str, str] | None = None) -> str:
+    """The signing secret: ``FREIGHTDESK_SESSION_SECRET``, else one made once in var/.
+
+    Replicas must share it (set the variable, or share the var folder); a new secret
+    makes every open web chat start a new conversation.
+    """
+    env = os.environ if environ is None else environ
+    configured = env.get(SECRET_ENV, "").strip()
+    if configured:
+        return configured
+    var_dir = Settings.from_env(dict(env)).var_dir
+    path = var_dir / SECRET_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def bot_messages(text: str | None, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A bot utterance as the socket messages :class:`SocketIOOutput` would emit."""
+    messages: list[dict[str, Any]] = [
+        {"text": part} for part in (text or "").strip().split("\n\n") if part
+    ]
+    buttons = data.get("buttons") or []
+    if buttons:
+        if not messages:
+            messages.append({"text": ""})
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+            for b in buttons
+        ]
+    if data.get("image"):
+        messages.append({"attachment": {"type": "image", "payload": {"src": data["image"]}}})
+    return messages
+
+
+def history_messages(events: list[Any], limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
+    """The conversation as the page shows it: user and bot messages, newest last.
+
+    User messages show what the customer saw: a button's title rather than its payload,
+    and nothing for the page's own opening request.
+    """
+    messages: list[dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, UserUttered):
+            metadata = event.metadata or {}
+            if metadata.get("hidden"):
+                continue
+            shown = metadata.get("display") or event.text or ""
+            messages.append({"sender": "user", "text": shown})
+        elif isinstance(event, BotUttered):
+            for message in bot_messages(event.text, event.data or {}):
+                messages.append({"sender": "bot", **message})
+    return messages[-limit:]
+
+
+def _client_metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """Only what the page is expected to send; anything else from a browser is dropped."""
+    raw = data.get("metadata")
+    if not isinstance(raw, dict):
+        return {}
+    metadata: dict[str, Any] = {}
+    if isinstance(raw.get("display"), str):
+        metadata["display"] = raw["display"][:200]
+    if raw.get("hidden") is True:
+        metadata["hidden"] = True
+    return metadata
+
+
+class _WebChatBlueprint(SocketBlueprint):
+    """Rasa's socket blueprint, remembering the app so the channel can read trackers."""
+
+    def __init__(self, channel: WebChatInput, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx.channel = channel
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        self.ctx.channel.app = app
+        super().register(app, options)
+
+
+class WebChatInput(SocketIOInput):
+    """The web chat channel: the page, its assets and the socket.io endpoint."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Name of the channel, recorded with each message (``output_channel=latest``)."""
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build the channel; ``cors_allowed_origins`` lists other sites that may embed it."""
+        credentials = credentials or {}
+        return cls(
+            cors_allowed_origins=credentials.get("cors_allowed_origins"),
+            dist_dir=Path(credentials.get("dist_dir") or DIST_DIR),
+            signer=SessionSigner(session_secret()),
+        )
+
+    def __init__(
+        self,
+        cors_allowed_origins: list[str] | None = None,
+        dist_dir: Path = DIST_DIR,
+        signer: SessionSigner | None = None,
+    ) -> None:
+        """Serve the page from ``dist_dir``; only same-origin pages connect by default."""
+        super().__init__(
+            user_message_evt="user_uttered",
+            bot_message_evt="bot_uttered",
+            session_persistence=True,
+            socketio_path=SOCKETIO_PATH,
+        )
+        self.cors_allowed_origins = cors_allowed_origins
+        self.dist_dir = dist_dir
+        self.signer = signer or SessionSigner(session_secret())
+        self.app: Sanic | None = None
+        self._policy: tuple[int, CommandPolicy] | None = None
+
+    def policy(self) -> CommandPolicy:
+        """The slash-command policy of the loaded model's domain (cached per domain)."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        domain = getattr(agent, "domain", None)
+        if self._policy is None or self._policy[0] != id(domain):
+            self._policy = (id(domain), CommandPolicy.from_domain(domain))
+        return self._policy[1]
+
+    def url_prefix(self) -> str:
+        """The page lives at ``/webchat/``, not under ``/webhooks/``."""
+        return URL_PREFIX
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """The output for proactive messages: the conversation's socket.io room."""
+        if self.sio is None:
+            return None
+        return SocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """The page, its assets and the socket.io events."""
+        # None: python-socketio accepts the page's own origin only.
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.cors_allowed_origins,
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
+        self.sio = sio
+        webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)
+
+        @webchat.route("/", methods=["GET"])
+        async def page(_: Request) -> HTTPResponse:
+            index = self.dist_dir / "index.html"
+            if not index.is_file():
+                return response.html(NOT_BUILT, status=503)
+            return await response.file(index, headers=_PAGE_HEADERS)
+
+        @webchat.route("/assets/<name:str>", methods=["GET"])
+        async def asset(_: Request, name: str) -> HTTPResponse:
+            path = self.dist_dir / "assets" / name
+            # Names are checked, never joined blindly: no way out of dist/assets.
+            if not _ASSET_RE.match(name) or not path.is_file():
+                return response.text("Not found", status=404)
+            mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return await response.file(path, mime_type=mime_type, headers=_PAGE_HEADERS)
+
+        @webchat.listener("before_server_stop")
+        async def close_sockets(*_: Any) -> None:
+            # Ends the open connections' ping tasks cleanly instead of leaving them pending.
+            await sio.shutdown()
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            # Only a token this server signed rejoins a conversation; anything else (an
+            # old unsigned id, a guess, another customer's sender id) starts a new one.
+            session_id = self.signer.session_of(requested) or uuid.uuid4().hex
+            token = self.signer.token_for(session_id)
+            sender_id = sender_id_for_session(session_id)
+            await sio.save_session(sid, {"sender_id": sender_id})
+            # The room is named after the sender id, so output for ``web:<id>`` (also a
+            # proactive one) reaches every tab of that conversation.
+            await sio.enter_room(sid, sender_id)
+            await sio.emit("session_confirm", token, room=sid)
+            await sio.emit("history", await self._history(sender_id), room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            session = await sio.get_session(sid)
+            sender_id = session.get("sender_id") if session else None
+            if sender_id is None or not isinstance(data, dict):
+                logger.warning("web chat message before session_request; ignored")
+                return
+            text = str(data.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
+            text = self.policy().screen(clean_text(text))
+            if not text:
+                return
+            await on_new_message(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=_client_metadata(data),
+                )
+            )
+
+        return webchat
+
+    async def _history(self, sender_id: str) -> list[dict[str, Any]]:
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return []
+        try:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+        except Exception:
+            # The page still works without the history; the log says why it is missing.
+            logger.exception("could not read the web chat history of %s", sender_id)
+            return []
+        return history_messages(list(tracker.events)) if tracker is not None else []

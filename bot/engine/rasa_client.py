@@ -1,0 +1,190 @@
+"""Proactive messages to customers through the Rasa server's HTTP API.
+
+Rasa delivers a ``bot`` event appended with ``execute_side_effects=true`` on the
+conversation's channel (``output_channel=latest``: the channel the customer last wrote
+on), and stores it in the conversation's tracker. The tracker is saved only when the
+delivery succeeded, so a message found in the tracker was delivered; :meth:`was_sent`
+uses that to settle whether an attempt cut short by a crash got through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.core.settings import Settings
+
+#: Metadata key of the bot event that identifies one of our notices.
+NOTICE_KEY = "freightdesk_notice"
+
+
+class NotifyError(RuntimeError):
+    """The message could not be handed to Rasa (unreachable, timeout, non-200 answer)."""
+
+
+class RasaNotifier:
+    """Sends messages into customers' conversations through Rasa's HTTP API.
+
+    Args:
+        base_url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
+        token: the HTTP API token (``--auth-token``); empty for none.
+        timeout: seconds before a request is given up.
+    """
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def _url(self, sender_id: str, suffix: str) -> str:
+        # Sender ids are chosen by channels (and by REST clients), so quote every
+        # character that could change the path.
+        return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{suffix}"
+
+    def _params(self, **extra: str) -> dict[str, str]:
+        params = dict(extra)
+        if self.token:
+            params["token"] = self.token
+        return params
+
+    async def _request(self, method: str, url: str, params: dict[str, str], body: Any) -> Any:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.request(method, url, params=params, json=body) as response,
+            ):
+                if response.status != 200:
+                    text = (await response.text())[:200]
+                    raise NotifyError(f"Rasa answered {response.status}: {text}")
+                if method == "GET":
+                    return await response.json(content_type=None)
+                return None
+        except asyncio.TimeoutError:
+            raise NotifyError(
+                f"Rasa at {self.base_url} did not answer within {self.timeout:g} s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            # The exception's text may carry the URL with the token; name only its kind.
+            raise NotifyError(
+                f"cannot reach Rasa at {self.base_url} ({type(exc).__name__})"
+            ) from None
+        except ValueError as exc:
+            raise NotifyError(f"Rasa sent an answer that is not JSON ({exc})") from None
+
+    async def send(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        output_channel: str = "latest",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Say ``text`` to the customer in conversation ``sender_id``.
+
+        Args:
+            sender_id: the conversation.
+            text: the message.
+            output_channel: Rasa's output channel; ``latest`` is the one the customer
+                last used.
+            metadata: stored with the bot event (e.g. which notice this is).
+
+        Raises:
+            NotifyError: Rasa could not be reached, timed out or did not answer 200.
+        """
+        event = {"event": "bot", "text": text, "metadata": dict(metadata or {})}
+        params = self._params(output_channel=output_channel, execute_side_effects="true")
+        await self._request("POST", self._url(sender_id, "tracker/events"), params, event)
+
+    async def was_sent(self, sender_id: str, notice: str) -> bool:
+        """Tell whether the conversation already holds the notice with this id.
+
+        Args:
+            sender_id: the conversation.
+            notice: the ``metadata[NOTICE_KEY]`` the notice was sent with.
+
+        Raises:
+            NotifyError: Rasa could not be reached or answered wrongly.
+        """
+        tracker = await self._request(
+            "GET",
+            self._url(sender_id, "tracker"),
+            self._params(include_events="ALL"),
+            None,
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return any(
+            isinstance(event, dict)
+            and event.get("event") == "bot"
+            and isinstance(event.get("metadata"), dict)
+            and event["metadata"].get(NOTICE_KEY) == notice
+            for event in events or ()
+        )
+
+    async def trigger_intent(
+        self,
+        sender_id: str,
+        intent: str,
+        entities: Mapping[str, str] | None = None,
+        *,
+        output_channel: str = "latest",
+    ) -> None:
+        """Make the assistant act on ``intent`` in the conversation, as if the customer
+        had said it (an ``EXTERNAL_`` intent, which the transcript does not show as theirs).
+
+        What the assistant says goes out on ``output_channel``.
+
+        Raises:
+            NotifyError: Rasa could not be reached, timed out or did not answer 200 (for
+                example 404 for an intent the model does not know).
+        """
+        body = {"name": intent, "entities": dict(entities or {})}
+        params = self._params(output_channel=output_channel)
+        await self._request("POST", self._url(sender_id, "trigger_intent"), params, body)
+
+    async def conversation_state(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's current state without its events (slots, ``paused``,
+        ``active_loop``, ``latest_input_channel``).
+
+        Raises:
+            NotifyError: Rasa could not be reached or answered wrongly.
+        """
+        tracker = await self._request(
+            "GET", self._url(sender_id, "tracker"), self._params(include_events="NONE"), None
+        )
+        if not isinstance(tracker, dict):
+            raise NotifyError("Rasa sent a conversation that is not a JSON object")
+        return tracker
+
+    def send_sync(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        output_channel: str = "latest",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """:meth:`send` for code without an event loop (the CLI, the follow-up worker)."""
+        asyncio.run(self.send(sender_id, text, output_channel=output_channel, metadata=metadata))
+
+    def was_sent_sync(self, sender_id: str, notice: str) -> bool:
+        """:meth:`was_sent` for code without an event loop."""
+        return asyncio.run(self.was_sent(sender_id, notice))
+
+
+def notifier_from_settings(settings: Settings, timeout: float = 10) -> RasaNotifier:
+    """A notifier for the configured Rasa server.
+
+    The token is ``RASA_TOKEN``, else the one ``make run`` generated into
+    ``var/rasa_token``; none is generated here, since Rasa would not know it.
+    """
+    token = settings.rasa_token
+    if not token:
+        path = settings.var_dir / "rasa_token"
+        if path.is_file():
+            token = path.read_text(encoding="utf-8").strip()
+    return RasaNotifier(settings.rasa_url, token, timeout=timeout)

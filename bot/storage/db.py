@@ -1,0 +1,192 @@
+"""Database engines, sessions and migrations.
+
+One engine per database URL per process, one session per unit of work (a CLI command, an
+action run, a request), and tables that only Alembic migrations create: nothing here
+touches the schema at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: How long a SQLite transaction waits for another process's write lock before failing.
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def make_engine(url: str, *, sqlite_immediate: bool = True) -> Engine:
+    """Create a new engine for ``url`` with the settings this project relies on.
+
+    SQLite: the database file's folder is created, every connection enforces foreign keys
+    and uses WAL (so the Rasa action server and the CLI can read while another writes),
+    and connections may be shared across threads. PostgreSQL: pooled connections are
+    checked before use, so a database restart costs one retry instead of an error.
+
+    Args:
+        url: SQLAlchemy database URL.
+        sqlite_immediate: on SQLite, start every transaction with ``BEGIN IMMEDIATE``
+            (the default). Most of the project's transactions read, then write (a
+            complaint checks its dedupe key, then inserts): with a plain ``BEGIN`` in WAL
+            mode, another process's commit between the read and the first write fails the
+            write at once with "database is locked", whatever the busy timeout (measured:
+            most such transactions failed while the KPI consumer committed every second).
+            ``IMMEDIATE`` takes the write lock first and waits its turn; readers are not
+            blocked (WAL). ``False`` only for a process that never writes.
+
+    Returns:
+        A new engine; callers that want the shared one use :func:`get_engine`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
+    # pysqlite opens transactions lazily and never for SAVEPOINTs, which breaks
+    # ``Session.begin_nested()``; SQLAlchemy's documented fix is to turn its own
+    # transaction handling off and emit BEGIN ourselves.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return this process's engine for ``url``, creating it on first use.
+
+    Args:
+        url: SQLAlchemy database URL; default ``Settings.from_env().database_url``.
+
+    Returns:
+        The same engine for the same URL for the life of the process.
+    """
+    key = url or Settings.from_env().database_url
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = make_engine(key)
+            _engines[key] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's pooled connections and forget the engines.
+
+    Tests call this before dropping a database; a forked worker calls it so it does not
+    share its parent's connections.
+    """
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.dispose()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """Run one unit of work in its own session.
+
+    Commits when the block ends normally, rolls back when it raises, and always closes
+    the session, so no connection outlives the unit of work.
+
+    Args:
+        engine: engine to use; default :func:`get_engine` for the configured database.
+
+    Yields:
+        A new session. Objects stay readable after the commit (``expire_on_commit`` is
+        off) so callers can build replies from them without a new query.
+    """
+    factory = sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Build the Alembic configuration in code, independent of the working directory.
+
+    Args:
+        url: database URL to migrate; default ``Settings.from_env().database_url``.
+
+    Returns:
+        A ``Config`` whose ``script_location`` is ``bot/migrations``; the URL travels in
+        ``config.attributes["url"]`` so a ``%`` in a password needs no escaping.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url or Settings.from_env().database_url
+    return config
+
+
+def upgrade(url: str | None = None) -> None:
+    """Migrate the database at ``url`` to the newest revision.
+
+    Args:
+        url: database URL; default ``Settings.from_env().database_url``.
+    """
+    command.upgrade(alembic_config(url), "head")
+
+
+def head_revision() -> str:
+    """Return the newest migration revision shipped with the code."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no Alembic revisions found in {MIGRATIONS_DIR}")
+    return str(head)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database behind ``engine`` is at, or None if unmigrated."""
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    return None if revision is None else str(revision)
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """Tell whether the database behind ``engine`` is at the newest revision."""
+    return current_revision(engine) == head_revision()
+
+
+def display_url(url: str) -> str:
+    """Return ``url`` with any password hidden, for messages and logs."""
+    return str(make_url(url).render_as_string(hide_password=True))
