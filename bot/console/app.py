@@ -29,8 +29,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import bootstrap
 from bot.core.settings import Settings
 from bot.domain.business_hours import format_promise
+from bot.domain.events import Publish
 from bot.domain.handoff import service as handoffs
 from bot.domain.teams import TEAMS
 from bot.domain.users import (
@@ -64,6 +66,7 @@ CONFIG_KEY: web.AppKey[ConsoleConfig] = web.AppKey("config")
 ENGINE_KEY = web.AppKey("engine", Engine)
 RASA_KEY = web.AppKey("rasa", handoffs.RasaConversations)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
+PUBLISH_KEY: web.AppKey[Publish] = web.AppKey("publish")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -488,14 +491,14 @@ async def post_message(request: web.Request) -> web.StreamResponse:
 
 async def _finish(request: web.Request, outcome: str) -> web.StreamResponse:
     handoff_id = _handoff_id(request)
-    operation = handoffs.hand_back if outcome == "handed_back" else handoffs.close
+    engine, rasa, agent = request.app[ENGINE_KEY], request.app[RASA_KEY], _staff(request).user.name
     try:
-        await operation(
-            request.app[ENGINE_KEY],
-            request.app[RASA_KEY],
-            handoff_id,
-            agent=_staff(request).user.name,
-        )
+        if outcome == "handed_back":
+            await handoffs.hand_back(engine, rasa, handoff_id, agent=agent)
+        else:
+            await handoffs.close(
+                engine, rasa, handoff_id, agent=agent, publish=request.app[PUBLISH_KEY]
+            )
     except handoffs.HandoffError as exc:
         raise web.HTTPSeeOther(f"/handoffs/{handoff_id}?error={_quote(str(exc))}") from None
     raise web.HTTPSeeOther("/queue")
@@ -564,6 +567,7 @@ async def _complaint_change(request: web.Request, action: str) -> web.StreamResp
             request.app[ENGINE_KEY],
             notifier,
             view.reference,
+            publish=request.app[PUBLISH_KEY],
             tz=config.tz,
         )
         done = f"{view.reference} resolved. {delivery.describe()}"
@@ -622,12 +626,16 @@ async def static(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(HERE / "static" / name)
 
 
-def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> web.Application:
+def create_app(
+    config: ConsoleConfig, *, engine: Engine | None = None, publish: Publish | None = None
+) -> web.Application:
     """Build the console application.
 
     Args:
         config: database, Rasa and display settings.
         engine: database engine; default the process's engine for ``config.database_url``.
+        publish: where domain events go (a closed chat, a delivered complaint outcome);
+            default the message bus of :mod:`bot.bootstrap`, which offers the survey.
     """
     app = web.Application(
         middlewares=[security_headers, database_unavailable, access_control],
@@ -636,6 +644,7 @@ def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> web.Ap
     app[CONFIG_KEY] = config
     app[ENGINE_KEY] = engine or get_engine(config.database_url)
     app[RASA_KEY] = handoffs.RasaConversations(config.rasa_url, config.rasa_token)
+    app[PUBLISH_KEY] = publish or bootstrap(app[ENGINE_KEY], app[RASA_KEY]).publish
     app[TEMPLATES_KEY] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
@@ -687,7 +696,6 @@ def _serve(args: argparse.Namespace) -> int:
     import os
 
     from bot.commands.root import _ready_engine
-    from bot.domain.survey.service import install_hooks
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     settings = Settings.from_env()
@@ -705,9 +713,8 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or int(os.environ.get("CONSOLE_PORT", str(DEFAULT_PORT)))
     secure = os.environ.get("CONSOLE_SECURE_COOKIES", "") == "1"
     config = ConsoleConfig.from_settings(settings, secure_cookies=secure)
-    app = create_app(config, engine=engine)
     # Closing a handoff (and resolving a complaint) here offers the customer the survey.
-    install_hooks(engine, handoffs.RasaConversations(config.rasa_url, config.rasa_token))
+    app = create_app(config, engine=engine)
 
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)

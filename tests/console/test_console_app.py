@@ -295,13 +295,19 @@ def test_make_run_starts_the_console_which_serves_on_loopback(sqlite_database_ur
         assert process.wait(10) == 0
 
 
-def test_close_says_goodbye_and_runs_the_closed_hooks(
+def test_close_says_goodbye_and_publishes_the_closed_handoff(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.domain.handoff import service as handoff
+    from bot import bootstrap
+    from bot.domain.events import Event, HandoffClosed
 
     closed: list[int] = []
-    monkeypatch.setattr(handoff, "on_handoff_closed", [lambda view: closed.append(view.id)])
+
+    def record(services: bootstrap.Services, event: Event) -> None:
+        assert isinstance(event, HandoffClosed)
+        closed.append(event.handoff_id)
+
+    monkeypatch.setattr(bootstrap, "LISTENERS", {**bootstrap.LISTENERS, HandoffClosed: (record,)})
     handoff_id = console.handoff("alice")
     agent = sign_in(console.url, "ann", PASSWORD)
     csrf = page_csrf(agent, console.url + "/queue")

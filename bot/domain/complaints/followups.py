@@ -10,7 +10,7 @@ nothing. Each pass (:func:`run_once`):
    promised time (which gets its own reminder), and the promise is recorded as broken.
 3. **Tells the customer**, once, about the missed promise and the new time.
 4. **Sends** resolution messages that could not be sent when the complaint was resolved
-   (Rasa was down), then calls the ``bot.domain.complaints.service.on_resolved`` hooks.
+   (Rasa was down), then publishes :class:`bot.domain.events.ComplaintResolved`.
 
 Every change is a conditional update of one row ("where reminder_sent_at is null"), so
 two workers, or a worker and ``complaints resolve``, never do the same thing twice. A
@@ -36,10 +36,10 @@ from bot.domain.business_hours import ServiceLevels, format_promise
 from bot.domain.complaints.service import (
     format_overdue_notice,
     format_resolution_notice,
-    on_resolved,
     service_levels,
     view_complaint,
 )
+from bot.domain.events import ComplaintResolved, Publish
 from bot.engine.rasa_client import NOTICE_KEY, NotifyError
 from bot.storage.db import session_scope
 from bot.storage.models import Complaint, ComplaintEvent, utcnow
@@ -292,6 +292,7 @@ def _deliver(
     now: datetime,
     levels: ServiceLevels,
     tz: tzinfo,
+    publish: Publish,
 ) -> Delivery | None:
     """Claim, send and record one customer message; None when nothing is pending."""
     claim = uuid.uuid4().hex
@@ -364,17 +365,8 @@ def _deliver(
         logger.warning("Claim on %s (%s) was taken over while sending", view.reference, kind)
         return Delivery(view.reference, kind, "already_sent")
     if kind == RESOLUTION:
-        _run_resolved_hooks(view)
+        publish(ComplaintResolved(view.reference, view.sender_id, view.assigned_to))
     return Delivery(view.reference, kind, outcome)
-
-
-def _run_resolved_hooks(view: Any) -> None:
-    for hook in list(on_resolved):
-        try:
-            hook(view)
-        except Exception:
-            # One broken hook (say, the survey) must not stop the others or the worker.
-            logger.exception("on_resolved hook %r failed for %s", hook, view.reference)
 
 
 def deliver_pending(
@@ -384,6 +376,7 @@ def deliver_pending(
     now: datetime,
     levels: ServiceLevels,
     tz: tzinfo,
+    publish: Publish,
 ) -> list[Delivery]:
     """Send every pending missed-promise update and resolution message, once each."""
     deliveries: list[Delivery] = []
@@ -395,7 +388,9 @@ def deliver_pending(
                 ).scalars()
             )
         for complaint_id in ids:
-            delivery = _deliver(engine, notifier, complaint_id, kind, now=now, levels=levels, tz=tz)
+            delivery = _deliver(
+                engine, notifier, complaint_id, kind, now=now, levels=levels, tz=tz, publish=publish
+            )
             if delivery is not None:
                 deliveries.append(delivery)
     return deliveries
@@ -406,6 +401,7 @@ def deliver_resolution(
     notifier: Notifier,
     reference: str,
     *,
+    publish: Publish,
     now: datetime | None = None,
     tz: tzinfo | None = None,
 ) -> Delivery:
@@ -418,6 +414,7 @@ def deliver_resolution(
         engine: the database.
         notifier: how to reach customers.
         reference: the resolved complaint's reference (``CMP-YYYY-NNNNN``).
+        publish: where :class:`~bot.domain.events.ComplaintResolved` goes once delivered.
         now: the time; default now.
         tz: time zone for times in the message; default the calendar's.
     """
@@ -437,6 +434,7 @@ def deliver_resolution(
         now=moment,
         levels=levels,
         tz=tz or levels.calendar.tz,
+        publish=publish,
     )
     return delivery or Delivery(reference, RESOLUTION, "already_sent")
 
@@ -445,6 +443,7 @@ def run_once(
     engine: Engine,
     notifier: Notifier,
     *,
+    publish: Publish,
     now: datetime | None = None,
     levels: ServiceLevels | None = None,
     tz: tzinfo | None = None,
@@ -454,6 +453,7 @@ def run_once(
     Args:
         engine: the database.
         notifier: how to reach customers.
+        publish: where events go (a delivered outcome).
         now: the time of the pass; default now.
         levels: service levels; default the shipped ones.
         tz: time zone for times in customer messages; default the calendar's.
@@ -464,7 +464,9 @@ def run_once(
     report = WatchReport()
     report.reminders = send_reminders(engine, now=moment, levels=levels)
     report.escalations = escalate_missed(engine, now=moment, levels=levels)
-    report.deliveries = deliver_pending(engine, notifier, now=moment, levels=levels, tz=zone)
+    report.deliveries = deliver_pending(
+        engine, notifier, now=moment, levels=levels, tz=zone, publish=publish
+    )
     return report
 
 
@@ -472,6 +474,7 @@ def watch(
     engine: Engine,
     notifier: Notifier,
     *,
+    publish: Publish,
     interval: float = 60.0,
     once: bool = False,
     stop: threading.Event | None = None,
@@ -490,7 +493,7 @@ def watch(
     while True:
         ok = True
         try:
-            report = run_once(engine, notifier, tz=tz)
+            report = run_once(engine, notifier, publish=publish, tz=tz)
         except Exception:
             ok = False
             logger.exception("Follow-up pass failed; trying again in %g s", interval)

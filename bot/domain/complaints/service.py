@@ -68,11 +68,6 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 #: Who the audit trail names for what the customer did through the assistant.
 CUSTOMER_ACTOR = "customer"
 
-#: Hooks called once per resolved complaint, after the customer has been told the
-#: outcome (by ``complaints resolve`` or, if Rasa was down then, by the follow-up worker),
-#: outside any transaction. The survey feature appends its hook here. A hook that raises
-#: is logged and does not stop the others.
-on_resolved: list[Callable[[ComplaintView], None]] = []
 
 _REFERENCE = re.compile(r"\bCMP[\s_-]*(\d{4})[\s_-]*(\d{1,6})\b", re.IGNORECASE)
 _RESOLVED = "resolved"
@@ -1347,8 +1342,8 @@ def _cli_note(args: argparse.Namespace) -> int:
 
 
 def _cli_resolve(args: argparse.Namespace) -> int:
+    from bot.bootstrap import bootstrap_from_settings
     from bot.domain.complaints.followups import deliver_resolution
-    from bot.domain.survey.service import install_hooks
     from bot.engine.rasa_client import notifier_from_settings
     from bot.storage.db import session_scope
 
@@ -1356,7 +1351,7 @@ def _cli_resolve(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     # Once the outcome reached the customer, they are offered the survey.
-    install_hooks(engine, notifier_from_settings(settings))
+    bus = bootstrap_from_settings(engine, settings)
     try:
         with session_scope(engine) as session:
             view = resolve(session, args.reference, args.outcome, actor=args.actor)
@@ -1365,7 +1360,11 @@ def _cli_resolve(args: argparse.Namespace) -> int:
         return 1
     print(f"{view.reference} resolved.")
     result = deliver_resolution(
-        engine, notifier_from_settings(settings), view.reference, tz=settings.tz
+        engine,
+        notifier_from_settings(settings),
+        view.reference,
+        publish=bus.publish,
+        tz=settings.tz,
     )
     print(result.describe())
     return 0
@@ -1376,8 +1375,8 @@ def _cli_watch(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from bot.bootstrap import bootstrap_from_settings
     from bot.domain.complaints.followups import watch
-    from bot.domain.survey.service import install_hooks
     from bot.engine.rasa_client import notifier_from_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -1387,7 +1386,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     # Outcomes the worker delivers are followed by the offer of the survey.
-    install_hooks(engine, notifier_from_settings(settings))
+    bus = bootstrap_from_settings(engine, settings)
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: object) -> None:
@@ -1398,6 +1397,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
     ok = watch(
         engine,
         notifier_from_settings(settings),
+        publish=bus.publish,
         interval=max(1.0, args.interval),
         once=args.once,
         stop=stop,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.settings import REPO_ROOT
 from bot.domain.business_hours import BusinessCalendar, format_promise
+from bot.domain.events import HandoffClosed, Publish
 from bot.domain.teams import GENERAL_TEAM, check_team, team_label
 from bot.engine.rasa_client import NOTICE_KEY, NotifyError, RasaNotifier
 from bot.storage.db import session_scope
@@ -66,10 +67,6 @@ CLOSING_TEXT = (
     "Thank you for contacting Freight Desk. Our colleague has closed this conversation; "
     "if you need anything else, simply write here and the virtual assistant will help."
 )
-
-#: Functions called with the :class:`HandoffView` of every closed handoff (the
-#: satisfaction survey registers here). A failing hook is logged and does not undo the close.
-on_handoff_closed: list[Callable[[HandoffView], None]] = []
 
 _OPEN = ("waiting", "active")
 
@@ -904,14 +901,6 @@ async def send_message(
     )
 
 
-def _run_closed_hooks(view: HandoffView) -> None:
-    for hook in list(on_handoff_closed):
-        try:
-            hook(view)
-        except Exception:
-            logger.exception("a handoff-closed hook failed for handoff %s", view.id)
-
-
 async def hand_back(
     engine: Engine, client: RasaConversations, handoff_id: int, *, agent: str
 ) -> HandoffView:
@@ -925,15 +914,20 @@ async def hand_back(
 
 
 async def close(
-    engine: Engine, client: RasaConversations, handoff_id: int, *, agent: str
+    engine: Engine,
+    client: RasaConversations,
+    handoff_id: int,
+    *,
+    agent: str,
+    publish: Publish,
 ) -> HandoffView:
-    """Close the conversation with a closing message; then the closed-handoff hooks run.
+    """Close the conversation with a closing message, then publish :class:`HandoffClosed`.
 
     Raises:
         HandoffError: as for :func:`hand_back`.
     """
     view = await _finish(engine, client, handoff_id, agent=agent, outcome="closed")
-    _run_closed_hooks(view)
+    publish(HandoffClosed(view.id, view.sender_id, view.agent, view.team, view.context))
     return view
 
 

@@ -7,9 +7,9 @@ from ``survey_responses`` so every process and replica agrees.
 
 Proactive offers go through Rasa's HTTP API: :class:`SurveyInviter` triggers the external
 intent :data:`OFFER_INTENT` in the customer's conversation with ``output_channel=latest``,
-and the action server's survey action makes (and records) the offer. The inviter's hooks
-are installed by the processes that run them (:func:`install_hooks`: the console, the
-complaints follow-up worker and ``complaints resolve``).
+and the action server's survey action makes (and records) the offer. The inviter listens
+to :class:`bot.domain.events.HandoffClosed` and :class:`bot.domain.events.ComplaintResolved`
+(declared in :mod:`bot.bootstrap`).
 
 Questions (which ones run, in which order: ``config/survey.yml``):
 
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.settings import REPO_ROOT
 from bot.domain.complaints.followups import SENIOR_QUEUE
+from bot.domain.events import ComplaintResolved, HandoffClosed
 from bot.domain.kpi.surveys import record_offer
 from bot.engine.rasa_client import NotifyError, RasaNotifier
 from bot.storage.db import session_scope
@@ -546,25 +547,24 @@ class SurveyInviter:
         with session_scope(self.engine) as session:
             return session.scalar(select(StaffUser.team).where(StaffUser.name == agent))
 
-    def on_handoff_closed(self, view: Any) -> None:
-        """Offer the survey after an agent closed a chat."""
-        context = view.context if isinstance(view.context, dict) else {}
+    def on_handoff_closed(self, event: HandoffClosed) -> None:
+        """Offer the survey after an agent closed a chat (returns at once)."""
         self._dispatch(
             self.invite(
-                view.sender_id,
+                event.sender_id,
                 "handoff_closed",
-                service=str(context.get("intent") or "request_human"),
-                agent=view.agent,
-                team=view.team,
+                service=str(event.context.get("intent") or "request_human"),
+                agent=event.agent,
+                team=event.team,
             )
         )
 
-    def on_complaint_resolved(self, view: Any) -> None:
-        """Offer the survey after a complaint's outcome was delivered."""
-        self._dispatch(self._invite_after_complaint(view))
+    def on_complaint_resolved(self, event: ComplaintResolved) -> None:
+        """Offer the survey after a complaint's outcome was delivered (returns at once)."""
+        self._dispatch(self._invite_after_complaint(event))
 
-    async def _invite_after_complaint(self, view: Any) -> bool:
-        agent = view.assigned_to
+    async def _invite_after_complaint(self, event: ComplaintResolved) -> bool:
+        agent = event.assigned_to
         try:
             team = await asyncio.to_thread(self._team_of, agent)
         except Exception:
@@ -574,12 +574,12 @@ class SurveyInviter:
             # Someone who is not a console user, or the senior queue: the complaints team.
             agent, team = (None if agent == SENIOR_QUEUE else agent), COMPLAINTS_TEAM
         return await self.invite(
-            view.sender_id,
+            event.sender_id,
             "complaint_resolved",
             service="complain",
             agent=agent,
             team=team,
-            complaint=view.reference,
+            complaint=event.reference,
         )
 
     def _dispatch(self, invitation: Coroutine[Any, Any, bool]) -> None:
@@ -597,41 +597,3 @@ class SurveyInviter:
         """Wait for invitations still running in this event loop (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-_installed: SurveyInviter | None = None
-
-
-def install_hooks(engine: Engine, rasa: RasaNotifier) -> SurveyInviter:
-    """Offer the survey after closed handoffs and resolved complaints in this process.
-
-    Call it once where those hooks run (the console, the follow-up worker, the
-    ``complaints resolve`` command); a second call replaces the first.
-    """
-    from bot.domain.complaints.service import on_resolved
-    from bot.domain.handoff.service import on_handoff_closed
-
-    global _installed
-    uninstall_hooks()
-    inviter = SurveyInviter(engine, rasa)
-    on_handoff_closed.append(inviter.on_handoff_closed)
-    on_resolved.append(inviter.on_complaint_resolved)
-    _installed = inviter
-    return inviter
-
-
-def uninstall_hooks() -> None:
-    """Remove the hooks :func:`install_hooks` added (tests)."""
-    from bot.domain.complaints.service import on_resolved
-    from bot.domain.handoff.service import on_handoff_closed
-
-    global _installed
-    if _installed is None:
-        return
-    for hooks, hook in (
-        (on_handoff_closed, _installed.on_handoff_closed),
-        (on_resolved, _installed.on_complaint_resolved),
-    ):
-        while hook in hooks:
-            hooks.remove(hook)
-    _installed = None

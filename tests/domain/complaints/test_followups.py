@@ -20,6 +20,7 @@ from bot.domain.complaints.service import (
     get_complaint,
     resolve,
 )
+from bot.domain.events import Event, Publish
 from bot.engine.rasa_client import NOTICE_KEY, RasaNotifier
 from bot.ops.stack import free_port
 from bot.storage import db
@@ -51,12 +52,13 @@ def lost_parcel(file_complaint: Submit) -> str:
 
 
 @pytest.fixture
-def resolved_hooks() -> list[ComplaintView]:
-    """Record what the on_resolved hook point is called with."""
-    called: list[ComplaintView] = []
-    complaints.on_resolved.append(called.append)
-    yield called
-    complaints.on_resolved.remove(called.append)
+def published() -> list[Event]:
+    """The domain events a test's deliveries publish."""
+    return []
+
+
+def _ignore(event: Event) -> None:
+    """Publish nowhere: the tests that do not look at events."""
 
 
 def _show(engine: Engine, reference: str) -> ComplaintView:
@@ -64,8 +66,10 @@ def _show(engine: Engine, reference: str) -> ComplaintView:
         return get_complaint(session, reference, now=hkt(2026, 11, 26, 13))
 
 
-def _run(engine: Engine, notifier: RasaNotifier, now: datetime) -> WatchReport:
-    return run_once(engine, notifier, now=now, tz=HKT)
+def _run(
+    engine: Engine, notifier: RasaNotifier, now: datetime, publish: Publish = _ignore
+) -> WatchReport:
+    return run_once(engine, notifier, publish=publish, now=now, tz=HKT)
 
 
 def test_staff_are_reminded_once_within_the_last_business_hour(
@@ -184,7 +188,7 @@ def test_resolution_is_told_to_the_customer_and_hooks_called_once(
     notifier: RasaNotifier,
     rasa: RasaStandIn,
     lost_parcel: str,
-    resolved_hooks: list[ComplaintView],
+    published: list[Event],
 ) -> None:
     with db.session_scope(engine) as session:
         resolve(
@@ -195,8 +199,10 @@ def test_resolution_is_told_to_the_customer_and_hooks_called_once(
             now=hkt(2026, 11, 26, 15),
         )
 
-    delivery = deliver_resolution(engine, notifier, lost_parcel, now=hkt(2026, 11, 26, 15), tz=HKT)
-    later = _run(engine, notifier, hkt(2026, 11, 26, 15, 1))
+    delivery = deliver_resolution(
+        engine, notifier, lost_parcel, publish=published.append, now=hkt(2026, 11, 26, 15), tz=HKT
+    )
+    later = _run(engine, notifier, hkt(2026, 11, 26, 15, 1), published.append)
 
     assert delivery.outcome == "sent"
     assert delivery.describe() == f"The customer has been told the outcome of {lost_parcel}."
@@ -207,8 +213,8 @@ def test_resolution_is_told_to_the_customer_and_hooks_called_once(
         "arrives tomorrow. If anything is still not right, just reply here and I'll pass it "
         "to a colleague."
     )
-    assert [view.reference for view in resolved_hooks] == [lost_parcel]
-    again = deliver_resolution(engine, notifier, lost_parcel, tz=HKT)
+    assert [event.reference for event in published] == [lost_parcel]
+    again = deliver_resolution(engine, notifier, lost_parcel, publish=published.append, tz=HKT)
     assert again.outcome == "already_sent" and len(rasa.sent) == 1
 
 
@@ -218,23 +224,25 @@ def test_a_resolution_while_rasa_is_down_is_saved_and_sent_later(
     unreachable: RasaNotifier,
     rasa: RasaStandIn,
     lost_parcel: str,
-    resolved_hooks: list[ComplaintView],
+    published: list[Event],
 ) -> None:
     with db.session_scope(engine) as session:
         resolve(session, lost_parcel, "Refunded in full.", actor="amy", now=hkt(2026, 11, 26, 15))
 
-    failed = deliver_resolution(engine, unreachable, lost_parcel, now=hkt(2026, 11, 26, 15))
+    failed = deliver_resolution(
+        engine, unreachable, lost_parcel, publish=published.append, now=hkt(2026, 11, 26, 15)
+    )
     assert failed.outcome == "failed"
     assert "the follow-up worker will retry" in failed.describe()
     assert _show(engine, lost_parcel).status == "resolved"
-    assert resolved_hooks == []
+    assert published == []
 
-    first = _run(engine, notifier, hkt(2026, 11, 26, 15, 1))
-    second = _run(engine, notifier, hkt(2026, 11, 26, 15, 2))
+    first = _run(engine, notifier, hkt(2026, 11, 26, 15, 1), published.append)
+    second = _run(engine, notifier, hkt(2026, 11, 26, 15, 2), published.append)
 
     assert [(d.kind, d.outcome) for d in first.deliveries] == [("resolution", "sent")]
     assert second.deliveries == []
-    assert len(rasa.sent) == 1 and len(resolved_hooks) == 1
+    assert len(rasa.sent) == 1 and len(published) == 1
     view = _show(engine, lost_parcel)
     assert view.customer_notified_resolution_at == hkt(2026, 11, 26, 15, 1)
 

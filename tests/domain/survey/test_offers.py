@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.domain.complaints import service as complaints
+from bot.bootstrap import LISTENERS, Services, bootstrap
+from bot.domain.events import ComplaintResolved, Event, HandoffClosed
 from bot.domain.handoff import service as handoff
 from bot.domain.kpi.surveys import record_offer
 from bot.domain.survey.service import (
@@ -21,10 +21,8 @@ from bot.domain.survey.service import (
     SurveyConfig,
     SurveyInviter,
     answered_enquiry,
-    install_hooks,
     open_survey,
     recently_offered,
-    uninstall_hooks,
 )
 from bot.domain.users import add_user
 from bot.engine.rasa_client import RasaNotifier
@@ -138,14 +136,12 @@ def _inviter(
     return SurveyInviter(engine, RasaNotifier(rasa.url, rasa.token, timeout=5), config)
 
 
-def _closed_handoff(sender: str) -> SimpleNamespace:
-    return SimpleNamespace(
-        id=7, sender_id=sender, agent="amy", team="air_freight", context={"intent": "ask_rates"}
-    )
+def _closed_handoff(sender: str) -> HandoffClosed:
+    return HandoffClosed(7, sender, "amy", "air_freight", {"intent": "ask_rates"})
 
 
-def _resolved_complaint(sender: str, assigned_to: str | None) -> SimpleNamespace:
-    return SimpleNamespace(reference="CMP-2026-00042", sender_id=sender, assigned_to=assigned_to)
+def _resolved_complaint(sender: str, assigned_to: str | None) -> ComplaintResolved:
+    return ComplaintResolved("CMP-2026-00042", sender, assigned_to)
 
 
 def test_a_closed_handoff_triggers_the_offer_without_blocking_the_console(
@@ -223,21 +219,32 @@ def test_rasa_down_is_logged_not_raised(
     assert "Could not offer the survey to rest:4" in caplog.text
 
 
-def test_install_hooks_registers_once_in_this_process(engine: Engine, rasa: RasaStandIn) -> None:
-    before = (len(handoff.on_handoff_closed), len(complaints.on_resolved))
-    notifier = RasaNotifier(rasa.url, rasa.token)
-    try:
-        install_hooks(engine, notifier)
-        inviter = install_hooks(engine, notifier)
-        assert handoff.on_handoff_closed[-1] == inviter.on_handoff_closed
-        assert complaints.on_resolved[-1] == inviter.on_complaint_resolved
-        assert (len(handoff.on_handoff_closed), len(complaints.on_resolved)) == (
-            before[0] + 1,
-            before[1] + 1,
-        )
-    finally:
-        uninstall_hooks()
-    assert (len(handoff.on_handoff_closed), len(complaints.on_resolved)) == before
+def test_the_bus_offers_the_survey_after_either_event(engine: Engine, rasa: RasaStandIn) -> None:
+    # The listeners are declared once (bot.bootstrap.LISTENERS); every process that builds
+    # the bus gets them, with nothing to install.
+    bus = bootstrap(engine, RasaNotifier(rasa.url, rasa.token, timeout=5))
+    bus.publish(_resolved_complaint("rest:5", None))  # no event loop: waits for the offer
+    bus.publish(_closed_handoff("rest:6"))
+    triggers = [(r.sender_id, r.body["entities"]["survey_trigger"]) for r in rasa.triggered]
+    assert triggers == [("rest:5", "complaint_resolved"), ("rest:6", "handoff_closed")]
+
+
+def test_a_failing_listener_is_logged_and_stops_no_other(
+    engine: Engine,
+    rasa: RasaStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(services: Services, event: Event) -> None:
+        raise RuntimeError("listener broke")
+
+    listeners = dict(LISTENERS)
+    listeners[ComplaintResolved] = (broken, *LISTENERS[ComplaintResolved])
+    monkeypatch.setattr("bot.bootstrap.LISTENERS", listeners)
+    bus = bootstrap(engine, RasaNotifier(rasa.url, rasa.token, timeout=5))
+    bus.publish(_resolved_complaint("rest:7", None))
+    assert "broken failed" in caplog.text
+    assert [r.sender_id for r in rasa.triggered] == ["rest:7"]
 
 
 def test_the_agents_transcript_does_not_show_the_triggered_offer_as_the_customers() -> None:
