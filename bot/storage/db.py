@@ -7,11 +7,12 @@ touches the schema at import time.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -22,6 +23,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.settings import Settings
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -140,6 +143,21 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def run_in_session(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one session (committed on success) in a worker thread.
+
+    The one way async code (the console, the action server, Rasa-side code) does database
+    work: the blocking driver call stays off the event loop, and the session is scoped to
+    exactly this unit of work.
+    """
+
+    def run() -> T:
+        with session_scope(engine) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
 
 
 def alembic_config(url: str | None = None) -> Config:
