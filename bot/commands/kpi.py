@@ -120,34 +120,34 @@ def register(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from bot.commands.root import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, _ready_engine, _settings
+    from bot.commands import common
     from bot.domain.kpi.report import build_report, format_report
     from bot.storage.db import session_scope
 
-    settings = _settings()
-    engine = _ready_engine(settings)
+    settings = common.settings()
+    engine = common.ready_engine(settings)
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     if args.end < args.start:
         print("--to is before --from: give the first day, then the last.", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     with session_scope(engine) as session:
         report = build_report(session, args.start, args.end, settings.tz, args.by, args.period)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(format_report(report))
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def _set_target(args: argparse.Namespace) -> int:
-    from bot.commands.root import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, _ready_engine, _settings
+    from bot.commands import common
     from bot.domain.kpi.report import set_target
     from bot.storage.db import session_scope
 
-    engine = _ready_engine(_settings())
+    engine = common.ready_engine(common.settings())
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     try:
         with session_scope(engine) as session:
             set_target(
@@ -156,10 +156,10 @@ def _set_target(args: argparse.Namespace) -> int:
             _audit(session, args)
     except ValueError as exc:
         print(f"Target not saved: {exc}.", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     amber = "" if args.amber is None else f", amber {args.amber:g}"
     print(f"Target for {args.code} ({args.period}) is now {args.value:g}{amber}.")
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def _audit(session: Any, args: argparse.Namespace) -> None:
@@ -188,7 +188,7 @@ def _audit(session: Any, args: argparse.Namespace) -> None:
 def _review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.commands.root import EXIT_FAILED, EXIT_NOT_READY, EXIT_OK, _ready_engine, _settings
+    from bot.commands import common
     from bot.domain.kpi.review import build_review, parse_period, render_html, render_pdf
     from bot.storage.db import session_scope
 
@@ -196,11 +196,11 @@ def _review(args: argparse.Namespace) -> int:
         period = parse_period(args.period)
     except ValueError as exc:
         print(f"No review made: {exc}.", file=sys.stderr)
-        return EXIT_FAILED
-    settings = _settings()
-    engine = _ready_engine(settings)
+        return common.EXIT_FAILED
+    settings = common.settings()
+    engine = common.ready_engine(settings)
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     with session_scope(engine) as session:
         review = build_review(session, period, settings.tz, account=args.account)
     out = Path(args.out)
@@ -211,20 +211,20 @@ def _review(args: argparse.Namespace) -> int:
             out.write_text(render_html(review, settings.tz), encoding="utf-8")
     except OSError as exc:
         print(f"Could not write {out}: {exc.strerror or exc}.", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     print(f"Service review {period.label} ({review.scope}) written to {out}.")
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def _consume(args: argparse.Namespace) -> int:
-    from bot.commands.root import EXIT_FAILED, EXIT_NOT_READY, _settings
+    from bot.commands import common
     from bot.storage.db import display_url, make_engine
 
-    settings = _settings()
+    settings = common.settings()
     engine = make_engine(settings.database_url)
     try:
         if not _up_to_date(engine, settings.database_url):
-            return EXIT_NOT_READY
+            return common.EXIT_NOT_READY
         if args.rabbitmq is not None:
             url = args.rabbitmq or settings.rabbitmq_url
             if not url:
@@ -232,7 +232,7 @@ def _consume(args: argparse.Namespace) -> int:
                     f"No RabbitMQ URL: give --rabbitmq URL or set ${RABBITMQ_URL_ENV}.",
                     file=sys.stderr,
                 )
-                return EXIT_FAILED
+                return common.EXIT_FAILED
             return _consume_rabbitmq(args, engine, url, args.queue or settings.rabbitmq_queue)
         url = args.broker_url or settings.event_broker_url
         broker = make_engine(url)
@@ -266,7 +266,7 @@ def _stop_on_signals(stop: Callable[[], None]) -> None:
 def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str) -> int:
     from sqlalchemy import inspect
 
-    from bot.commands.root import EXIT_FAILED, EXIT_OK
+    from bot.commands import common
     from bot.engine.eventstream.facts import (
         BROKER_EVENTS,
         ConsumeResult,
@@ -281,13 +281,13 @@ def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str)
                 "in endpoints.yml (event_broker: type SQL) and start Rasa, then try again.",
                 file=sys.stderr,
             )
-            return EXIT_FAILED
+            return common.EXIT_FAILED
         result = consume_sql_broker(engine, broker)
         print(
             f"Read {result.read} events ({result.applied} new); "
             f"the next pass starts after event {result.position}."
         )
-        return EXIT_OK
+        return common.EXIT_OK
 
     def report(result: ConsumeResult) -> None:
         print(f"Read {result.read} events ({result.applied} new), up to event {result.position}.")
@@ -297,7 +297,7 @@ def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str)
     print(f"Following Rasa's SQL event broker at {where}; SIGTERM or Ctrl-C stops.", flush=True)
     total = follow_sql_broker(engine, broker, stop, args.interval, on_pass=report)
     print(f"Stopped after {total.read} events ({total.applied} new).", flush=True)
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def _consume_rabbitmq(args: argparse.Namespace, engine: Any, url: str, queue: str) -> int:
@@ -306,7 +306,7 @@ def _consume_rabbitmq(args: argparse.Namespace, engine: Any, url: str, queue: st
 
     from aiormq.exceptions import AMQPConnectionError
 
-    from bot.commands.root import EXIT_FAILED, EXIT_OK
+    from bot.commands import common
     from bot.engine.eventstream.rabbitmq import RabbitStats, consume_rabbitmq
     from bot.storage.db import display_url
 
@@ -350,8 +350,8 @@ def _consume_rabbitmq(args: argparse.Namespace, engine: Any, url: str, queue: st
         stats = asyncio.run(run())
     except (OSError, AMQPConnectionError) as exc:
         print(f"Could not reach RabbitMQ ({where}): {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     report(stats)
     if stats.parked:
         print(f"Messages that are not Rasa events are in {queue}{POISON_QUEUE_SUFFIX}.")
-    return EXIT_OK
+    return common.EXIT_OK

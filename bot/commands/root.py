@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot.core.settings import Settings, SettingsError
+from bot.commands import common
+from bot.core.settings import SettingsError
 
 Handler = Callable[[argparse.Namespace], int]
 Registrar = Callable[[Any], None]
@@ -41,30 +42,6 @@ COMMANDS: list[str] = [
     "bot.commands.kpi:register",
     "bot.domain.privacy:register",
 ]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_NOT_READY = 2
-
-
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _ready_engine(settings: Settings) -> Any:
-    """Return the engine, or None after telling the operator to migrate first."""
-    from bot.storage import db
-
-    engine = db.get_engine(settings.database_url)
-    if not db.is_up_to_date(engine):
-        print(
-            f"The database at {db.display_url(settings.database_url)} is not up to date. "
-            "Run `python -m bot db upgrade` first.",
-            file=sys.stderr,
-        )
-        return None
-    return engine
-
 
 # -- db ---------------------------------------------------------------------------------
 
@@ -89,13 +66,13 @@ def register_db(subparsers: Any) -> None:
 def _db_upgrade(_args: argparse.Namespace) -> int:
     from bot.storage import db
 
-    settings = _settings()
+    settings = common.settings()
     db.upgrade(settings.database_url)
     print(
         f"Database {db.display_url(settings.database_url)} is at revision "
         f"{db.head_revision()} (newest)."
     )
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 # -- shipments --------------------------------------------------------------------------
@@ -136,16 +113,16 @@ def _shipments_import(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
-        return EXIT_FAILED
-    engine = _ready_engine(_settings())
+        return common.EXIT_FAILED
+    engine = common.ready_engine(common.settings())
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     with session_scope(engine) as session:
         report = import_csv(session, path)
     print(f"Imported {path}: {report.summary()}")
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return common.EXIT_OK if report.ok else common.EXIT_FAILED
 
 
 def _shipments_show(args: argparse.Namespace) -> int:
@@ -153,24 +130,24 @@ def _shipments_show(args: argparse.Namespace) -> int:
     from bot.domain.tracking import check_tracking_number
     from bot.storage.db import session_scope
 
-    settings = _settings()
+    settings = common.settings()
     parsed = check_tracking_number(args.number)
     if parsed is None:
         print(f"{args.number!r} is not a tracking number we recognise.", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     if not parsed.valid:
         print(parsed.problem, file=sys.stderr)
-        return EXIT_FAILED
-    engine = _ready_engine(settings)
+        return common.EXIT_FAILED
+    engine = common.ready_engine(settings)
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     with session_scope(engine) as session:
         view = find_shipment(session, parsed.number)
     if view is None:
         print(f"No shipment with number {parsed.number}.", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     print(format_shipment(view, settings.tz))
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 # -- seed-demo --------------------------------------------------------------------------
@@ -191,7 +168,7 @@ def _seed_demo(_args: argparse.Namespace) -> int:
     from bot.domain.demo import seed_demo
     from bot.storage import db
 
-    settings = _settings()
+    settings = common.settings()
     db.upgrade(settings.database_url)
     with db.session_scope(db.get_engine(settings.database_url)) as session:
         report = seed_demo(session)
@@ -199,12 +176,12 @@ def _seed_demo(_args: argparse.Namespace) -> int:
         print(f"Demo data is broken: {report.summary()}", file=sys.stderr)
         for error in report.errors:
             print(f"  {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     if report.created or report.updated or report.events_added:
         print(f"Demo data added: {report.summary()}")
     else:
         print("Demo data was already there; nothing added.")
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 # -- leads ------------------------------------------------------------------------------
@@ -238,15 +215,15 @@ def _leads_list(args: argparse.Namespace) -> int:
     from bot.domain.leads import list_leads
     from bot.storage.db import session_scope
 
-    settings = _settings()
-    engine = _ready_engine(settings)
+    settings = common.settings()
+    engine = common.ready_engine(settings)
     if engine is None:
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     with session_scope(engine) as session:
         leads = list_leads(session, status=args.status, limit=max(1, args.limit))
     if not leads:
         print("No leads yet.")
-        return EXIT_OK
+        return common.EXIT_OK
     for lead in leads:
         created = lead.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
         contact = lead.contact if args.unmask else lead.masked_contact
@@ -260,7 +237,7 @@ def _leads_list(args: argparse.Namespace) -> int:
             part for part in (lead.company, lead.mode, route, quote, lead.channel) if part
         )
         print(f"#{lead.id} {created} [{lead.status}] {lead.name} <{contact}> {details}")
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 # -- entry point ------------------------------------------------------------------------
@@ -306,11 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except SettingsError as exc:
         print(f"Settings problem: {exc}", file=sys.stderr)
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY
     except OperationalError as exc:
         print(
             f"Cannot use the database: {exc.orig}. Check DATABASE_URL and that the database "
             "server is running.",
             file=sys.stderr,
         )
-        return EXIT_NOT_READY
+        return common.EXIT_NOT_READY

@@ -695,11 +695,11 @@ def register(subparsers: Any) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    from bot.commands.root import _ready_engine
+    from bot.commands import common
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     settings = Settings.from_env()
-    engine = _ready_engine(settings)
+    engine = common.ready_engine(settings)
     if engine is None:
         return 2
     from bot.domain.kpi.hints import HintsError, hint_rules

@@ -533,11 +533,11 @@ def _rasa_engines(settings: Settings, endpoints: Path | None) -> dict[str, Engin
 
 
 def _cli_forget(args: Any) -> int:
-    from bot.commands.root import _ready_engine
+    from bot.commands import common
     from bot.storage.db import display_url, session_scope
 
     settings = Settings.from_env()
-    engine = _ready_engine(settings)
+    engine = common.ready_engine(settings)
     if engine is None:
         return 2
     rasa = _rasa_engines(settings, args.endpoints)
@@ -553,12 +553,12 @@ def _cli_purge(args: Any) -> int:
     import signal
     import threading
 
-    from bot.commands.root import _ready_engine
+    from bot.commands import common
     from bot.storage.db import session_scope
 
     settings = Settings.from_env()
     retention = Retention.load()
-    engine = _ready_engine(settings)
+    engine = common.ready_engine(settings)
     if engine is None:
         return 2
     stop = threading.Event()

@@ -293,9 +293,9 @@ def register(subparsers: Any) -> None:
 
 
 def _engine() -> Any:
-    from bot.commands.root import _ready_engine, _settings
+    from bot.commands import common
 
-    return _ready_engine(_settings())
+    return common.ready_engine(common.settings())
 
 
 def _read_password(from_stdin: bool) -> str | None:

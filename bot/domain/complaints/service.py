@@ -1213,9 +1213,9 @@ def register(subparsers: Any) -> None:
 
 def _engine_and_settings() -> tuple[Any, Any]:
     """The engine (None after saying why it cannot be used) and the settings."""
-    from bot.commands.root import _ready_engine, _settings
+    from bot.commands import common
 
-    settings = _settings()
+    settings = common.settings()
     try:
         # A broken service-levels file stops every command (and the worker) at once,
         # with the file and entry named, rather than half-way through a change.
@@ -1223,7 +1223,7 @@ def _engine_and_settings() -> tuple[Any, Any]:
     except ServiceLevelsError as exc:
         print(f"Complaints cannot be handled: {exc}", file=sys.stderr)
         return None, settings
-    return _ready_engine(settings), settings
+    return common.ready_engine(settings), settings
 
 
 def _when(moment: datetime | None, tz: tzinfo) -> str:
