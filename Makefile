@@ -23,12 +23,14 @@ export PYTHONPATH := $(CURDIR)
 run: $(MODEL) $(WEB_DIST)
 	exec $(BIN)/python -m bot run
 
+# `lint-imports` keeps the layout's import rules (pyproject.toml, README "Layout");
 # `rasa data validate` fails on errors; tests/test_training_data.py fails on any warning
 # but Rasa's known false alarm about form questions.
 test: $(MODEL) $(WEB_DIST) $(CHROMIUM)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy bot
+	$(BIN)/lint-imports
 	$(BIN)/rasa data validate --quiet
 	$(BIN)/pytest -q tests
 
