@@ -38,12 +38,20 @@ def read_mapping(
         empty_ok: an empty file reads as ``{}``; otherwise it is an error.
 
     Raises:
-        ConfigFileError: (as ``error``) unreadable, not YAML, or not a mapping.
+        ConfigFileError: (as ``error``) unreadable, not YAML (the message gives the line),
+            or not a mapping.
     """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise error(f"{path}: cannot be read ({exc})") from None
+    except OSError as exc:
+        raise error(f"{path}: file: cannot be read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "file"
+        problem = getattr(exc, "problem", None) or exc
+        raise error(
+            f"{path}: {where}: is not valid YAML ({problem}), so it cannot be read"
+        ) from None
     if data is None and empty_ok:
         return {}
     if not isinstance(data, dict):

@@ -135,12 +135,8 @@ def test_agents_page_shows_hints(
         encoding="utf-8",
     )
     monkeypatch.setattr(hints, "HINTS_FILE", rules)
-    hints.hint_rules.cache_clear()
-    try:
-        manager = sign_in(dashboard.url, "mary", PASSWORD)
-        page = dashboard.get(manager, f"/dashboard/agents?{PERIOD}").text
-    finally:
-        hints.hint_rules.cache_clear()
+    manager = sign_in(dashboard.url, "mary", PASSWORD)
+    page = dashboard.get(manager, f"/dashboard/agents?{PERIOD}").text
     ann = page.split('data-agent="ann"')[1].split("</tr>")[0]
     bob = page.split('data-agent="bob"')[1].split("</tr>")[0]
     assert "Customers love them" in ann and "Long handling" not in ann

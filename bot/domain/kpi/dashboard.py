@@ -26,8 +26,8 @@ from bot.domain.kpi.formulas import (
     Figures,
     Kpi,
     Source,
-    _in_period,
-    _nearest_rank,
+    in_period,
+    nearest_rank,
     period_bounds,
 )
 from bot.domain.kpi.report import Target, load_targets, rate
@@ -165,7 +165,7 @@ def compute_filtered(
             measures.setdefault((kpi.source, kpi.measure), []).append(kpi)
 
     def where(source: Source) -> list[Expr]:
-        return [_in_period(source, begin, until, dialect), *(filters.clauses(source) or [])]
+        return [in_period(source, begin, until, dialect), *(filters.clauses(source) or [])]
 
     def label(source: Source) -> Expr:
         return literal(ALL) if group is None else group(source)
@@ -206,7 +206,7 @@ def compute_filtered(
             histograms.setdefault(str(key), []).append((float(value), int(count)))
         for kpi in group_kpis:
             figures = {
-                key: (_nearest_rank(hist, kpi.percentile), sum(c for _v, c in hist))
+                key: (nearest_rank(hist, kpi.percentile), sum(c for _v, c in hist))
                 for key, hist in histograms.items()
             }
             if group is None and ALL not in figures:
@@ -482,7 +482,7 @@ def _handoffs_per_agent(
     dialect = session.get_bind().dialect.name
     query = (
         select(Handoff.agent, func.count())
-        .where(_in_period(source, begin, until, dialect), Handoff.agent.is_not(None), *clauses)
+        .where(in_period(source, begin, until, dialect), Handoff.agent.is_not(None), *clauses)
         .group_by(Handoff.agent)
     )
     return {str(agent): int(count) for agent, count in session.execute(query)}

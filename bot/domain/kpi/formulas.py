@@ -331,7 +331,8 @@ def period_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datet
 Figures = dict[str, tuple[float | None, int]]
 
 
-def _in_period(source: Source, begin: datetime, until: datetime, dialect: str) -> Expr:
+def in_period(source: Source, begin: datetime, until: datetime, dialect: str) -> Expr:
+    """Rows of ``source`` whose time falls in ``[begin, until)``, as a WHERE clause."""
     column: Any = source.time_column
     if dialect == "sqlite":
         # Unary plus keeps SQLite off the time index, so it reads a covering KPI index
@@ -341,7 +342,7 @@ def _in_period(source: Source, begin: datetime, until: datetime, dialect: str) -
     return and_(column >= begin, column < until)
 
 
-def _nearest_rank(histogram: list[tuple[float, int]], percentile: int) -> float | None:
+def nearest_rank(histogram: list[tuple[float, int]], percentile: int) -> float | None:
     """The value at rank ceil(p * n / 100) of a sorted ``(value, count)`` histogram."""
     total = sum(count for _value, count in histogram)
     if total == 0:
@@ -412,7 +413,7 @@ def compute_many(
             assert kpi.ratio is not None
             value, n = kpi.ratio(dialect)
             columns += [value.label(f"v{index}"), n.label(f"n{index}")]
-        query = select(*columns).where(_in_period(source, begin, until, dialect))
+        query = select(*columns).where(in_period(source, begin, until, dialect))
         if key is not None:
             query = query.group_by(key)
         rows = connection.execute(query).all()
@@ -430,7 +431,7 @@ def compute_many(
         keys = [measure] if key is None else [key, measure]
         query = (
             select(group.label("g"), measure.label("v"), func.count().label("c"))
-            .where(_in_period(source, begin, until, dialect), measure.is_not(None))
+            .where(in_period(source, begin, until, dialect), measure.is_not(None))
             .group_by(*keys)
             .order_by(*keys)
         )
@@ -443,7 +444,7 @@ def compute_many(
         sizes = {label: sum(count for _value, count in hist) for label, hist in histograms.items()}
         for kpi in group_kpis:
             figures = {
-                label: (_nearest_rank(hist, kpi.percentile), sizes[label])
+                label: (nearest_rank(hist, kpi.percentile), sizes[label])
                 for label, hist in histograms.items()
             }
             results[kpi.code] = _with_all(figures, by)

@@ -7,22 +7,21 @@ so a typo never silently drops a hint.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
+from bot.core.config_files import ConfigFile, ConfigFileError, read_mapping
+from bot.core.settings import REPO_ROOT
 from bot.domain.kpi.formulas import KPI_BY_CODE
 
-HINTS_FILE = Path(__file__).resolve().parents[3] / "config" / "agent_hints.yml"
+HINTS_FILE = REPO_ROOT / "config" / "agent_hints.yml"
 
 _RULE_KEYS = ("kpi", "at_least", "at_most", "min_n", "text")
 
 
-class HintsError(ValueError):
+class HintsError(ConfigFileError):
     """The hints file is missing, is not YAML, or has a wrong entry."""
 
 
@@ -120,16 +119,7 @@ def load_hint_rules(path: Path | None = None) -> HintRules:
     """
     file = path or HINTS_FILE
     check = _Checker(str(file))
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        check.fail("file", f"cannot be read ({exc.strerror or exc})")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "file"
-        check.fail(where, f"is not valid YAML ({getattr(exc, 'problem', None) or exc})")
-    if not isinstance(data, dict):
-        check.fail("top level", "should be a mapping with min_n, recognition and coaching")
+    data = read_mapping(file, HintsError, empty_ok=False)
     unknown = sorted(set(data) - {"min_n", "recognition", "coaching"})
     if unknown:
         check.fail(unknown[0], "unknown entry; use min_n, recognition, coaching")
@@ -147,7 +137,9 @@ def load_hint_rules(path: Path | None = None) -> HintRules:
     return HintRules(groups["recognition"], groups["coaching"])
 
 
-@functools.lru_cache(maxsize=4)
+_HINTS = ConfigFile(HINTS_FILE, load_hint_rules)
+
+
 def hint_rules(path: Path | None = None) -> HintRules:
-    """The hints file, loaded and validated once per process."""
-    return load_hint_rules(path)
+    """The hints file (default :data:`HINTS_FILE`), loaded again whenever it changes."""
+    return _HINTS.get(path or HINTS_FILE)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.kpi.conversations import Comment
 from bot.domain.kpi.dashboard import Filters, Tile, tiles
-from bot.domain.kpi.formulas import SOURCES, _nearest_rank, period_bounds
+from bot.domain.kpi.formulas import SOURCES, nearest_rank, period_bounds
 from bot.storage.models import Complaint, SurveyResponse, utcnow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -204,7 +204,7 @@ def _categories(
             promises_due=int(due),
             promises_kept=int(kept or 0),
             resolved_on_time_pct=(100.0 * int(on_time or 0) / int(timed)) if timed else None,
-            resolve_p50=_nearest_rank(histograms.get(str(category), []), 50),
+            resolve_p50=nearest_rank(histograms.get(str(category), []), 50),
         )
         for category, opened, resolved, due, kept, timed, on_time in totals
     ]
