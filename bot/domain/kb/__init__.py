@@ -1,7 +1,9 @@
 """Freight Desk's knowledge base: glossary, FAQs, services, places, transit times, rates.
 
-Plain Python: nothing here imports Rasa. spaCy is imported only when the term matcher is
-built.
+Domain code: may import ``bot.domain``, ``bot.storage``, ``bot.core``. spaCy is imported
+only when the term matcher is built. This package's face re-exports what its users need
+(the loaded knowledge base, its models and formatting), so callers need not know which
+module of it holds what.
 """
 
 from bot.domain.kb.errors import KnowledgeBaseError
