@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,7 +15,6 @@ from actions.common import (
     STEERING_INTENTS,
     channel_of,
     entity_values,
-    in_thread,
     is_interruption,
     latest_intent,
     latest_text,
@@ -36,18 +34,14 @@ from bot.domain.complaints.intake import (
     says_yes,
     wants_to_keep_chat,
 )
-from bot.domain.complaints.service import (
-    ComplaintError,
-    create_complaint,
-    customer_complaints,
-    format_receipt,
-    format_status,
-)
+from bot.domain.complaints.records import create_complaint, customer_complaints
+from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError, find_reference
+from bot.domain.complaints.wording import format_receipt, format_status
 from bot.domain.contacts import parse_contact
 from bot.domain.handoff.service import matches_keyword
 from bot.domain.shipments import find_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
-from bot.storage.db import session_scope
+from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +52,10 @@ COMPLAINT_SLOTS = (
     "complaint_contact",
     "complaint_confirmed",
 )
-MAX_DESCRIPTION = 20_000
 # A first message this detailed already says what happened; so does a shorter one that
 # names the problem.
 DETAILED_WORDS = 15
 DESCRIBED_WORDS = 8
-_REFERENCE = re.compile(r"\bCMP-\d{4}-\d{5}\b", re.I)
 CONFIRMED = "yes"
 # Complaints this serious go to a person in the chat as well as to the follow-up queue.
 URGENT_SEVERITIES = frozenset({"high", "critical"})
@@ -85,11 +77,6 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
     if not is_interruption(tracker, COMPLAINT_INTENTS) or len(text.split()) >= DETAILED_WORDS:
         return False
     return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
-
-
-def _shipment_known(number: str) -> bool:
-    with session_scope() as session:
-        return find_shipment(session, number) is not None
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -215,7 +202,10 @@ class ValidateComplaintForm(FormValidationAction):
             )
             return {"complaint_shipment": None}
         try:
-            known = await in_thread(_shipment_known, checked.number)
+            number = checked.number
+            known = await run_in_session(
+                get_engine(), lambda session: find_shipment(session, number) is not None
+            )
         except SQLAlchemyError:
             logger.exception("shipment check failed during a complaint")
             known = True  # keep the customer's number; staff will check it
@@ -309,12 +299,6 @@ class ActionAskComplaintConfirmed(Action):
         return []
 
 
-def _submit(**fields: Any) -> tuple[str, str]:
-    with session_scope() as session:
-        receipt = create_complaint(session, **fields)
-    return format_receipt(receipt, settings().tz), receipt.severity
-
-
 async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Save the complaint in the slots (once) and give the reference and follow-up time.
 
@@ -324,15 +308,17 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
     reset = [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
     shipment = tracker.get_slot("complaint_shipment")
     contact = tracker.get_slot("complaint_contact")
+    fields: dict[str, Any] = {
+        "sender_id": tracker.sender_id,
+        "channel": channel_of(tracker),
+        "category": tracker.get_slot("complaint_category"),
+        "description": tracker.get_slot("complaint_description"),
+        "shipment_ref": None if shipment in (None, NO_SHIPMENT) else shipment,
+        "contact": None if contact in (None, KEEP_CHAT) else contact,
+    }
     try:
-        text, severity = await in_thread(
-            _submit,
-            sender_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            category=tracker.get_slot("complaint_category"),
-            description=tracker.get_slot("complaint_description"),
-            shipment_ref=None if shipment in (None, NO_SHIPMENT) else shipment,
-            contact=None if contact in (None, KEEP_CHAT) else contact,
+        receipt = await run_in_session(
+            get_engine(), lambda session: create_complaint(session, **fields)
         )
     except ComplaintError as exc:
         dispatcher.utter_message(
@@ -364,8 +350,8 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
             SlotSet("complaint_confirmed", None),
             SlotSet("pending_offer", OFFER_RETRY_COMPLAINT),
         ]
-    dispatcher.utter_message(text=text)
-    reason = _handoff_reason(severity, tracker.get_slot("complaint_description"))
+    dispatcher.utter_message(text=format_receipt(receipt, settings().tz))
+    reason = _handoff_reason(receipt.severity, tracker.get_slot("complaint_description"))
     if reason is not None:
         return reset + await hand_off(
             dispatcher,
@@ -403,14 +389,6 @@ def _handoff_reason(severity: str, description: str | None) -> str | None:
     return None
 
 
-def _status(sender_id: str, reference: str | None, contact: str | None) -> list[str]:
-    with session_scope() as session:
-        views = customer_complaints(
-            session, sender_id=sender_id, contact=contact, reference=reference
-        )
-        return [format_status(view, settings().tz) for view in views[:3]]
-
-
 class ActionComplaintStatus(Action):
     """Tells a customer where their own complaints stand; never anyone else's."""
 
@@ -421,12 +399,18 @@ class ActionComplaintStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = latest_text(tracker)
-        match = _REFERENCE.search(text)
-        reference = match.group().upper() if match else None
+        reference = find_reference(text)
         contact = parse_contact(text)
+        sender_id = tracker.sender_id
         try:
-            answers = await in_thread(
-                _status, tracker.sender_id, reference, contact.value if contact else None
+            views = await run_in_session(
+                get_engine(),
+                lambda session: customer_complaints(
+                    session,
+                    sender_id=sender_id,
+                    contact=contact.value if contact else None,
+                    reference=reference,
+                ),
             )
         except SQLAlchemyError:
             logger.exception("complaint status lookup failed")
@@ -435,9 +419,9 @@ class ActionComplaintStatus(Action):
                 "a few minutes, or call +852 2345 6789."
             )
             return []
-        if answers:
-            for answer in answers:
-                dispatcher.utter_message(text=answer)
+        if views:
+            for view in views[:3]:
+                dispatcher.utter_message(text=format_status(view, settings().tz))
             return []
         wanted = f"a complaint with reference {reference}" if reference else "a complaint"
         dispatcher.utter_message(

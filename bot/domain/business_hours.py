@@ -7,6 +7,11 @@ time keeps its 09:00 opening through the change) and returns aware UTC datetimes
 is what the database stores. :class:`SlaPolicy` holds the targets per complaint category
 and severity. Both come from ``config/service_levels.yml`` (see ``config/README.md``),
 validated when loaded: a broken file fails with a message naming the file and the entry.
+:func:`service_levels` is the one way to get them: complaints (their promises) and the
+handoff queue (when a person is on duty) read the same calendar.
+
+The complaint categories and severities are defined here because the file is written in
+them. Plain Python: imports only core and the standard library.
 """
 
 from __future__ import annotations
@@ -21,8 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from bot.core.config_files import ConfigFile, ConfigFileError, read_mapping
 from bot.core.settings import REPO_ROOT
 
 #: The service-levels file shipped with the code.
@@ -30,6 +34,18 @@ SERVICE_LEVELS_FILE = REPO_ROOT / "config" / "service_levels.yml"
 
 #: Complaint severities, least urgent first.
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+#: Complaint categories: code -> how the customer sees it (buttons, replies).
+CATEGORIES: dict[str, str] = {
+    "damaged": "Damaged goods",
+    "lost": "Lost shipment",
+    "late": "Late delivery",
+    "missing_items": "Items missing",
+    "billing": "Billing or charges",
+    "staff_conduct": "Staff behaviour",
+    "missed_pickup": "Missed collection",
+    "other": "Something else",
+}
 
 #: Day names as written in the file, Monday first (``date.weekday()`` order).
 WEEKDAYS: tuple[str, ...] = (
@@ -84,7 +100,7 @@ _MONTH_NAMES = (
 Period = tuple[int, int]
 
 
-class ServiceLevelsError(ValueError):
+class ServiceLevelsError(ConfigFileError):
     """The service-levels configuration is broken; the message names the file and entry."""
 
 
@@ -432,8 +448,7 @@ class SlaPolicy:
 
         Args:
             data: the section as parsed from YAML.
-            categories: every complaint category code
-                (``bot.domain.complaints.service.CATEGORIES``).
+            categories: every complaint category code (:data:`CATEGORIES`).
             file: name of the file, for error messages.
 
         Raises:
@@ -527,14 +542,7 @@ def load_service_levels(path: Path | None = None, *, categories: Iterable[str]) 
     """
     file = path or SERVICE_LEVELS_FILE
     check = _Checker(str(file))
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        check.fail("file", f"cannot be read ({exc.strerror or exc})")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "file"
-        check.fail(where, f"is not valid YAML ({getattr(exc, 'problem', None) or exc})")
+    data = read_mapping(file, ServiceLevelsError)
     root = check.mapping(data, "top level", ("calendar", "sla"))
     if "sla" not in root:
         check.fail("top level", "the sla section is missing")
@@ -542,6 +550,20 @@ def load_service_levels(path: Path | None = None, *, categories: Iterable[str]) 
         calendar=BusinessCalendar.from_config(root.get("calendar"), file=str(file)),
         policy=SlaPolicy.from_config(root["sla"], categories=categories, file=str(file)),
     )
+
+
+_SERVICE_LEVELS: ConfigFile[ServiceLevels] = ConfigFile(
+    SERVICE_LEVELS_FILE, lambda path: load_service_levels(path, categories=CATEGORIES)
+)
+
+
+def service_levels() -> ServiceLevels:
+    """The shipped service levels (``config/service_levels.yml``), read again when edited.
+
+    Raises:
+        ServiceLevelsError: the file is broken; the message names the file and the entry.
+    """
+    return _SERVICE_LEVELS.get()
 
 
 def zone_abbreviation(moment: datetime, tz: tzinfo) -> str:

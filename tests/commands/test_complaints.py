@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.settings import REPO_ROOT, Settings
-from bot.domain.complaints.service import create_complaint
+from bot.domain.complaints.records import create_complaint
 from bot.ops.stack import free_port, worker_commands
 from bot.storage import db
 from tests.domain.complaints.conftest import COMPLAINT

@@ -32,13 +32,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.domain.business_hours import ServiceLevels, format_promise
-from bot.domain.complaints.service import (
-    format_overdue_notice,
-    format_resolution_notice,
-    service_levels,
-    view_complaint,
-)
+from bot.domain.business_hours import ServiceLevels, format_promise, service_levels
+from bot.domain.complaints.views import view_complaint
+from bot.domain.complaints.wording import format_overdue_notice, format_resolution_notice
 from bot.domain.events import ComplaintResolved, Publish
 from bot.engine.rasa_client import NOTICE_KEY, NotifyError
 from bot.storage.db import session_scope
@@ -226,7 +222,7 @@ def escalate_missed(engine: Engine, *, now: datetime, levels: ServiceLevels) -> 
     for complaint_id in ids:
         with session_scope(engine) as session:
             # Write first (a no-op) so the row is locked before it is read: see
-            # bot.domain.complaints.service._locked.
+            # bot.domain.complaints.staff._locked.
             session.execute(
                 update(_table)
                 .where(_table.c.id == complaint_id)

@@ -227,7 +227,7 @@ def _moment(now: datetime | None) -> datetime:
 
 def _calendar() -> BusinessCalendar:
     # The same opening hours the complaint promises use, so customers hear one story.
-    from bot.domain.complaints.service import service_levels
+    from bot.domain.business_hours import service_levels
 
     return service_levels().calendar
 

@@ -16,7 +16,7 @@ Conventions
   sorted values (for an even count the median is the lower middle value), read from a
   histogram the database aggregates (one row per distinct value). Durations are rounded
   to the whole second (bot replies to the whole millisecond) before ranking; business
-  hours keep the decimals ``bot.domain.complaints.service`` stored.
+  hours keep the decimals ``bot.domain.complaints.staff`` stored.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def handling_time_s(dialect: str) -> Expr:
 
 def complaint_resolution_bh(_dialect: str) -> Expr:
     """Time to resolve a complaint in business hours (opening hours and holidays of
-    config/service_levels.yml), as written by bot.domain.complaints.service when it is resolved."""
+    config/service_levels.yml), as written by bot.domain.complaints.staff when it is resolved."""
     return Complaint.resolution_hours
 
 

@@ -162,7 +162,7 @@ def _volumes(
 def _categories(
     session: Session, period: ReviewPeriod, tz: ZoneInfo, filters: Filters
 ) -> list[CategoryLine]:
-    from bot.domain.complaints.service import CATEGORIES
+    from bot.domain.business_hours import CATEGORIES
 
     source = SOURCES["complaints"]
     clauses = filters.clauses(source)

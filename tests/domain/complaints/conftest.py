@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.domain.complaints.service import ComplaintReceipt, create_complaint
+from bot.domain.complaints.records import create_complaint
+from bot.domain.complaints.views import ComplaintReceipt
 from bot.storage import db
 from bot.storage.models import Complaint, ComplaintCounter, ComplaintEvent, Shipment
 from tests.domain.complaints.rasa_standin import RasaStandIn

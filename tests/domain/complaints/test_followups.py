@@ -11,15 +11,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from bot.domain.complaints import service as complaints
 from bot.domain.complaints.followups import SENIOR_QUEUE, WatchReport, deliver_resolution, run_once
-from bot.domain.complaints.service import (
-    ComplaintReceipt,
-    ComplaintView,
-    add_note,
-    get_complaint,
-    resolve,
-)
+from bot.domain.complaints.staff import add_note, assign, get_complaint, resolve
+from bot.domain.complaints.views import ComplaintReceipt, ComplaintView
 from bot.domain.events import Event, Publish
 from bot.engine.rasa_client import NOTICE_KEY, RasaNotifier
 from bot.ops.stack import free_port
@@ -101,7 +95,7 @@ def test_the_reminder_names_the_assigned_colleague(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.domain.complaints.followups")
     with db.session_scope(engine) as session:
-        complaints.assign(session, lost_parcel, "amy", actor="kim", now=hkt(2026, 11, 26, 14))
+        assign(session, lost_parcel, "amy", actor="kim", now=hkt(2026, 11, 26, 14))
 
     _run(engine, notifier, hkt(2026, 11, 26, 16, 30))
 

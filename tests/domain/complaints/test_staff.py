@@ -7,17 +7,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.domain.complaints.service import (
-    ComplaintError,
-    ComplaintNotFound,
-    ComplaintReceipt,
-    ComplaintView,
-    add_note,
-    assign,
-    get_complaint,
-    list_complaints,
-    resolve,
-)
+from bot.domain.complaints.rules import ComplaintError, ComplaintNotFound
+from bot.domain.complaints.staff import add_note, assign, get_complaint, list_complaints, resolve
+from bot.domain.complaints.views import ComplaintReceipt, ComplaintView
 from bot.storage import db
 from tests.domain.complaints.conftest import THURSDAY_1PM, hkt
 

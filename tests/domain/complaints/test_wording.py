@@ -1,88 +1,21 @@
-"""What a customer may see of complaints: only their own, and in plain words."""
+"""What the customer is told: where their complaint stands, in plain words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy.engine import Engine
 
+from bot.domain.business_hours import service_levels
 from bot.domain.complaints.followups import escalate_missed
-from bot.domain.complaints.service import (
-    ComplaintReceipt,
-    add_note,
-    customer_complaints,
-    format_status,
-    normalise_reference,
-    resolve,
-    service_levels,
-)
+from bot.domain.complaints.records import customer_complaints
+from bot.domain.complaints.staff import add_note, resolve
+from bot.domain.complaints.views import ComplaintReceipt
+from bot.domain.complaints.wording import format_status
 from bot.storage import db
 from tests.domain.complaints.conftest import HKT, THURSDAY_1PM, hkt
 
 Submit = Callable[..., ComplaintReceipt]
-
-
-@pytest.fixture
-def three_customers(file_complaint: Submit) -> dict[str, str]:
-    """Complaints of three customers; returns name -> reference."""
-    return {
-        "jo": file_complaint(sender_id="tg-jo", contact="+852 9123 4567").reference,
-        "jo_web": file_complaint(
-            sender_id="web-jo", channel="rest", contact="9123-4567", description="Also late."
-        ).reference,
-        "sam": file_complaint(sender_id="tg-sam", contact="sam@example.com").reference,
-    }
-
-
-def _refs(engine: Engine, **query: str) -> list[str]:
-    with db.session_scope(engine) as session:
-        views = customer_complaints(session, now=THURSDAY_1PM, **query)
-    return [view.reference for view in views]
-
-
-def test_a_customer_sees_their_own_complaints_by_sender(
-    engine: Engine, three_customers: dict[str, str]
-) -> None:
-    assert _refs(engine, sender_id="tg-jo") == [three_customers["jo"]]
-    assert _refs(engine, sender_id="tg-sam") == [three_customers["sam"]]
-    assert _refs(engine, sender_id="tg-nobody") == []
-
-
-def test_the_same_contact_finds_complaints_made_elsewhere(
-    engine: Engine, three_customers: dict[str, str]
-) -> None:
-    # Typed differently, normalised the same: +85291234567.
-    found = _refs(engine, sender_id="tg-new-chat", contact="+852 9123-4567")
-
-    assert sorted(found) == sorted([three_customers["jo"], three_customers["jo_web"]])
-
-
-def test_someone_elses_reference_looks_like_no_complaint_at_all(
-    engine: Engine, three_customers: dict[str, str]
-) -> None:
-    sams = three_customers["sam"]
-
-    assert _refs(engine, sender_id="tg-jo", reference=sams) == []
-    assert _refs(engine, sender_id="tg-jo", reference="CMP-2026-99999") == []
-    assert _refs(engine, sender_id="tg-jo", contact="+85291234567", reference=sams) == []
-    assert _refs(engine, sender_id="tg-sam", reference=sams) == [sams]
-
-
-def test_references_are_read_as_customers_type_them(
-    engine: Engine, three_customers: dict[str, str]
-) -> None:
-    jos = three_customers["jo"]  # CMP-2026-00001
-
-    assert normalise_reference("it's cmp 2026 1, please") == jos
-    assert _refs(engine, sender_id="tg-jo", reference="cmp-2026-00001") == [jos]
-    assert _refs(engine, sender_id="tg-jo", reference="no reference here") == []
-
-
-def test_an_invalid_contact_matches_nothing_extra(
-    engine: Engine, three_customers: dict[str, str]
-) -> None:
-    assert _refs(engine, sender_id="tg-new", contact="not a contact") == []
 
 
 def _status(engine: Engine, sender: str, now: object = THURSDAY_1PM) -> str:

@@ -1,4 +1,5 @@
-"""Taking a complaint: reference, promise, validation, and idempotent submission."""
+"""Taking a complaint (reference, promise, validation, idempotent submission) and finding a
+customer's own complaints (only theirs)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.domain.complaints.service import (
-    ComplaintError,
-    ComplaintReceipt,
-    create_complaint,
-    format_receipt,
-    get_complaint,
-)
+from bot.domain.complaints.records import create_complaint, customer_complaints
+from bot.domain.complaints.rules import ComplaintError, normalise_reference
+from bot.domain.complaints.staff import get_complaint
+from bot.domain.complaints.views import ComplaintReceipt
+from bot.domain.complaints.wording import format_receipt
 from bot.storage import db
 from bot.storage.models import Complaint
 from tests.domain.complaints.conftest import (
@@ -279,3 +278,68 @@ def test_an_unknown_shipment_can_then_be_saved_without_it(session: Session) -> N
 def test_naive_time_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="naive"):
         create_complaint(session, **COMPLAINT, now=THURSDAY_1PM.replace(tzinfo=None))
+
+
+# -- a customer's own complaints --------------------------------------------------------
+
+
+@pytest.fixture
+def three_customers(file_complaint: Submit) -> dict[str, str]:
+    """Complaints of three customers; returns name -> reference."""
+    return {
+        "jo": file_complaint(sender_id="tg-jo", contact="+852 9123 4567").reference,
+        "jo_web": file_complaint(
+            sender_id="web-jo", channel="rest", contact="9123-4567", description="Also late."
+        ).reference,
+        "sam": file_complaint(sender_id="tg-sam", contact="sam@example.com").reference,
+    }
+
+
+def _refs(engine: Engine, **query: str) -> list[str]:
+    with db.session_scope(engine) as session:
+        views = customer_complaints(session, now=THURSDAY_1PM, **query)
+    return [view.reference for view in views]
+
+
+def test_a_customer_sees_their_own_complaints_by_sender(
+    engine: Engine, three_customers: dict[str, str]
+) -> None:
+    assert _refs(engine, sender_id="tg-jo") == [three_customers["jo"]]
+    assert _refs(engine, sender_id="tg-sam") == [three_customers["sam"]]
+    assert _refs(engine, sender_id="tg-nobody") == []
+
+
+def test_the_same_contact_finds_complaints_made_elsewhere(
+    engine: Engine, three_customers: dict[str, str]
+) -> None:
+    # Typed differently, normalised the same: +85291234567.
+    found = _refs(engine, sender_id="tg-new-chat", contact="+852 9123-4567")
+
+    assert sorted(found) == sorted([three_customers["jo"], three_customers["jo_web"]])
+
+
+def test_someone_elses_reference_looks_like_no_complaint_at_all(
+    engine: Engine, three_customers: dict[str, str]
+) -> None:
+    sams = three_customers["sam"]
+
+    assert _refs(engine, sender_id="tg-jo", reference=sams) == []
+    assert _refs(engine, sender_id="tg-jo", reference="CMP-2026-99999") == []
+    assert _refs(engine, sender_id="tg-jo", contact="+85291234567", reference=sams) == []
+    assert _refs(engine, sender_id="tg-sam", reference=sams) == [sams]
+
+
+def test_references_are_read_as_customers_type_them(
+    engine: Engine, three_customers: dict[str, str]
+) -> None:
+    jos = three_customers["jo"]  # CMP-2026-00001
+
+    assert normalise_reference("it's cmp 2026 1, please") == jos
+    assert _refs(engine, sender_id="tg-jo", reference="cmp-2026-00001") == [jos]
+    assert _refs(engine, sender_id="tg-jo", reference="no reference here") == []
+
+
+def test_an_invalid_contact_matches_nothing_extra(
+    engine: Engine, three_customers: dict[str, str]
+) -> None:
+    assert _refs(engine, sender_id="tg-new", contact="not a contact") == []

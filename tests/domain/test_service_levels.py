@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.core.config_files import ConfigFileError
 from bot.domain.business_hours import (
+    CATEGORIES,
     SERVICE_LEVELS_FILE,
     SEVERITIES,
     ServiceLevelsError,
     load_service_levels,
+    service_levels,
 )
-from bot.domain.complaints.service import CATEGORIES, service_levels
 
 
 @pytest.mark.parametrize(
@@ -202,3 +204,8 @@ def test_a_minimal_file_takes_the_default_calendar(tmp_path: Path) -> None:
     assert levels.calendar.opening_hours[5] == ((9 * 60, 13 * 60),)
     assert levels.calendar.opening_hours[6] == ()
     assert levels.policy.target("missed_pickup", "low").first_followup_hours == 16
+
+
+def test_the_file_is_read_by_the_one_settings_file_loader() -> None:
+    assert issubclass(ServiceLevelsError, ConfigFileError)
+    assert service_levels() is service_levels()  # cached until the file changes
