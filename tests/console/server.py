@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bot.console.app import ConsoleConfig, create_app
+from bot.console.app import create_app
+from bot.console.config import ConsoleConfig
 from tests.support.threaded_app import ThreadedApp
 
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from bot.console.app import ConsoleConfig
+from bot.console.config import ConsoleConfig
 from bot.domain.handoff.service import request_handoff
 from bot.domain.users import add_user, get_user
 from bot.storage import db

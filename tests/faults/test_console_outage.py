@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.console.app import ConsoleConfig
+from bot.console.config import ConsoleConfig
 from bot.domain.handoff.service import request_handoff
 from bot.domain.users import add_user
 from bot.storage import db

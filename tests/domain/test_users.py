@@ -1,16 +1,14 @@
-"""Staff accounts on SQLite and PostgreSQL: hashing, sessions, roles, the sign-in limit,
-and the ``users`` commands."""
+"""Staff accounts on SQLite and PostgreSQL: hashing, sessions, roles and the sign-in limit
+(the ``users`` commands: tests/commands/test_users.py)."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands import root as cli
 from bot.domain.users import (
     MAX_FAILED_PER_ACCOUNT,
     MAX_FAILED_PER_ADDRESS,
@@ -95,25 +93,6 @@ def test_manager_moves_an_agent(session: Session) -> None:
     assert move_user(session, "ann", "sea-freight").team == "sea_freight"
     with pytest.raises(UserError):
         move_user(session, "nobody", "general")
-
-
-def test_users_commands(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    code = cli.main(
-        ["users", "add", "ann", "--role", "agent", "--team", "express", "--password-stdin"]
-    )
-    assert code == 0 and "Added ann (agent, team express)" in capsys.readouterr().out
-
-    assert cli.main(["users", "move", "ann", "air_freight"]) == 0
-    assert cli.main(["users", "list"]) == 0
-    assert "ann\tagent\tair_freight" in capsys.readouterr().out
-
-    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    assert cli.main(["users", "add", "bob", "--team", "express", "--password-stdin"]) == 1
-    assert "10 characters" in capsys.readouterr().err
 
 
 def test_sign_in_is_limited_per_address_across_account_names(session: Session) -> None:

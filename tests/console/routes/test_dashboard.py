@@ -1,29 +1,21 @@
-"""The managers' dashboard over HTTP on hand-made data: every new route is manager-only
-(anonymous -> sign-in, agent and team lead -> 403), the target form needs its CSRF token,
-customer text is shown as text, the CSV and the PDF downloads, and each role's figures."""
+"""The managers' dashboard pages over HTTP on hand-made data: every dashboard route is
+manager-only (anonymous -> sign-in, agent and team lead -> 403), the target form needs
+its CSRF token, customer text is shown as text, and each role's figures."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot.console.app import ConsoleConfig
-from bot.domain.handoff.service import AGENT_KEY
 from bot.domain.kpi import hints
 from bot.storage import db
 from bot.storage.models import UTC, KpiTarget, KpiTargetChange
-from tests.console.server import ConsoleServer, page_csrf, sign_in
-from tests.domain.complaints.rasa_standin import RasaStandIn
-from tests.domain.kpi.dashboard_data import ACME, FORMULA, PASSWORD, SCRIPT, T0, seed
-
-PERIOD = "from=2026-11-01&to=2026-11-30"
+from tests.console.harness import PERIOD, Dashboard
+from tests.console.server import page_csrf, sign_in
+from tests.domain.kpi.dashboard_data import PASSWORD, SCRIPT, T0
 
 MANAGER_PAGES = [
     "/dashboard",
@@ -36,49 +28,6 @@ MANAGER_PAGES = [
     "/dashboard/review",
     "/dashboard/review.pdf",
 ]
-
-
-@dataclass
-class Dashboard:
-    url: str
-    rasa: RasaStandIn
-    database_url: str
-    ids: dict[str, int]
-
-    def get(self, http: requests.Session, path: str) -> requests.Response:
-        return http.get(self.url + path, timeout=30, allow_redirects=False)
-
-
-def _transcript(sender: str) -> list[dict[str, object]]:
-    start = T0.timestamp() + 3600
-    return [
-        # A message of the customer's previous session: not part of this conversation.
-        {"event": "user", "text": "last month's question", "timestamp": start - 86_400},
-        {"event": "session_started", "timestamp": start},
-        {"event": "user", "text": f"{SCRIPT} quote to Rotterdam?", "timestamp": start + 1},
-        {"event": "bot", "text": "Which weight?", "timestamp": start + 2},
-        {"event": "pause", "timestamp": start + 100},
-        {
-            "event": "bot",
-            "text": "Ann here, I'll price it now.",
-            "metadata": {AGENT_KEY: "ann"},
-            "timestamp": start + 200,
-        },
-    ]
-
-
-@pytest.fixture
-def dashboard(sqlite_database_url: str) -> Iterator[Dashboard]:
-    db.upgrade(sqlite_database_url)
-    with db.session_scope(db.get_engine(sqlite_database_url)) as session:
-        ids = seed(session)
-    with RasaStandIn(token="dash-test") as rasa:
-        rasa.events["tg-100"] = _transcript("tg-100")
-        server = ConsoleServer(ConsoleConfig(sqlite_database_url, rasa.url, "dash-test")).start()
-        try:
-            yield Dashboard(server.url, rasa, sqlite_database_url, ids)
-        finally:
-            server.stop()
 
 
 def test_every_dashboard_route_is_for_managers_only(dashboard: Dashboard) -> None:
@@ -205,44 +154,6 @@ def test_conversation_log_filters_and_pages(dashboard: Dashboard) -> None:
     quote = dashboard.get(manager, f"/dashboard/conversations?{PERIOD}&intent=get_quote").text
     assert f'data-conversation="{dashboard.ids["c2"]}"' in quote
     assert quote.count("data-conversation=") == 1
-
-
-def test_csv_export(dashboard: Dashboard) -> None:
-    manager = sign_in(dashboard.url, "mary", PASSWORD)
-    response = dashboard.get(manager, f"/dashboard/export.csv?{PERIOD}")
-    assert response.headers["Content-Type"].startswith("text/csv")
-    assert response.headers["Content-Disposition"] == (
-        'attachment; filename="conversations-2026-11-01-to-2026-11-30.csv"'
-    )
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    text = response.content.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 4
-    assert {r["account"] for r in rows} == {ACME, "", "'" + FORMULA}
-    assert '"ACME, ""Asia"" Ltd"' in text and "\r\n" in text
-    ann = next(r for r in rows if r["agent"] == "ann")
-    assert (ann["channel"], ann["human_first_response_s"], ann["csat"]) == ("telegram", "90", "5")
-
-    bot_only = dashboard.get(manager, f"/dashboard/export.csv?{PERIOD}&handled=bot_only")
-    assert len(list(csv.DictReader(io.StringIO(bot_only.content.decode("utf-8-sig"))))) == 2
-    assert dashboard.get(manager, "/dashboard/export.csv?from=x").status_code == 400
-
-
-def test_service_review_html_and_pdf(dashboard: Dashboard) -> None:
-    manager = sign_in(dashboard.url, "mary", PASSWORD)
-    page = dashboard.get(manager, "/dashboard/review?period=2026-11").text
-    assert "Service review: November 2026" in page and "Damaged goods" in page
-    assert SCRIPT not in page and "<style>" not in page
-    pdf = dashboard.get(manager, "/dashboard/review.pdf?period=2026-11&account=" + ACME)
-    assert pdf.headers["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-")
-    assert (
-        'filename="service-review-2026-11-ACME___Asia__Ltd.pdf"'
-        in pdf.headers["Content-Disposition"]
-    )
-    wrong = dashboard.get(manager, "/dashboard/review?period=November")
-    assert wrong.status_code == 200 and "is not a period like 2026-11" in wrong.text
-    assert dashboard.get(manager, "/dashboard/review.pdf?period=November").status_code == 400
 
 
 def test_each_role_sees_its_own_figures(dashboard: Dashboard) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.console.app import ConsoleConfig
+from bot.console.config import ConsoleConfig
 from bot.storage import db
 from tests.console.server import ConsoleServer
 from tests.domain.complaints.rasa_standin import RasaStandIn

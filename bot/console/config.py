@@ -1,0 +1,45 @@
+"""What the console needs to run: :class:`ConsoleConfig`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.core.settings import Settings
+from bot.engine.rasa_client import notifier_from_settings
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """What the console needs to run.
+
+    Attributes:
+        database_url: the project's database.
+        rasa_url: base URL of Rasa's HTTP API.
+        rasa_token: its token (kept on the server).
+        timezone: the service centre's zone, for times on screen.
+        secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
+    """
+
+    database_url: str
+    rasa_url: str
+    rasa_token: str
+    timezone: str = "Asia/Hong_Kong"
+    secure_cookies: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The service centre's zone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, secure_cookies: bool = False) -> ConsoleConfig:
+        """The console's settings from the project's (token as the notifier finds it)."""
+        notifier = notifier_from_settings(settings)
+        return cls(
+            database_url=settings.database_url,
+            rasa_url=notifier.base_url,
+            rasa_token=notifier.token,
+            timezone=settings.timezone,
+            secure_cookies=secure_cookies,
+        )

@@ -1,0 +1,226 @@
+"""The queue and handed-over conversations: take one, read the live transcript, reply,
+hand it back to the assistant or close it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from bot.console.web import (
+    ENGINE_KEY,
+    PUBLISH_KEY,
+    RASA_KEY,
+    quote,
+    render,
+    requires,
+    staff,
+    when,
+)
+from bot.domain.complaints.records import customer_complaints
+from bot.domain.handoff import service as handoffs
+from bot.domain.shipments import find_shipment
+from bot.domain.teams import TEAMS
+from bot.domain.tracking import check_tracking_number
+from bot.domain.users import StaffView
+from bot.storage.db import run_in_session
+
+#: How often the conversation page asks for the transcript.
+POLL_SECONDS = 2
+
+
+@requires("agent")
+async def index(_request: web.Request) -> web.StreamResponse:
+    """The console starts at the queue."""
+    raise web.HTTPSeeOther("/queue")
+
+
+@requires("agent")
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    """Waiting conversations (the agent's team first, then general) and the agent's own."""
+    user = staff(request).user
+    team = None if user.role == "manager" else user.team
+
+    def load(session: Session) -> tuple[list[handoffs.HandoffView], list[handoffs.HandoffView]]:
+        return handoffs.list_queue(session, team=team), handoffs.agent_conversations(
+            session, user.name
+        )
+
+    waiting, mine = await run_in_session(request.app[ENGINE_KEY], load)
+    return render(
+        request,
+        "queue.html",
+        waiting=waiting,
+        mine=mine,
+        when=lambda m: when(request, m),
+        teams=TEAMS,
+        error=request.query.get("error"),
+    )
+
+
+def _handoff_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["handoff_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+def _may_see(user: StaffView, view: handoffs.HandoffView) -> bool:
+    return user.has_role("team_lead") or view.agent in (None, user.name)
+
+
+async def _handoff_for(request: web.Request) -> handoffs.HandoffView:
+    handoff_id = _handoff_id(request)
+    try:
+        view = await run_in_session(
+            request.app[ENGINE_KEY], lambda s: handoffs.get_handoff(s, handoff_id)
+        )
+    except handoffs.HandoffError:
+        raise web.HTTPNotFound(text="There is no such conversation.") from None
+    if not _may_see(staff(request).user, view):
+        raise web.HTTPForbidden(text="This conversation is with another agent.")
+    return view
+
+
+@requires("agent")
+async def take(request: web.Request) -> web.StreamResponse:
+    """Take over a conversation: pause the bot and open it."""
+    handoff_id = _handoff_id(request)
+    try:
+        await handoffs.take_over(
+            request.app[ENGINE_KEY],
+            request.app[RASA_KEY],
+            handoff_id,
+            agent=staff(request).user.name,
+        )
+    except handoffs.HandoffError as exc:
+        raise web.HTTPSeeOther(f"/queue?error={quote(str(exc))}") from None
+    raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
+
+
+def _context_panel(session: Session, view: handoffs.HandoffView) -> dict[str, Any]:
+    number = view.context.get("tracking_number") or view.context.get("shipment")
+    shipment = None
+    if isinstance(number, str) and number:
+        parsed = check_tracking_number(number)
+        shipment = find_shipment(session, parsed.number if parsed else number)
+    contact = view.context.get("contact")
+    complaints = [
+        c
+        for c in customer_complaints(
+            session, sender_id=view.sender_id, contact=contact if isinstance(contact, str) else None
+        )
+        if c.status != "resolved"
+    ]
+    return {"shipment": shipment, "complaints": complaints}
+
+
+@requires("agent")
+async def conversation_page(request: web.Request) -> web.StreamResponse:
+    """The transcript, the reply box, and the shipment and complaints beside them."""
+    view = await _handoff_for(request)
+    panel = await run_in_session(request.app[ENGINE_KEY], lambda s: _context_panel(s, view))
+    return render(
+        request,
+        "conversation.html",
+        handoff=view,
+        canned=handoffs.handoff_config().canned_replies,
+        when=lambda m: when(request, m),
+        poll_seconds=POLL_SECONDS,
+        error=request.query.get("error"),
+        **panel,
+    )
+
+
+@requires("agent")
+async def transcript_json(request: web.Request) -> web.StreamResponse:
+    """The live transcript, read from Rasa's tracker here so the token stays on the server."""
+    view = await _handoff_for(request)
+    try:
+        events = await request.app[RASA_KEY].tracker_events(view.sender_id)
+        problem = None
+    except handoffs.NotifyError as exc:
+        events, problem = [], f"The conversation could not be loaded ({exc})."
+    lines = [
+        {
+            "who": line.who,
+            "text": line.text,
+            "agent": line.agent,
+            "at": line.at.isoformat() if line.at else None,
+        }
+        for line in handoffs.transcript(events)
+    ]
+    messages = [
+        {"client_id": m.client_id, "status": m.status, "error": m.error, "text": m.text}
+        for m in view.messages
+    ]
+    return web.json_response(
+        {"status": view.status, "lines": lines, "messages": messages, "problem": problem}
+    )
+
+
+@requires("agent")
+async def post_message(request: web.Request) -> web.StreamResponse:
+    """Store and deliver an agent's message (JSON: ``client_id``, ``text``)."""
+    handoff_id = _handoff_id(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="Send JSON.") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="Send a JSON object.")
+    try:
+        message = await handoffs.send_message(
+            request.app[ENGINE_KEY],
+            request.app[RASA_KEY],
+            handoff_id,
+            agent=staff(request).user.name,
+            client_id=str(body.get("client_id") or ""),
+            text=str(body.get("text") or ""),
+        )
+    except handoffs.HandoffError as exc:
+        return web.json_response({"error": str(exc)}, status=409)
+    return web.json_response(
+        {"client_id": message.client_id, "status": message.status, "error": message.error}
+    )
+
+
+async def _finish(request: web.Request, outcome: str) -> web.StreamResponse:
+    handoff_id = _handoff_id(request)
+    engine, rasa, agent = request.app[ENGINE_KEY], request.app[RASA_KEY], staff(request).user.name
+    try:
+        if outcome == "handed_back":
+            await handoffs.hand_back(engine, rasa, handoff_id, agent=agent)
+        else:
+            await handoffs.close(
+                engine, rasa, handoff_id, agent=agent, publish=request.app[PUBLISH_KEY]
+            )
+    except handoffs.HandoffError as exc:
+        raise web.HTTPSeeOther(f"/handoffs/{handoff_id}?error={quote(str(exc))}") from None
+    raise web.HTTPSeeOther("/queue")
+
+
+@requires("agent")
+async def hand_back(request: web.Request) -> web.StreamResponse:
+    """Give the conversation back to the assistant."""
+    return await _finish(request, "handed_back")
+
+
+@requires("agent")
+async def close(request: web.Request) -> web.StreamResponse:
+    """Close the conversation."""
+    return await _finish(request, "closed")
+
+
+def add_routes(app: web.Application) -> None:
+    """Add ``/`` (to the queue), ``/queue`` and ``/handoffs/...``."""
+    routes = app.router
+    routes.add_get("/", index)
+    routes.add_get("/queue", queue_page)
+    routes.add_post("/handoffs/{handoff_id}/take", take)
+    routes.add_get("/handoffs/{handoff_id}", conversation_page)
+    routes.add_get("/handoffs/{handoff_id}/transcript.json", transcript_json)
+    routes.add_post("/handoffs/{handoff_id}/messages", post_message)
+    routes.add_post("/handoffs/{handoff_id}/hand-back", hand_back)
+    routes.add_post("/handoffs/{handoff_id}/close", close)
