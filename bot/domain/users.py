@@ -10,21 +10,17 @@ office for one person's typing.
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import hashlib
 import secrets
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.teams import TEAMS, UnknownTeam, check_team
+from bot.domain.teams import UnknownTeam, check_team
 from bot.storage.models import STAFF_ROLES, UTC, ConsoleSession, LoginAttempt, StaffUser, utcnow
 
 #: How long a console session lasts without signing in again.
@@ -258,102 +254,3 @@ def sign_out(session: Session, cookie: str | None) -> None:
     """End the session behind a cookie value (nothing happens for an unknown one)."""
     if cookie:
         session.execute(delete(ConsoleSession).where(ConsoleSession.id == _digest(cookie)))
-
-
-# -- command line -----------------------------------------------------------------------
-
-
-def register(subparsers: Any) -> None:
-    """Add ``users add``, ``users list`` and ``users move``."""
-    parser = subparsers.add_parser(
-        "users",
-        help="agent console accounts",
-        description="Accounts of the agent console: agents, team leads and managers.",
-    )
-    actions = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
-    add = actions.add_parser(
-        "add",
-        help="create an account",
-        description="Create an account. The password is asked for twice, or read from the "
-        "first line of standard input with --password-stdin (for scripts).",
-    )
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", choices=STAFF_ROLES, default="agent")
-    add.add_argument("--team", required=True, help=f"one of {', '.join(TEAMS)}")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add.set_defaults(handler=_cli_add)
-    do_list = actions.add_parser("list", help="list the accounts", description="List accounts.")
-    do_list.set_defaults(handler=_cli_list)
-    move = actions.add_parser(
-        "move", help="move an agent to another team", description="Move an agent to a team."
-    )
-    move.add_argument("name", metavar="NAME")
-    move.add_argument("team", metavar="TEAM", help=f"one of {', '.join(TEAMS)}")
-    move.set_defaults(handler=_cli_move)
-
-
-def _engine() -> Any:
-    from bot.commands import common
-
-    return common.ready_engine(common.settings())
-
-
-def _read_password(from_stdin: bool) -> str | None:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Password again: "):
-        print("The two passwords differ; nothing was changed.", file=sys.stderr)
-        return None
-    return first
-
-
-def _cli_add(args: argparse.Namespace) -> int:
-    from bot.storage.db import session_scope
-
-    engine = _engine()
-    if engine is None:
-        return 2
-    password = _read_password(args.password_stdin)
-    if password is None:
-        return 1
-    try:
-        with session_scope(engine) as session:
-            user = add_user(session, args.name, password, role=args.role, team=args.team)
-    except UserError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(f"Added {user.name} ({user.role}, team {user.team}).")
-    return 0
-
-
-def _cli_list(_args: argparse.Namespace) -> int:
-    from bot.storage.db import session_scope
-
-    engine = _engine()
-    if engine is None:
-        return 2
-    with session_scope(engine) as session:
-        users = list_users(session)
-    if not users:
-        print("No accounts yet. Add one with `python -m bot users add NAME --team TEAM`.")
-    for user in users:
-        state = "" if user.active else " (inactive)"
-        print(f"{user.name}\t{user.role}\t{user.team}{state}")
-    return 0
-
-
-def _cli_move(args: argparse.Namespace) -> int:
-    from bot.storage.db import session_scope
-
-    engine = _engine()
-    if engine is None:
-        return 2
-    try:
-        with session_scope(engine) as session:
-            user = move_user(session, args.name, args.team)
-    except UserError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(f"{user.name} is now in team {user.team}.")
-    return 0
