@@ -19,7 +19,6 @@ deleted that a KPI counts, so reports over past periods do not change.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.core.settings import REPO_ROOT, Settings
+from bot.core.config_files import ConfigFileError, read_mapping
+from bot.core.settings import REPO_ROOT
 from bot.domain.contacts import parse_contact
 from bot.storage.models import (
     Complaint,
@@ -58,7 +57,7 @@ _OPEN_HANDOFF = ("waiting", "active")
 _ENDED_HANDOFF = ("handed_back", "closed")
 
 
-class RetentionError(ValueError):
+class RetentionError(ConfigFileError):
     """The retention file is missing or wrong; the message names the file and entry."""
 
 
@@ -80,12 +79,7 @@ class Retention:
                 of days of at least 1.
         """
         file = path or RETENTION_FILE
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise RetentionError(f"{file}: cannot be read as YAML ({exc})") from exc
-        if not isinstance(data, dict):
-            raise RetentionError(f"{file}: expected entries {', '.join(DATA_CLASSES)}")
+        data = read_mapping(file, RetentionError)
         unknown = sorted(set(data) - set(DATA_CLASSES))
         if unknown:
             raise RetentionError(f"{file}: {unknown[0]}: not a data class ({DATA_CLASSES})")
@@ -342,62 +336,7 @@ def stale_fact_senders(session: Session, cutoff: datetime) -> set[str]:
     return {row[0] for row in rows}
 
 
-# -- Rasa's SQL stores ---------------------------------------------------------------------
-
-
-def rasa_store_urls(settings: Settings, endpoints: Path | None = None) -> dict[str, str]:
-    """Database URLs of Rasa's SQL tracker store and SQL event broker, where configured.
-
-    Read from ``endpoints`` (default: ``FREIGHTDESK_ENDPOINTS`` or ``endpoints.yml``) the
-    way Rasa reads it (environment variables substituted); a SQLite store of the embedded
-    profile is the file the runner gives Rasa, under the var folder.
-    """
-    import os
-
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.core.utils import AvailableEndpoints
-
-    if settings.profile == "production" and endpoints is None:
-        from bot.ops.profiles import production_settings
-
-        # The production profile writes its endpoints at start; its tracker store is
-        # PostgreSQL and its broker RabbitMQ (consumed, so nothing of ours stays there).
-        return {"tracker store": production_settings(os.environ).tracker_database_url}
-    path = endpoints or Path(os.environ.get("FREIGHTDESK_ENDPOINTS") or REPO_ROOT / "endpoints.yml")
-    config = AvailableEndpoints.read_endpoints(str(path))
-    urls: dict[str, str] = {}
-    defaults = {"tracker store": "rasa_tracker.db", "event broker": "rasa_events.db"}
-    for label, endpoint in (
-        ("tracker store", config.tracker_store),
-        ("event broker", config.event_broker),
-    ):
-        if endpoint is None:
-            continue
-        kwargs = endpoint.kwargs
-        kind = str(endpoint.type or "")
-        if endpoint.url and endpoint.url.startswith(("postgresql", "sqlite", "mysql")):
-            urls[label] = endpoint.url  # a database URL given whole
-            continue
-        if "dialect" not in kwargs and kind.lower() != "sql" and "SQL" not in kind:
-            continue  # Redis, Mongo, Pika, ...: nothing of ours to reach with SQL
-        dialect = kwargs.get("dialect", "sqlite")
-        if dialect == "sqlite":
-            urls[label] = f"sqlite:///{settings.var_dir / defaults[label]}"
-            continue
-        urls[label] = str(
-            SQLTrackerStore.get_db_url(
-                dialect,
-                kwargs.get("host") or endpoint.url,
-                kwargs.get("port"),
-                kwargs.get("db", "rasa"),
-                kwargs.get("username") or kwargs.get("login"),
-                kwargs.get("password"),
-            )
-        )
-    broker_url = os.environ.get("KPI_EVENT_BROKER_URL")
-    if broker_url:
-        urls["event broker"] = broker_url
-    return urls
+# -- Rasa's SQL stores (found by bot.engine.rasa_stores) -----------------------------------
 
 
 def _rasa_tables(engine: Engine) -> list[sa.Table]:
@@ -481,105 +420,3 @@ def purge(
     report.add("customers whose conversations expired", len(expired))
     purge_database(session, retention, moment, report, expired)
     return report
-
-
-# -- command line --------------------------------------------------------------------------
-
-DAY_S = 24 * 3600
-RETRY_S = 3600
-
-
-def register(subparsers: Any) -> None:
-    """Add ``customers forget`` and ``customers purge``."""
-    parser = subparsers.add_parser(
-        "customers",
-        help="customers' personal data: forget one customer, apply the retention policy",
-        description="Customers' personal data (docs/security.md). Rasa's stores are found "
-        "from endpoints.yml (or FREIGHTDESK_ENDPOINTS), as Rasa finds them.",
-    )
-    actions = parser.add_subparsers(dest="customers_command", metavar="ACTION", required=True)
-    do_forget = actions.add_parser(
-        "forget",
-        help="delete one customer's personal data everywhere",
-        description="Delete one customer's personal data: their conversations in Rasa's "
-        "tracker store and event broker, leads, complaint descriptions/contacts/notes, "
-        "survey comments, handoff transcripts; KPI facts stay under a random pseudonym. "
-        "ID is a sender id (user-123, web:..., telegram:...) or an email address or phone "
-        "number the customer gave, which also finds their other conversations. Prints "
-        "what it removed.",
-    )
-    do_forget.add_argument("identifier", metavar="ID", help="sender id, email or phone")
-    do_forget.add_argument("--endpoints", type=Path, default=None, help="Rasa endpoints file")
-    do_forget.set_defaults(handler=_cli_forget)
-    do_purge = actions.add_parser(
-        "purge",
-        help="apply config/retention.yml once (or daily with --daily)",
-        description="Remove personal data older than config/retention.yml allows; KPI "
-        "facts are kept. With --daily, repeat every 24 hours until Ctrl-C or SIGTERM (the "
-        "worker `make run` starts).",
-    )
-    do_purge.add_argument("--daily", action="store_true", help="run now and every 24 hours")
-    do_purge.add_argument("--endpoints", type=Path, default=None, help="Rasa endpoints file")
-    do_purge.set_defaults(handler=_cli_purge)
-
-
-def _rasa_engines(settings: Settings, endpoints: Path | None) -> dict[str, Engine]:
-    engines: dict[str, Engine] = {}
-    for label, url in rasa_store_urls(settings, endpoints).items():
-        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-            continue  # Rasa has not written it yet: nothing stored there
-        engines[label] = sa.create_engine(url)
-    return engines
-
-
-def _cli_forget(args: Any) -> int:
-    from bot.commands import common
-    from bot.storage.db import display_url, session_scope
-
-    settings = Settings.from_env()
-    engine = common.ready_engine(settings)
-    if engine is None:
-        return 2
-    rasa = _rasa_engines(settings, args.endpoints)
-    with session_scope(engine) as session:
-        senders, report = forget(session, args.identifier, rasa)
-    stores = ", ".join(f"{k} {display_url(str(e.url))}" for k, e in rasa.items()) or "none"
-    print(f"Forgot {', '.join(sorted(senders))} (Rasa stores: {stores}).")
-    print("\n".join(report.lines()) if report.total else "  nothing stored for this customer")
-    return 0
-
-
-def _cli_purge(args: Any) -> int:
-    import signal
-    import threading
-
-    from bot.commands import common
-    from bot.storage.db import session_scope
-
-    settings = Settings.from_env()
-    retention = Retention.load()
-    engine = common.ready_engine(settings)
-    if engine is None:
-        return 2
-    stop = threading.Event()
-    if args.daily:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-    while True:
-        try:
-            with session_scope(engine) as session:
-                report = purge(session, retention, _rasa_engines(settings, args.endpoints))
-        except Exception as exc:
-            if not args.daily:
-                raise
-            # The worker lives beside the servers: a busy or briefly unreachable database
-            # must not end it (or, through the runner, the whole stack). Try again soon.
-            logging.getLogger(__name__).exception("retention purge failed; retrying in 1 hour")
-            print(f"Retention purge failed ({exc}); retrying in 1 hour.", flush=True)
-            if stop.wait(RETRY_S):
-                return 0
-            continue
-        print(f"{utcnow():%Y-%m-%d %H:%M} UTC retention purge:", flush=True)
-        print("\n".join(report.lines()) if report.total else "  nothing had expired", flush=True)
-        if not args.daily or stop.wait(DAY_S):
-            return 0

@@ -171,7 +171,7 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
 
 def tracker_store_config(tracker_database_url: str) -> dict[str, Any]:
     """endpoints.yml ``tracker_store`` for a PostgreSQL tracker database."""
-    # `dialect` is what bot.domain.privacy (retention, `customers forget`) reads to reach it.
+    # `dialect` is what bot.engine.rasa_stores (retention, `customers forget`) reads to reach it.
     return {
         "type": "bot.engine.tracker_store.BoundedSQLTrackerStore",
         "dialect": "postgresql",
