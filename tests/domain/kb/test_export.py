@@ -1,4 +1,5 @@
-"""The generated FAQ responses stay in step with knowledge_base/faqs.yml and the NLU."""
+"""The generated FAQ responses stay in step with knowledge_base/faqs.yml and the NLU
+(the ``kb export`` command: tests/commands/test_kb.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.domain.kb.export import OUTPUT, faq_responses_yaml
 def test_committed_faq_responses_match_the_knowledge_base(kb: KnowledgeBase) -> None:
     committed = (REPO_ROOT / OUTPUT).read_text(encoding="utf-8")
     assert committed == faq_responses_yaml(kb), (
-        "data/nlu/faq_responses.yml is out of date: run .venv/bin/python -m bot.domain.kb.export"
+        "data/nlu/faq_responses.yml is out of date: run .venv/bin/python -m bot kb export"
     )
 
 
@@ -22,7 +23,7 @@ def test_generated_file_is_rasa_training_data_with_one_response_per_topic(
     text = faq_responses_yaml(kb)
     assert text.startswith("# GENERATED FILE")
     assert "knowledge_base/faqs.yml" in text.splitlines()[1]
-    assert "python -m bot.domain.kb.export" in text.splitlines()[2]
+    assert "python -m bot kb export" in text.splitlines()[2]
     data = yaml.safe_load(text)
     assert data["version"] == "3.1"
     assert list(data) == ["version", "responses"]
@@ -39,9 +40,3 @@ def test_every_faq_retrieval_intent_has_a_response() -> None:
         if item.get("intent", "").startswith("faq/")
     }
     assert intents == set(FAQ_TOPICS)
-
-
-def test_export_check_reports_the_committed_file_up_to_date() -> None:
-    from bot.domain.kb.export import main
-
-    assert main(["--check"]) == 0
