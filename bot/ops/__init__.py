@@ -1,0 +1,11 @@
+"""Operations: starting and stopping the processes of a deployment.
+
+``stack`` (the action server, the Rasa server and the workers of the embedded profile;
+also the test suite's servers), ``replicas`` (the production profile's replicas behind
+the balancer), ``balancer`` (the TCP connection balancer), ``profiles`` (the production
+profile's settings and endpoints).
+
+May import ``bot.bootstrap``, ``bot.engine``, ``bot.domain``, ``bot.storage`` and
+``bot.core``; never ``bot.console``, ``bot.commands`` or argparse. Its command lines
+(``python -m bot run``, ``python -m bot balancer``) are in :mod:`bot.commands`.
+"""

@@ -6,25 +6,29 @@ refuses). It works on bytes, so HTTP keep-alive, the REST webhook and web chat's
 websocket pass through unchanged. Any replica may serve any message: the conversations
 live in PostgreSQL and the atomic Redis lock keeps one turn of a conversation at a time.
 
-`python -m bot.ops.balancer --listen 127.0.0.1:5005 --to 127.0.0.1:5010 127.0.0.1:5011`
+`python -m bot balancer --listen 127.0.0.1:5005 --to 127.0.0.1:5010 127.0.0.1:5011`
+(:mod:`bot.commands.balancer`; the production runner, bot/ops/replicas.py, starts it).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
 import logging
 import signal
-import sys
 
 logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 CHUNK = 64 * 1024
 
 
-def _address(text: str) -> tuple[str, int]:
+def parse_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` as a (host, port) pair; no host means 127.0.0.1.
+
+    Raises:
+        ValueError: the port is not a number.
+    """
     host, _, port = text.rpartition(":")
     return host or "127.0.0.1", int(port)
 
@@ -91,18 +95,3 @@ async def serve(listen: tuple[str, int], backends: list[tuple[str, int]]) -> Non
         loop.add_signal_handler(signum, stop.set)
     async with server:
         await stop.wait()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--listen", required=True, help="HOST:PORT to accept connections on")
-    parser.add_argument("--to", nargs="+", required=True, help="HOST:PORT of each replica")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s balancer %(message)s")
-    asyncio.run(serve(_address(args.listen), [_address(b) for b in args.to]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

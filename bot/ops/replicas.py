@@ -3,8 +3,9 @@
 Replica ``i`` is a :class:`bot.ops.stack.Stack` (its own action server on
 ``action_port + i`` and Rasa on ``replica_port + i``) started from the production
 endpoints (PostgreSQL tracker store, atomic Redis lock store, RabbitMQ broker). The
-balancer (bot/ops/balancer.py) takes the public Rasa port; the workers (console, follow-up
-watcher, KPI consumer, Telegram poller) start once and talk to the balancer.
+balancer (bot/ops/balancer.py, run as ``python -m bot balancer``) takes the public Rasa
+port; the workers (console, follow-up watcher, KPI consumer, Telegram poller) start once
+and talk to the balancer.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ class ReplicaSet:
                 [
                     sys.executable,
                     "-m",
-                    "bot.ops.balancer",
+                    "bot",
+                    "balancer",
                     "--listen",
                     f"{self.host}:{self.public_port}",
                     "--to",
