@@ -1,5 +1,5 @@
-"""``python -m bot``: the operators' command line (see ``bot.commands.root``)."""
+"""``python -m bot``: the operators' command line (see ``bot.commands.main``)."""
 
-from bot.commands.root import main
+from bot.commands.main import main
 
 raise SystemExit(main())

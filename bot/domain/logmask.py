@@ -11,7 +11,7 @@ token in Bot API paths (httpx logs each ``POST .../bot<token>/sendMessage``) and
 ``token=`` query parameter (Rasa's HTTP API token).
 
 Every Freight Desk process installs it: the operators' CLI and its workers
-(:func:`bot.commands.root.main`), the Rasa launcher (:mod:`bot.engine.server`) and the action server
+(:func:`bot.commands.main.main`), the Rasa launcher (:mod:`bot.engine.server`) and the action server
 (the ``actions`` package).
 """
 

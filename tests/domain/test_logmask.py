@@ -61,7 +61,7 @@ def test_every_process_entry_point_masks_its_log_lines() -> None:
 
 
 ENTRY_POINTS = {
-    "operators' CLI and workers": "from bot.commands.root import main\n"
+    "operators' CLI and workers": "from bot.commands.main import main\n"
     "try:\n    main(['db', '--help'])\n"
     "except SystemExit:\n    pass\n",
     "Rasa launcher": "import sys\nsys.argv = ['rasa', '--version']\n"

@@ -67,7 +67,7 @@ def test_upgrade_does_not_depend_on_the_working_directory(
 def test_nothing_creates_tables_but_migrations(sqlite_database_url: str) -> None:
     # Importing every module and opening a session must leave a new database empty.
     for module in (
-        "bot.commands.root",
+        "bot.commands.main",
         "bot.domain.demo",
         "bot.domain.leads",
         "bot.domain.shipments",

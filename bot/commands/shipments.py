@@ -1,0 +1,82 @@
+"""``python -m bot shipments import|show``: load status events, look a shipment up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.commands import common
+
+
+def register(subparsers: Any) -> None:
+    """Add ``shipments import`` and ``shipments show``."""
+    parser = subparsers.add_parser(
+        "shipments",
+        help="import status events and look up shipments",
+        description="Import shipment status events and look up shipments.",
+    )
+    actions = parser.add_subparsers(dest="shipments_command", metavar="ACTION", required=True)
+    do_import = actions.add_parser(
+        "import",
+        help="import status events from a CSV file",
+        description="Import status events from a CSV file, one row per event. Columns: "
+        "tracking_number, mode, service, origin, destination, status, location, "
+        "occurred_at (ISO 8601 with offset), description; optional eta, account, pieces, "
+        "weight_kg. A shipment with a bad row is skipped and the row reported; importing "
+        "the same file again adds nothing. Exits with 1 if any row was rejected.",
+    )
+    do_import.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file")
+    do_import.set_defaults(handler=_import)
+    show = actions.add_parser(
+        "show",
+        help="show a shipment as a customer would see it",
+        description="Show a shipment's tracking reply, as the assistant would send it.",
+    )
+    show.add_argument("number", metavar="NUMBER", help="tracking number, in any spelling")
+    show.set_defaults(handler=_show)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bot.domain.shipments import import_csv
+    from bot.storage.db import session_scope
+
+    path: Path = args.file
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return common.EXIT_FAILED
+    engine = common.ready_engine(common.settings())
+    if engine is None:
+        return common.EXIT_NOT_READY
+    with session_scope(engine) as session:
+        report = import_csv(session, path)
+    print(f"Imported {path}: {report.summary()}")
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    return common.EXIT_OK if report.ok else common.EXIT_FAILED
+
+
+def _show(args: argparse.Namespace) -> int:
+    from bot.domain.shipments import find_shipment, format_shipment
+    from bot.domain.tracking import check_tracking_number
+    from bot.storage.db import session_scope
+
+    settings = common.settings()
+    parsed = check_tracking_number(args.number)
+    if parsed is None:
+        print(f"{args.number!r} is not a tracking number we recognise.", file=sys.stderr)
+        return common.EXIT_FAILED
+    if not parsed.valid:
+        print(parsed.problem, file=sys.stderr)
+        return common.EXIT_FAILED
+    engine = common.ready_engine(settings)
+    if engine is None:
+        return common.EXIT_NOT_READY
+    with session_scope(engine) as session:
+        view = find_shipment(session, parsed.number)
+    if view is None:
+        print(f"No shipment with number {parsed.number}.", file=sys.stderr)
+        return common.EXIT_FAILED
+    print(format_shipment(view, settings.tz))
+    return common.EXIT_OK
