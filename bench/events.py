@@ -49,7 +49,7 @@ def _publish(events_db: str, results: Any) -> None:
     import rasa.shared.core.events  # noqa: F401 - loaded in the Rasa server, as here
     from rasa.core.brokers.sql import SQLEventBroker
 
-    from bot.engine.server import apply_fixes
+    from bot.engine.rasa_fixes import apply_fixes
 
     apply_fixes()
     broker = SQLEventBroker(db=events_db)

@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 
 from rasa.core.brokers.pika import PikaEventBroker
 
+from bot.engine.rasa_fixes import apply_fixes
+
 logger = logging.getLogger("freightdesk.faults")
 
 
@@ -60,6 +62,9 @@ class LoudPikaEventBroker(PikaEventBroker):
         max_unsent: int = 100_000,
         **kwargs: Any,
     ) -> None:
+        # Rasa builds the broker first, before the tracker store, the Agent and any
+        # message (bot.engine.rasa_fixes).
+        apply_fixes()
         super().__init__(host, *args, **kwargs)
         self.publish_timeout = float(publish_timeout)
         self.retry_interval = float(retry_interval)

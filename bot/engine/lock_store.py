@@ -33,6 +33,8 @@ import redis
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
+from bot.engine.rasa_fixes import apply_fixes
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_KEY_PREFIX = "freightdesk"
@@ -133,6 +135,8 @@ class AtomicRedisLockStore(LockStore):
         key_prefix: str = DEFAULT_KEY_PREFIX,
         socket_timeout: float = 10.0,
     ) -> None:
+        # Rasa builds the lock store before the Agent and any message (bot.engine.rasa_fixes).
+        apply_fixes()
         if endpoint_config is not None:
             kwargs = dict(endpoint_config.kwargs or {})
             host = endpoint_config.url or kwargs.get("host", host)

@@ -21,8 +21,10 @@ What stays the same as Rasa's store:
 - the event broker gets exactly those events, after they are committed.
 
 What is deliberately different: a failed read raises (and is logged) instead of being
-turned into an empty conversation; ``bot.engine.server`` keeps Rasa from wrapping this
-store in its silent ``FailSafeTrackerStore``.
+turned into an empty conversation, and the store is not wrapped in Rasa's silent
+``FailSafeTrackerStore``. Creating it installs Freight Desk's fixes to Rasa
+(:func:`bot.engine.rasa_fixes.apply_fixes`), so they apply however Rasa is started with
+the project's endpoints (`rasa run`, `rasa shell`, the stack runner).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +149,10 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
     ``max_turns`` (customer turns kept after a cut, and the length that triggers one).
     """
 
+    #: Hand this store to the Agent unwrapped: its failures are meant to be seen
+    #: (:func:`bot.engine.rasa_fixes.keep_tracker_store_failures_loud`).
+    fails_loudly = True
+
     def __init__(
         self,
         *args: Any,
@@ -157,6 +165,9 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
                 f"tracker store: need 1 <= keep_turns < max_turns, got {keep_turns}, {max_turns}"
             )
         super().__init__(*args, **kwargs)
+        # Rasa builds the tracker store before the Agent, the processor or any message,
+        # and just after the event broker, which it hands over here.
+        apply_fixes(self.event_broker)
         self.keep_turns = int(keep_turns)
         self.max_turns = int(max_turns)
         self._create_tables()

@@ -215,13 +215,12 @@ def test_endpoints_load_this_store_and_rasa_keeps_it_unwrapped(
 ) -> None:
     """Rasa silently falls back to memory on an unknown class path; ours must load.
 
-    And the launcher's fix keeps the Agent from wrapping it in FailSafeTrackerStore.
+    And creating it installs the fix that keeps the Agent from wrapping it in
+    FailSafeTrackerStore (bot.engine.rasa_fixes), however Rasa was started.
     """
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import EndpointConfig
-
-    from bot.engine.server import apply_fixes
 
     config = EndpointConfig(
         url=tracker_db, type="bot.engine.tracker_store.BoundedSQLTrackerStore", max_turns=20
@@ -230,7 +229,6 @@ def test_endpoints_load_this_store_and_rasa_keeps_it_unwrapped(
     try:
         assert isinstance(created, BoundedSQLTrackerStore)
         assert created.max_turns == 20
-        apply_fixes()
         assert Agent._create_tracker_store(created, domain) is created
     finally:
         created.engine.dispose()

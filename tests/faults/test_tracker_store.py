@@ -17,7 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.engine.server import TrackerStoreUnavailable, apply_fixes, guarded_read, guarded_save
+from bot.engine.rasa_fixes import apply_fixes
+from bot.engine.tracker_outages import TrackerStoreUnavailable, guarded_read, guarded_save
 from tests.support.tcp_proxy import CuttableProxy
 
 

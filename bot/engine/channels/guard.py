@@ -17,9 +17,11 @@ Three rules shared by the REST, web chat and Telegram channels:
 * **Text is text.** Control characters (other than tab and newlines) are dropped and lone
   UTF-16 surrogates replaced (:func:`clean_text`): PostgreSQL refuses a NUL in a text
   column and no encoder takes a lone surrogate, so either would fail the turn's write.
-* **Messages have a size.** :data:`MAX_MESSAGE_CHARS` is the longest message any channel
-  passes on (a complaint description may be 10,000 characters and more; the storage
-  refuses over 20,000), so the NLU never gets a megabyte.
+* **Messages have a size**, so the NLU never gets a megabyte; not one size for every
+  channel (:mod:`bot.domain.limits`): the REST channel refuses a message over
+  :data:`~bot.domain.limits.CUSTOMER_MESSAGE_CHARS` with :data:`TOO_LONG_REPLY`, Telegram
+  cuts one there, the web chat keeps
+  :data:`~bot.domain.limits.WEBCHAT_MESSAGE_CHARS`.
 """
 
 from __future__ import annotations
@@ -30,17 +32,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
+
 #: Sender id prefixes of channels whose sender ids the server makes (never the client).
 RESERVED_SENDER_PREFIXES: tuple[str, ...] = ("web:", "telegram:")
 #: Longest sender id accepted from the REST channel (the tables hold 255).
 MAX_SENDER_CHARS = 128
-#: Longest customer message passed to Rasa; the complaint store's own limit.
-MAX_MESSAGE_CHARS = 20_000
 #: Longest entity value a slash command may carry (a glossary term, a mode).
 MAX_ENTITY_CHARS = 100
-#: What the customer is told when a message is longer than :data:`MAX_MESSAGE_CHARS`.
+#: What the REST channel answers a message longer than ``CUSTOMER_MESSAGE_CHARS``.
 TOO_LONG_REPLY = (
-    f"Sorry, that message is too long for me (more than {MAX_MESSAGE_CHARS:,} characters). "
+    f"Sorry, that message is too long for me (more than {CUSTOMER_MESSAGE_CHARS:,} characters). "
     "Please send a shorter one, or split it into a few messages."
 )
 

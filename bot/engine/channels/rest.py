@@ -16,7 +16,7 @@ Differences from Rasa's own ``rest`` channel:
   conversation: those belong to their channels (403);
 * ``input_channel`` and ``metadata`` from the body are ignored: a caller cannot pose as
   another channel (where proactive messages and "reply in this chat" would go);
-* a message longer than :data:`~bot.engine.channels.guard.MAX_MESSAGE_CHARS` is politely refused
+* a message longer than :data:`~bot.domain.limits.CUSTOMER_MESSAGE_CHARS` is politely refused
   without reaching Rasa, and a typed slash command is screened
   (:class:`~bot.engine.channels.guard.CommandPolicy`);
 * a malformed body is a 400 with a reason, never a 500.
@@ -42,13 +42,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.core.settings import SettingsError
+from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
 from bot.engine.channels.guard import (
-    MAX_MESSAGE_CHARS,
     TOO_LONG_REPLY,
     CommandPolicy,
     clean_text,
     sender_problem,
 )
+from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class CustomerRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Build the channel; its settings come from the environment."""
         del credentials  # nothing secret or tunable lives in credentials.yml
+        apply_fixes()  # Rasa builds the channels first (bot.engine.rasa_fixes)
         return cls(RestAccess.from_env())
 
     def __init__(self, access: RestAccess | None = None) -> None:
@@ -192,7 +194,7 @@ class CustomerRestInput(RestInput):
                 text = ""
             if not isinstance(text, str):
                 return _error(400, "'message' must be a string")
-            if len(text) > MAX_MESSAGE_CHARS:
+            if len(text) > CUSTOMER_MESSAGE_CHARS:
                 logger.info("REST webhook: %d-character message refused", len(text))
                 return response.json([{"recipient_id": sender_id, "text": TOO_LONG_REPLY}])
             text = self.policy(request).screen(clean_text(text))

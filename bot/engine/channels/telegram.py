@@ -24,12 +24,12 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.engine.channels.guard import MAX_MESSAGE_CHARS, CommandPolicy, clean_text
+from bot.domain.limits import CUSTOMER_MESSAGE_CHARS, TELEGRAM_MESSAGE_CHARS
+from bot.engine.channels.guard import CommandPolicy, clean_text
 from bot.engine.channels.settings import TelegramSettings
 from bot.engine.channels.telegram_replies import (
     APOLOGY_REPLY,
     EXPIRED_BUTTON_REPLY,
-    MAX_TEXT,
     CallbackPayloads,
     inline_keyboard,
     non_text_reply,
@@ -44,6 +44,7 @@ from bot.engine.channels.telegram_updates import (
     chat_id_from_sender,
     parse_update,
 )
+from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class TelegramOutput(OutputChannel):
             last = index == len(chunks) - 1
             await self.bot.send_message(
                 chat_id,
-                to_html(chunk)[:MAX_TEXT],
+                to_html(chunk)[:TELEGRAM_MESSAGE_CHARS],
                 parse_mode=ParseMode.HTML,
                 # Buttons go under the last part, where the customer's eye ends up.
                 reply_markup=reply_markup if last else None,
@@ -134,6 +135,7 @@ class TelegramInput(InputChannel):
             SettingsError: a Telegram setting is set but unusable.
         """
         del credentials  # settings come from the environment, never from the YAML file
+        apply_fixes()  # Rasa builds the channels first (bot.engine.rasa_fixes)
         settings = TelegramSettings.from_env()
         if settings is None:
             logger.info("Telegram is not configured (TELEGRAM_BOT_TOKEN): webhook disabled")
@@ -239,7 +241,7 @@ class TelegramInput(InputChannel):
                 return
             else:
                 # Button payloads above are our own; typed text is the customer's.
-                text = self.command_policy.screen(clean_text(text))[:MAX_MESSAGE_CHARS]
+                text = self.command_policy.screen(clean_text(text))[:CUSTOMER_MESSAGE_CHARS]
             await on_new_message(
                 UserMessage(
                     text,

@@ -16,10 +16,10 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-# Telegram's limits: 4096 characters of message text, 64 bytes of callback data.
-MAX_TEXT = 4096
+# Telegram's limit on a button's callback data.
 MAX_CALLBACK_BYTES = 64
-# Escaping and links make the HTML longer than the text; split the text well below.
+# Escaping and links make the HTML longer than the text; split the text well below
+# Telegram's limit (bot.domain.limits.TELEGRAM_MESSAGE_CHARS).
 _CHUNK = 3500
 # Short titles sit two to a row; longer ones get a row each so nothing is cut off on a phone.
 _SHORT_TITLE = 18

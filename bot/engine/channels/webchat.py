@@ -40,7 +40,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
 
 from bot.core.settings import REPO_ROOT, Settings, SettingsError
+from bot.domain.limits import WEBCHAT_MESSAGE_CHARS
 from bot.engine.channels.guard import CommandPolicy, clean_text
+from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,8 @@ SENDER_PREFIX = "web:"
 DIST_DIR = REPO_ROOT / "web" / "dist"
 URL_PREFIX = "/webchat"
 SOCKETIO_PATH = "/webchat/socket.io"
-MAX_MESSAGE_CHARS = 2000
 HISTORY_LIMIT = 100
-#: Largest socket.io packet accepted (a message is at most 2,000 characters).
+#: Largest socket.io packet accepted (a message keeps at most WEBCHAT_MESSAGE_CHARS).
 MAX_PACKET_BYTES = 64 * 1024
 SECRET_ENV = "FREIGHTDESK_SESSION_SECRET"
 SECRET_FILE = "webchat_secret"
@@ -224,6 +225,7 @@ class WebChatInput(SocketIOInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Build the channel; ``cors_allowed_origins`` lists other sites that may embed it."""
         credentials = credentials or {}
+        apply_fixes()  # Rasa builds the channels first (bot.engine.rasa_fixes)
         return cls(
             cors_allowed_origins=credentials.get("cors_allowed_origins"),
             dist_dir=Path(credentials.get("dist_dir") or DIST_DIR),
@@ -325,7 +327,7 @@ class WebChatInput(SocketIOInput):
             if sender_id is None or not isinstance(data, dict):
                 logger.warning("web chat message before session_request; ignored")
                 return
-            text = str(data.get("message") or "").strip()[:MAX_MESSAGE_CHARS]
+            text = str(data.get("message") or "").strip()[:WEBCHAT_MESSAGE_CHARS]
             text = self.policy().screen(clean_text(text))
             if not text:
                 return
