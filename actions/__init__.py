@@ -1,7 +1,10 @@
-"""Rasa custom actions for Freight Desk.
+"""Rasa custom actions for Freight Desk, run by the action server (rasa-sdk).
 
 Each module handles one conversation concern and stays thin: parsing, storage and
-customer wording live in the ``bot`` package, which knows nothing of Rasa.
+customer wording live in ``bot.domain`` (with ``bot.storage`` and ``bot.core``), which
+knows nothing of Rasa and is tested alone. The actions may import those three only;
+``bot.engine``, the code that runs inside Rasa itself, is not theirs to use (import
+contracts in pyproject.toml).
 """
 
 from bot.domain import logmask

@@ -1,7 +1,9 @@
-"""Customer channels on the Rasa server: the web chat page and Telegram.
+"""Customer channels on the Rasa server: REST, the web chat page, and Telegram.
 
-The exception to "bot/ never imports Rasa": the channel modules here are Rasa input
-channels. :mod:`bot.engine.channels.settings`, :mod:`bot.engine.channels.telegram_updates`,
-:mod:`bot.engine.channels.telegram_replies` and :mod:`bot.engine.channels.telegram_poll`
-stay free of Rasa so the CLI, the runner and the unit tests can use them without loading it.
+Engine code: ``rest``, ``webchat`` and ``telegram`` are Rasa input channels (named in
+credentials.yml) and import Rasa and Sanic; building one installs the project's fixes to
+Rasa (:mod:`bot.engine.rasa_fixes`). ``guard``, ``settings``, ``telegram_updates``,
+``telegram_replies`` and ``telegram_poll`` stay free of Rasa, so the command line, the
+poller and the unit tests use them without loading it. Message size limits come from
+:mod:`bot.domain.limits`. May import domain, storage and core.
 """
