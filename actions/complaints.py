@@ -38,7 +38,7 @@ from bot.domain.complaints.records import create_complaint, customer_complaints
 from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError, find_reference
 from bot.domain.complaints.wording import format_receipt, format_status
 from bot.domain.contacts import parse_contact
-from bot.domain.handoff.service import matches_keyword
+from bot.domain.handoff.config import matches_keyword
 from bot.domain.shipments import find_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
 from bot.storage.db import get_engine, run_in_session

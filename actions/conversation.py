@@ -20,7 +20,7 @@ from actions.common import (
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
-from bot.domain.handoff.service import matches_keyword
+from bot.domain.handoff.config import matches_keyword
 
 FORM_SLOTS = (
     "tracking_number",

@@ -10,10 +10,12 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import channel_of, in_thread, settings
-from bot.domain.handoff.service import HandoffError, format_handoff_notice, request_handoff
+from actions.common import channel_of, settings
+from bot.domain.handoff.queue import request_handoff
+from bot.domain.handoff.rules import HandoffError
+from bot.domain.handoff.wording import format_handoff_notice
 from bot.domain.teams import route_team
-from bot.storage.db import session_scope
+from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +82,6 @@ def infer_reason(tracker: Tracker) -> str:
     return "customer_asked"
 
 
-def _request(**fields: Any) -> str:
-    with session_scope() as session:
-        ticket = request_handoff(session, **fields)
-    return format_handoff_notice(ticket, settings().tz)
-
-
 async def hand_off(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -105,20 +101,23 @@ async def hand_off(
         complaint_category=complaint_category or tracker.get_slot("complaint_category"),
     )
     try:
-        notice = await in_thread(
-            _request,
-            sender_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason=reason,
-            team=team,
-            summary=summary,
-            context=context,
+        ticket = await run_in_session(
+            get_engine(),
+            lambda session: request_handoff(
+                session,
+                sender_id=tracker.sender_id,
+                channel=channel_of(tracker),
+                reason=reason,
+                team=team,
+                summary=summary,
+                context=context,
+            ),
         )
     except (SQLAlchemyError, HandoffError):
         logger.exception("could not queue a handoff for %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_request_human_unavailable")
         return [SlotSet("pending_offer", None)]
-    dispatcher.utter_message(text=notice)
+    dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz))
     events: list[EventType] = [SlotSet("pending_offer", None)]
     if tracker.active_loop.get("name"):
         # A half-filled form would take over the first message after the hand-back.

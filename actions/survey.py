@@ -10,30 +10,20 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from actions.common import (
     channel_of,
-    in_thread,
     is_interruption,
     latest_intent,
     latest_text,
 )
 from bot.domain.kpi.surveys import record_answers
-from bot.domain.survey.service import (
-    OFFER_ENTITIES,
-    OFFER_INTENT,
-    QUESTIONS,
-    SCALES,
-    TRIGGERS,
-    answered_enquiry,
-    closing_text,
-    is_skip,
-    offer_text,
-    open_survey,
-    read_answer,
-    survey_config,
-)
-from bot.storage.db import session_scope
+from bot.domain.survey.answers import SCALES, is_skip, read_answer
+from bot.domain.survey.config import QUESTIONS, TRIGGERS, survey_config
+from bot.domain.survey.offers import OFFER_ENTITIES, OFFER_INTENT, answered_enquiry, open_survey
+from bot.domain.survey.wording import closing_text, offer_text
+from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +40,6 @@ def _reset() -> list[EventType]:
         *[SlotSet(slot, None) for slot in (*SLOTS.values(), *STATE_SLOTS)],
         SlotSet("survey_invalid", 0),
     ]
-
-
-def _offer(**fields: Any) -> bool:
-    with session_scope() as session:
-        return open_survey(session, **fields) is not None
-
-
-def _store(response_id: str, question: str, value: Any) -> None:
-    with session_scope() as session:
-        record_answers(session, response_id, **{question: value})
 
 
 class ActionOfferSurvey(Action):
@@ -98,9 +78,10 @@ class ActionOfferSurvey(Action):
         ):
             return self._decline(dispatcher, fallback)
         response_id = uuid.uuid4().hex
-        try:
-            offered = await in_thread(
-                _offer,
+
+        def offer(session: Session) -> bool:
+            row = open_survey(
+                session,
                 response_id=response_id,
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
@@ -110,6 +91,10 @@ class ActionOfferSurvey(Action):
                 team=context.get("survey_team") or None,
                 complaint_reference=context.get("survey_complaint") or None,
             )
+            return row is not None
+
+        try:
+            offered = await run_in_session(get_engine(), offer)
         except SQLAlchemyError:
             logger.exception("could not record a survey offer for %s", tracker.sender_id)
             offered = False
@@ -194,7 +179,12 @@ class ValidateSurveyForm(FormValidationAction):
         response_id = tracker.get_slot("survey_response_id")
         if answer.value != "":
             try:
-                await in_thread(_store, str(response_id), question, answer.value)
+                await run_in_session(
+                    get_engine(),
+                    lambda session: record_answers(
+                        session, str(response_id), **{question: answer.value}
+                    ),
+                )
             except (SQLAlchemyError, LookupError, ValueError):
                 logger.exception("could not store a survey answer for %s", tracker.sender_id)
                 return {slot: None, "survey_ended": "error"}

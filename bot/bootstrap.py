@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from bot.core.settings import Settings
 from bot.domain.events import ComplaintResolved, Event, HandoffClosed
-from bot.domain.survey.service import SurveyInviter
-from bot.engine.rasa_client import RasaNotifier, notifier_from_settings
+from bot.domain.survey.offers import SurveyInviter
+from bot.engine.rasa_client import RasaClient, client_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +72,11 @@ class MessageBus:
         await self.services.surveys.wait()
 
 
-def bootstrap(engine: Engine, rasa: RasaNotifier) -> MessageBus:
+def bootstrap(engine: Engine, rasa: RasaClient) -> MessageBus:
     """The message bus of a process that talks to ``rasa`` and keeps data in ``engine``."""
     return MessageBus(Services(surveys=SurveyInviter(engine, rasa)))
 
 
 def bootstrap_from_settings(engine: Engine, settings: Settings) -> MessageBus:
     """:func:`bootstrap` with the Rasa server the settings name."""
-    return bootstrap(engine, notifier_from_settings(settings))
+    return bootstrap(engine, client_from_settings(settings))

@@ -250,7 +250,7 @@ def _cli_note(args: argparse.Namespace) -> int:
 def _cli_resolve(args: argparse.Namespace) -> int:
     from bot.bootstrap import bootstrap_from_settings
     from bot.domain.complaints.followups import deliver_resolution
-    from bot.engine.rasa_client import notifier_from_settings
+    from bot.engine.rasa_client import client_from_settings
     from bot.storage.db import session_scope
 
     engine, settings = _engine_and_settings()
@@ -267,7 +267,7 @@ def _cli_resolve(args: argparse.Namespace) -> int:
     print(f"{view.reference} resolved.")
     result = deliver_resolution(
         engine,
-        notifier_from_settings(settings),
+        client_from_settings(settings),
         view.reference,
         publish=bus.publish,
         tz=settings.tz,
@@ -283,7 +283,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
 
     from bot.bootstrap import bootstrap_from_settings
     from bot.domain.complaints.followups import watch
-    from bot.engine.rasa_client import notifier_from_settings
+    from bot.engine.rasa_client import client_from_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # The schema check at start-up is Alembic's business, not the operator's.
@@ -302,7 +302,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     ok = watch(
         engine,
-        notifier_from_settings(settings),
+        client_from_settings(settings),
         publish=bus.publish,
         interval=max(1.0, args.interval),
         once=args.once,

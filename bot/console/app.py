@@ -37,8 +37,8 @@ from bot.console.web import (
     requires,
 )
 from bot.domain.events import Publish
-from bot.domain.handoff import service as handoff_service
 from bot.domain.users import session_for
+from bot.engine.rasa_client import RasaClient
 from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def create_app(
     )
     app[CONFIG_KEY] = config
     app[ENGINE_KEY] = engine or get_engine(config.database_url)
-    app[RASA_KEY] = handoff_service.RasaConversations(config.rasa_url, config.rasa_token)
+    app[RASA_KEY] = RasaClient(config.rasa_url, config.rasa_token)
     app[PUBLISH_KEY] = publish or bootstrap(app[ENGINE_KEY], app[RASA_KEY]).publish
     app[TEMPLATES_KEY] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),

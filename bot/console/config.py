@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.core.settings import Settings
-from bot.engine.rasa_client import notifier_from_settings
+from bot.engine.rasa_client import client_from_settings
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,12 @@ class ConsoleConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, secure_cookies: bool = False) -> ConsoleConfig:
-        """The console's settings from the project's (token as the notifier finds it)."""
-        notifier = notifier_from_settings(settings)
+        """The console's settings from the project's (token as the Rasa client finds it)."""
+        rasa = client_from_settings(settings)
         return cls(
             database_url=settings.database_url,
-            rasa_url=notifier.base_url,
-            rasa_token=notifier.token,
+            rasa_url=rasa.base_url,
+            rasa_token=rasa.token,
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
         )

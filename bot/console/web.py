@@ -18,15 +18,15 @@ from sqlalchemy.engine import Engine
 from bot.console.config import ConsoleConfig
 from bot.domain.business_hours import format_promise
 from bot.domain.events import Publish
-from bot.domain.handoff import service as handoffs
 from bot.domain.users import ActiveSession
+from bot.engine.rasa_client import RasaClient
 from bot.storage.models import STAFF_ROLES
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CONFIG_KEY: web.AppKey[ConsoleConfig] = web.AppKey("config")
 ENGINE_KEY = web.AppKey("engine", Engine)
-RASA_KEY = web.AppKey("rasa", handoffs.RasaConversations)
+RASA_KEY = web.AppKey("rasa", RasaClient)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 PUBLISH_KEY: web.AppKey[Publish] = web.AppKey("publish")
 

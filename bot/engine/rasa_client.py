@@ -1,4 +1,10 @@
-"""Proactive messages to customers through the Rasa server's HTTP API.
+"""The one client of the Rasa server's HTTP API: into a customer's conversation from outside.
+
+Everything the service does to a conversation from outside Rasa goes through
+:class:`RasaClient`: proactive messages (complaint outcomes, an agent's replies), pausing
+and resuming a handed-over conversation, triggering the survey offer, and reading the
+tracker. It implements the interfaces the domain declares in
+:mod:`bot.domain.conversations` and raises their :class:`~bot.domain.conversations.NotifyError`.
 
 Rasa delivers a ``bot`` event appended with ``execute_side_effects=true`` on the
 conversation's channel (``output_channel=latest``: the channel the customer last wrote
@@ -10,24 +16,18 @@ uses that to settle whether an attempt cut short by a crash got through.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.core.settings import Settings
-
-#: Metadata key of the bot event that identifies one of our notices.
-NOTICE_KEY = "freightdesk_notice"
+from bot.domain.conversations import AGENT_KEY, NOTICE_KEY, NotifyError, agent_message_notice
 
 
-class NotifyError(RuntimeError):
-    """The message could not be handed to Rasa (unreachable, timeout, non-200 answer)."""
-
-
-class RasaNotifier:
-    """Sends messages into customers' conversations through Rasa's HTTP API.
+class RasaClient:
+    """Talks to customers' conversations through Rasa's HTTP API.
 
     Args:
         base_url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
@@ -76,6 +76,8 @@ class RasaNotifier:
         except ValueError as exc:
             raise NotifyError(f"Rasa sent an answer that is not JSON ({exc})") from None
 
+    # -- messages -------------------------------------------------------------------------
+
     async def send(
         self,
         sender_id: str,
@@ -110,20 +112,77 @@ class RasaNotifier:
         Raises:
             NotifyError: Rasa could not be reached or answered wrongly.
         """
-        tracker = await self._request(
-            "GET",
-            self._url(sender_id, "tracker"),
-            self._params(include_events="ALL"),
-            None,
-        )
-        events = tracker.get("events") if isinstance(tracker, dict) else None
         return any(
-            isinstance(event, dict)
-            and event.get("event") == "bot"
+            event.get("event") == "bot"
             and isinstance(event.get("metadata"), dict)
             and event["metadata"].get(NOTICE_KEY) == notice
-            for event in events or ()
+            for event in await self.tracker_events(sender_id)
         )
+
+    def send_sync(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        output_channel: str = "latest",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """:meth:`send` for code without an event loop (the CLI, the follow-up worker)."""
+        asyncio.run(self.send(sender_id, text, output_channel=output_channel, metadata=metadata))
+
+    def was_sent_sync(self, sender_id: str, notice: str) -> bool:
+        """:meth:`was_sent` for code without an event loop."""
+        return asyncio.run(self.was_sent(sender_id, notice))
+
+    # -- a handed-over conversation -------------------------------------------------------
+
+    async def append(
+        self, sender_id: str, events: Sequence[Mapping[str, Any]], *, side_effects: bool
+    ) -> None:
+        """Append ``events`` in one request; with side effects bot events are delivered.
+
+        Raises:
+            NotifyError: Rasa could not be reached or did not answer 200.
+        """
+        extra = {"output_channel": "latest", "execute_side_effects": "true"} if side_effects else {}
+        await self._request(
+            "POST",
+            self._url(sender_id, "tracker/events"),
+            self._params(**extra),
+            [dict(event) for event in events],
+        )
+
+    async def pause(self, sender_id: str) -> None:
+        """Pause the conversation: Rasa logs the customer's messages but does not answer."""
+        await self.append(sender_id, [{"event": "pause"}], side_effects=False)
+
+    async def resume(self, sender_id: str, text: str, *, metadata: Mapping[str, Any]) -> None:
+        """Resume the conversation and tell the customer, in one request.
+
+        ``action_listen`` goes with ``resume``: without it a conversation in which an
+        action ran during the pause stays silent after resuming.
+        """
+        await self.append(
+            sender_id,
+            [
+                {"event": "resume"},
+                {"event": "action", "name": "action_listen"},
+                {"event": "bot", "text": text, "metadata": dict(metadata)},
+            ],
+            side_effects=True,
+        )
+
+    async def send_agent_message(
+        self, sender_id: str, text: str, *, agent: str, client_id: str
+    ) -> None:
+        """Deliver an agent's message on the customer's channel, tagged with the agent."""
+        await self.send(
+            sender_id,
+            text,
+            metadata={AGENT_KEY: agent, NOTICE_KEY: agent_message_notice(client_id)},
+        )
+
+    # -- the assistant's side -------------------------------------------------------------
 
     async def trigger_intent(
         self,
@@ -146,6 +205,8 @@ class RasaNotifier:
         params = self._params(output_channel=output_channel)
         await self._request("POST", self._url(sender_id, "trigger_intent"), params, body)
 
+    # -- reading the tracker --------------------------------------------------------------
+
     async def conversation_state(self, sender_id: str) -> dict[str, Any]:
         """The conversation's current state without its events (slots, ``paused``,
         ``active_loop``, ``latest_input_channel``).
@@ -160,24 +221,21 @@ class RasaNotifier:
             raise NotifyError("Rasa sent a conversation that is not a JSON object")
         return tracker
 
-    def send_sync(
-        self,
-        sender_id: str,
-        text: str,
-        *,
-        output_channel: str = "latest",
-        metadata: Mapping[str, Any] | None = None,
-    ) -> None:
-        """:meth:`send` for code without an event loop (the CLI, the follow-up worker)."""
-        asyncio.run(self.send(sender_id, text, output_channel=output_channel, metadata=metadata))
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """The conversation's events, oldest first.
 
-    def was_sent_sync(self, sender_id: str, notice: str) -> bool:
-        """:meth:`was_sent` for code without an event loop."""
-        return asyncio.run(self.was_sent(sender_id, notice))
+        Raises:
+            NotifyError: Rasa could not be reached or answered wrongly.
+        """
+        tracker = await self._request(
+            "GET", self._url(sender_id, "tracker"), self._params(include_events="ALL"), None
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return [e for e in events or [] if isinstance(e, dict)]
 
 
-def notifier_from_settings(settings: Settings, timeout: float = 10) -> RasaNotifier:
-    """A notifier for the configured Rasa server.
+def client_from_settings(settings: Settings, timeout: float = 10) -> RasaClient:
+    """A client of the configured Rasa server.
 
     The token is ``RASA_TOKEN``, else the one ``make run`` generated into
     ``var/rasa_token``; none is generated here, since Rasa would not know it.
@@ -187,4 +245,4 @@ def notifier_from_settings(settings: Settings, timeout: float = 10) -> RasaNotif
         path = settings.var_dir / "rasa_token"
         if path.is_file():
             token = path.read_text(encoding="utf-8").strip()
-    return RasaNotifier(settings.rasa_url, token, timeout=timeout)
+    return RasaClient(settings.rasa_url, token, timeout=timeout)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.domain.handoff.service import AGENT_KEY, request_handoff
+from bot.domain.conversations import AGENT_KEY
+from bot.domain.handoff.queue import request_handoff
 from bot.storage import db
 from tests.domain.complaints.rasa_standin import RasaStandIn
 from tests.domain.kpi.dashboard_data import SCRIPT as DASHBOARD_SCRIPT

@@ -19,7 +19,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from bot.console.config import ConsoleConfig
-from bot.domain.handoff.service import request_handoff
+from bot.domain.handoff.queue import request_handoff
 from bot.domain.users import add_user, get_user
 from bot.storage import db
 from tests.console.server import ConsoleServer, page_csrf, sign_in

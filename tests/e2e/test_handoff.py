@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.domain.handoff.service import HandoffView, list_queue
+from bot.domain.handoff.queue import list_queue
+from bot.domain.handoff.views import HandoffView
 from bot.storage.db import get_engine, session_scope
 from tests.e2e.conftest import Customer, RunningStack
 from tests.e2e.test_telegram import send

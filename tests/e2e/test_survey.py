@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import select
 
 from bot.core.settings import REPO_ROOT
-from bot.domain.handoff.service import list_queue
+from bot.domain.handoff.queue import list_queue
 from bot.domain.users import add_user
 from bot.ops.stack import free_port
 from bot.storage import db

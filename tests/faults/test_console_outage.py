@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.console.config import ConsoleConfig
-from bot.domain.handoff.service import request_handoff
+from bot.domain.handoff.queue import request_handoff
 from bot.domain.users import add_user
 from bot.storage import db
 from bot.storage.models import HandoffMessage

@@ -21,7 +21,7 @@ from bot.console.web import (
 from bot.domain.complaints import staff as complaints
 from bot.domain.complaints.followups import deliver_resolution
 from bot.domain.complaints.rules import ComplaintError
-from bot.engine.rasa_client import RasaNotifier
+from bot.engine.rasa_client import RasaClient
 from bot.storage.db import run_in_session
 
 
@@ -62,7 +62,7 @@ async def _complaint_change(request: web.Request, action: str) -> web.StreamResp
     done = f"{view.reference}: {action} saved."
     if action == "resolve":
         config = request.app[CONFIG_KEY]
-        notifier = RasaNotifier(config.rasa_url, config.rasa_token)
+        notifier = RasaClient(config.rasa_url, config.rasa_token)
         # The same delivery as `complaints resolve`: exactly once, retried by the worker
         # if Rasa cannot be reached now. It runs its own event loop, hence the thread.
         delivery = await asyncio.to_thread(

@@ -34,7 +34,7 @@ from bot.console.web import (
     requires,
     staff,
 )
-from bot.domain.handoff import service as handoffs
+from bot.domain.conversations import NotifyError
 from bot.domain.kpi import conversations as log
 from bot.domain.kpi.charts import line_chart
 from bot.domain.kpi.dashboard import AGENT_KPIS, Filters, agent_rows, tiles, trends
@@ -45,6 +45,7 @@ from bot.domain.kpi.review import figure
 from bot.domain.kpi.targets import TargetFormError, recent_changes, save_target, stored_targets
 from bot.domain.teams import TEAMS
 from bot.domain.users import list_users
+from bot.engine.transcripts import transcript
 from bot.storage.db import run_in_session
 
 # -- the dashboard ------------------------------------------------------------------------
@@ -222,7 +223,7 @@ async def conversation_detail(request: web.Request) -> web.StreamResponse:
     problem = None
     try:
         events = await request.app[RASA_KEY].tracker_events(detail.row.sender_id)
-    except handoffs.NotifyError as exc:
+    except NotifyError as exc:
         events, problem = [], f"The transcript could not be loaded from the assistant ({exc})."
     in_session = [
         event
@@ -233,7 +234,7 @@ async def conversation_detail(request: web.Request) -> web.StreamResponse:
         request,
         "dashboard_conversation.html",
         detail=detail,
-        lines=handoffs.transcript(in_session),
+        lines=transcript(in_session),
         problem=problem,
         local=lambda moment: local(request, moment),
         teams=TEAMS,

@@ -19,11 +19,17 @@ from bot.console.web import (
     when,
 )
 from bot.domain.complaints.records import customer_complaints
-from bot.domain.handoff import service as handoffs
+from bot.domain.conversations import NotifyError
+from bot.domain.handoff import agent_chat
+from bot.domain.handoff.config import handoff_config
+from bot.domain.handoff.queue import agent_conversations, get_handoff, list_queue
+from bot.domain.handoff.rules import HandoffError
+from bot.domain.handoff.views import HandoffView
 from bot.domain.shipments import find_shipment
 from bot.domain.teams import TEAMS
 from bot.domain.tracking import check_tracking_number
 from bot.domain.users import StaffView
+from bot.engine.transcripts import transcript
 from bot.storage.db import run_in_session
 
 #: How often the conversation page asks for the transcript.
@@ -42,10 +48,8 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     user = staff(request).user
     team = None if user.role == "manager" else user.team
 
-    def load(session: Session) -> tuple[list[handoffs.HandoffView], list[handoffs.HandoffView]]:
-        return handoffs.list_queue(session, team=team), handoffs.agent_conversations(
-            session, user.name
-        )
+    def load(session: Session) -> tuple[list[HandoffView], list[HandoffView]]:
+        return list_queue(session, team=team), agent_conversations(session, user.name)
 
     waiting, mine = await run_in_session(request.app[ENGINE_KEY], load)
     return render(
@@ -66,17 +70,15 @@ def _handoff_id(request: web.Request) -> int:
         raise web.HTTPNotFound() from None
 
 
-def _may_see(user: StaffView, view: handoffs.HandoffView) -> bool:
+def _may_see(user: StaffView, view: HandoffView) -> bool:
     return user.has_role("team_lead") or view.agent in (None, user.name)
 
 
-async def _handoff_for(request: web.Request) -> handoffs.HandoffView:
+async def _handoff_for(request: web.Request) -> HandoffView:
     handoff_id = _handoff_id(request)
     try:
-        view = await run_in_session(
-            request.app[ENGINE_KEY], lambda s: handoffs.get_handoff(s, handoff_id)
-        )
-    except handoffs.HandoffError:
+        view = await run_in_session(request.app[ENGINE_KEY], lambda s: get_handoff(s, handoff_id))
+    except HandoffError:
         raise web.HTTPNotFound(text="There is no such conversation.") from None
     if not _may_see(staff(request).user, view):
         raise web.HTTPForbidden(text="This conversation is with another agent.")
@@ -88,18 +90,18 @@ async def take(request: web.Request) -> web.StreamResponse:
     """Take over a conversation: pause the bot and open it."""
     handoff_id = _handoff_id(request)
     try:
-        await handoffs.take_over(
+        await agent_chat.take_over(
             request.app[ENGINE_KEY],
             request.app[RASA_KEY],
             handoff_id,
             agent=staff(request).user.name,
         )
-    except handoffs.HandoffError as exc:
+    except HandoffError as exc:
         raise web.HTTPSeeOther(f"/queue?error={quote(str(exc))}") from None
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
 
 
-def _context_panel(session: Session, view: handoffs.HandoffView) -> dict[str, Any]:
+def _context_panel(session: Session, view: HandoffView) -> dict[str, Any]:
     number = view.context.get("tracking_number") or view.context.get("shipment")
     shipment = None
     if isinstance(number, str) and number:
@@ -125,7 +127,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         request,
         "conversation.html",
         handoff=view,
-        canned=handoffs.handoff_config().canned_replies,
+        canned=handoff_config().canned_replies,
         when=lambda m: when(request, m),
         poll_seconds=POLL_SECONDS,
         error=request.query.get("error"),
@@ -140,7 +142,7 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
     try:
         events = await request.app[RASA_KEY].tracker_events(view.sender_id)
         problem = None
-    except handoffs.NotifyError as exc:
+    except NotifyError as exc:
         events, problem = [], f"The conversation could not be loaded ({exc})."
     lines = [
         {
@@ -149,7 +151,7 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
             "agent": line.agent,
             "at": line.at.isoformat() if line.at else None,
         }
-        for line in handoffs.transcript(events)
+        for line in transcript(events)
     ]
     messages = [
         {"client_id": m.client_id, "status": m.status, "error": m.error, "text": m.text}
@@ -171,7 +173,7 @@ async def post_message(request: web.Request) -> web.StreamResponse:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="Send a JSON object.")
     try:
-        message = await handoffs.send_message(
+        message = await agent_chat.send_message(
             request.app[ENGINE_KEY],
             request.app[RASA_KEY],
             handoff_id,
@@ -179,7 +181,7 @@ async def post_message(request: web.Request) -> web.StreamResponse:
             client_id=str(body.get("client_id") or ""),
             text=str(body.get("text") or ""),
         )
-    except handoffs.HandoffError as exc:
+    except HandoffError as exc:
         return web.json_response({"error": str(exc)}, status=409)
     return web.json_response(
         {"client_id": message.client_id, "status": message.status, "error": message.error}
@@ -191,12 +193,12 @@ async def _finish(request: web.Request, outcome: str) -> web.StreamResponse:
     engine, rasa, agent = request.app[ENGINE_KEY], request.app[RASA_KEY], staff(request).user.name
     try:
         if outcome == "handed_back":
-            await handoffs.hand_back(engine, rasa, handoff_id, agent=agent)
+            await agent_chat.hand_back(engine, rasa, handoff_id, agent=agent)
         else:
-            await handoffs.close(
+            await agent_chat.close(
                 engine, rasa, handoff_id, agent=agent, publish=request.app[PUBLISH_KEY]
             )
-    except handoffs.HandoffError as exc:
+    except HandoffError as exc:
         raise web.HTTPSeeOther(f"/handoffs/{handoff_id}?error={quote(str(exc))}") from None
     raise web.HTTPSeeOther("/queue")
 

@@ -26,7 +26,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Engine
@@ -35,8 +35,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.domain.business_hours import ServiceLevels, format_promise, service_levels
 from bot.domain.complaints.views import view_complaint
 from bot.domain.complaints.wording import format_overdue_notice, format_resolution_notice
+from bot.domain.conversations import NOTICE_KEY, Notifier, NotifyError
 from bot.domain.events import ComplaintResolved, Publish
-from bot.engine.rasa_client import NOTICE_KEY, NotifyError
 from bot.storage.db import session_scope
 from bot.storage.models import Complaint, ComplaintEvent, utcnow
 
@@ -53,23 +53,6 @@ OVERDUE = "overdue"
 RESOLUTION = "resolution"
 
 _table = Complaint.__table__
-
-
-class Notifier(Protocol):
-    """What the worker needs to talk to customers (``bot.engine.rasa_client.RasaNotifier``)."""
-
-    def send_sync(
-        self,
-        sender_id: str,
-        text: str,
-        *,
-        output_channel: str = "latest",
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        """Send ``text`` into the conversation; raise ``NotifyError`` on failure."""
-
-    def was_sent_sync(self, sender_id: str, notice: str) -> bool:
-        """Tell whether the conversation already holds this notice."""
 
 
 @dataclass(frozen=True)
@@ -508,7 +491,6 @@ __all__ = [
     "SENIOR_QUEUE",
     "WORKER_ACTOR",
     "Delivery",
-    "Notifier",
     "WatchReport",
     "deliver_pending",
     "deliver_resolution",

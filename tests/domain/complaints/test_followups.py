@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from bot.domain.complaints.followups import SENIOR_QUEUE, WatchReport, deliver_resolution, run_once
 from bot.domain.complaints.staff import add_note, assign, get_complaint, resolve
 from bot.domain.complaints.views import ComplaintReceipt, ComplaintView
+from bot.domain.conversations import NOTICE_KEY
 from bot.domain.events import Event, Publish
-from bot.engine.rasa_client import NOTICE_KEY, RasaNotifier
+from bot.engine.rasa_client import RasaClient
 from bot.ops.stack import free_port
 from bot.storage import db
 from bot.storage.models import Complaint
@@ -26,15 +27,15 @@ Submit = Callable[..., ComplaintReceipt]
 
 
 @pytest.fixture
-def notifier(rasa: RasaStandIn) -> RasaNotifier:
+def notifier(rasa: RasaStandIn) -> RasaClient:
     """A notifier talking to the stand-in."""
-    return RasaNotifier(rasa.url, rasa.token, timeout=5)
+    return RasaClient(rasa.url, rasa.token, timeout=5)
 
 
 @pytest.fixture
-def unreachable() -> RasaNotifier:
+def unreachable() -> RasaClient:
     """A notifier whose Rasa is down (nothing listens on its port)."""
-    return RasaNotifier(f"http://127.0.0.1:{free_port()}", "token", timeout=2)
+    return RasaClient(f"http://127.0.0.1:{free_port()}", "token", timeout=2)
 
 
 @pytest.fixture
@@ -61,14 +62,14 @@ def _show(engine: Engine, reference: str) -> ComplaintView:
 
 
 def _run(
-    engine: Engine, notifier: RasaNotifier, now: datetime, publish: Publish = _ignore
+    engine: Engine, notifier: RasaClient, now: datetime, publish: Publish = _ignore
 ) -> WatchReport:
     return run_once(engine, notifier, publish=publish, now=now, tz=HKT)
 
 
 def test_staff_are_reminded_once_within_the_last_business_hour(
     engine: Engine,
-    notifier: RasaNotifier,
+    notifier: RasaClient,
     rasa: RasaStandIn,
     lost_parcel: str,
     caplog: pytest.LogCaptureFixture,
@@ -91,7 +92,7 @@ def test_staff_are_reminded_once_within_the_last_business_hour(
 
 
 def test_the_reminder_names_the_assigned_colleague(
-    engine: Engine, notifier: RasaNotifier, lost_parcel: str, caplog: pytest.LogCaptureFixture
+    engine: Engine, notifier: RasaClient, lost_parcel: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.domain.complaints.followups")
     with db.session_scope(engine) as session:
@@ -103,7 +104,7 @@ def test_the_reminder_names_the_assigned_colleague(
 
 
 def test_no_reminder_or_update_once_a_colleague_has_followed_up(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, lost_parcel: str
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
 ) -> None:
     with db.session_scope(engine) as session:
         add_note(
@@ -117,7 +118,7 @@ def test_no_reminder_or_update_once_a_colleague_has_followed_up(
 
 
 def test_a_missed_promise_gets_one_honest_update_and_a_new_time(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, lost_parcel: str
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
 ) -> None:
     first = _run(engine, notifier, hkt(2026, 11, 26, 17, 1))
     second = _run(engine, notifier, hkt(2026, 11, 26, 17, 2))
@@ -158,8 +159,8 @@ def test_a_missed_promise_gets_one_honest_update_and_a_new_time(
 
 def test_an_update_that_could_not_be_sent_is_retried_until_sent_once(
     engine: Engine,
-    notifier: RasaNotifier,
-    unreachable: RasaNotifier,
+    notifier: RasaClient,
+    unreachable: RasaClient,
     rasa: RasaStandIn,
     lost_parcel: str,
 ) -> None:
@@ -179,7 +180,7 @@ def test_an_update_that_could_not_be_sent_is_retried_until_sent_once(
 
 def test_resolution_is_told_to_the_customer_and_hooks_called_once(
     engine: Engine,
-    notifier: RasaNotifier,
+    notifier: RasaClient,
     rasa: RasaStandIn,
     lost_parcel: str,
     published: list[Event],
@@ -214,8 +215,8 @@ def test_resolution_is_told_to_the_customer_and_hooks_called_once(
 
 def test_a_resolution_while_rasa_is_down_is_saved_and_sent_later(
     engine: Engine,
-    notifier: RasaNotifier,
-    unreachable: RasaNotifier,
+    notifier: RasaClient,
+    unreachable: RasaClient,
     rasa: RasaStandIn,
     lost_parcel: str,
     published: list[Event],
@@ -242,7 +243,7 @@ def test_a_resolution_while_rasa_is_down_is_saved_and_sent_later(
 
 
 def test_a_resolved_complaint_gets_no_missed_promise_update(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, lost_parcel: str
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
 ) -> None:
     with db.session_scope(engine) as session:
         resolve(
@@ -257,7 +258,7 @@ def test_a_resolved_complaint_gets_no_missed_promise_update(
 
 
 def test_two_workers_at_once_send_each_message_once(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, file_complaint: Submit
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, file_complaint: Submit
 ) -> None:
     references = [
         file_complaint(sender_id=f"tg-{i}", category="lost", description="Never came.").reference
@@ -296,7 +297,7 @@ def _leave_stale_claim(engine: Engine, reference: str, at: datetime) -> None:
 
 
 def test_a_message_a_crashed_sender_got_through_is_not_sent_again(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, lost_parcel: str
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
 ) -> None:
     with db.session_scope(engine) as session:
         resolve(session, lost_parcel, "Refunded.", actor="amy", now=hkt(2026, 11, 26, 15))
@@ -316,7 +317,7 @@ def test_a_message_a_crashed_sender_got_through_is_not_sent_again(
 
 
 def test_a_message_a_crashed_sender_did_not_get_through_is_sent(
-    engine: Engine, notifier: RasaNotifier, rasa: RasaStandIn, lost_parcel: str
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
 ) -> None:
     with db.session_scope(engine) as session:
         resolve(session, lost_parcel, "Refunded.", actor="amy", now=hkt(2026, 11, 26, 15))

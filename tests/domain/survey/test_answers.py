@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.survey.service import (
+from bot.domain.survey.answers import (
     MAX_COMMENT_CHARS,
     is_skip,
     parse_score,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.survey.service import QUESTIONS, TRIGGERS, SurveyConfigError, load_survey_config
+from bot.domain.survey.config import QUESTIONS, TRIGGERS, SurveyConfigError, load_survey_config
 
 
 def _write(tmp_path: Path, text: str) -> Path:

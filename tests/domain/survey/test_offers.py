@@ -14,18 +14,17 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import LISTENERS, Services, bootstrap
 from bot.domain.events import ComplaintResolved, Event, HandoffClosed
-from bot.domain.handoff import service as handoff
 from bot.domain.kpi.surveys import record_offer
-from bot.domain.survey.service import (
+from bot.domain.survey.config import SurveyConfig
+from bot.domain.survey.offers import (
     OFFER_INTENT,
-    SurveyConfig,
     SurveyInviter,
     answered_enquiry,
     open_survey,
     recently_offered,
 )
 from bot.domain.users import add_user
-from bot.engine.rasa_client import RasaNotifier
+from bot.engine.rasa_client import RasaClient
 from bot.storage.db import session_scope
 from bot.storage.models import SurveyResponse
 from tests.domain.complaints.rasa_standin import RasaStandIn
@@ -133,7 +132,7 @@ def rasa() -> Iterator[RasaStandIn]:
 def _inviter(
     engine: Engine, rasa: RasaStandIn, config: SurveyConfig = EVERY_TRIGGER
 ) -> SurveyInviter:
-    return SurveyInviter(engine, RasaNotifier(rasa.url, rasa.token, timeout=5), config)
+    return SurveyInviter(engine, RasaClient(rasa.url, rasa.token, timeout=5), config)
 
 
 def _closed_handoff(sender: str) -> HandoffClosed:
@@ -222,7 +221,7 @@ def test_rasa_down_is_logged_not_raised(
 def test_the_bus_offers_the_survey_after_either_event(engine: Engine, rasa: RasaStandIn) -> None:
     # The listeners are declared once (bot.bootstrap.LISTENERS); every process that builds
     # the bus gets them, with nothing to install.
-    bus = bootstrap(engine, RasaNotifier(rasa.url, rasa.token, timeout=5))
+    bus = bootstrap(engine, RasaClient(rasa.url, rasa.token, timeout=5))
     bus.publish(_resolved_complaint("rest:5", None))  # no event loop: waits for the offer
     bus.publish(_closed_handoff("rest:6"))
     triggers = [(r.sender_id, r.body["entities"]["survey_trigger"]) for r in rasa.triggered]
@@ -241,26 +240,7 @@ def test_a_failing_listener_is_logged_and_stops_no_other(
     listeners = dict(LISTENERS)
     listeners[ComplaintResolved] = (broken, *LISTENERS[ComplaintResolved])
     monkeypatch.setattr("bot.bootstrap.LISTENERS", listeners)
-    bus = bootstrap(engine, RasaNotifier(rasa.url, rasa.token, timeout=5))
+    bus = bootstrap(engine, RasaClient(rasa.url, rasa.token, timeout=5))
     bus.publish(_resolved_complaint("rest:7", None))
     assert "broken failed" in caplog.text
     assert [r.sender_id for r in rasa.triggered] == ["rest:7"]
-
-
-def test_the_agents_transcript_does_not_show_the_triggered_offer_as_the_customers() -> None:
-    lines = handoff.transcript(
-        [
-            {"event": "user", "text": "thanks", "timestamp": 1.0},
-            {
-                "event": "user",
-                "text": f"EXTERNAL: {OFFER_INTENT}",
-                "metadata": {"is_external": True},
-                "timestamp": 2.0,
-            },
-            {"event": "bot", "text": "Before you go, could you tell us how we did?"},
-        ]
-    )
-    assert [(line.who, line.text) for line in lines] == [
-        ("customer", "thanks"),
-        ("bot", "Before you go, could you tell us how we did?"),
-    ]

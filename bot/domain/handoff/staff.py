@@ -1,0 +1,205 @@
+"""An agent's work on a handoff: taking it, their messages and each delivery attempt,
+and finishing it (handed back to the assistant, or closed).
+
+Every function takes an open session; the caller commits. The conversation engine is
+not touched here: :mod:`bot.domain.handoff.agent_chat` pairs these with it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.complaints.rules import moment_of
+from bot.domain.handoff.rules import OUTCOMES, HandoffError
+from bot.domain.handoff.views import HandoffView, MessageView, handoff_view, message_view
+from bot.domain.limits import AGENT_MESSAGE_CHARS
+from bot.storage.models import Handoff, HandoffMessage
+
+
+def _locked(session: Session, handoff_id: int) -> Handoff:
+    handoff = session.execute(
+        select(Handoff).where(Handoff.id == handoff_id).with_for_update()
+    ).scalar_one_or_none()
+    if handoff is None:
+        raise HandoffError(f"there is no handoff {handoff_id}")
+    return handoff
+
+
+def check_agent(handoff: Handoff, agent: str) -> None:
+    """Make sure ``agent`` holds the handoff.
+
+    Raises:
+        HandoffError: it is not with an agent, or with another one.
+    """
+    if handoff.status != "active":
+        raise HandoffError("this conversation is not with an agent")
+    if handoff.agent != agent:
+        raise HandoffError(f"this conversation is with {handoff.agent}")
+
+
+def take_handoff(
+    session: Session, handoff_id: int, *, agent: str, now: datetime | None = None
+) -> HandoffView:
+    """Give a waiting handoff to ``agent`` (taking it again is harmless).
+
+    Raises:
+        HandoffError: no such handoff, another agent has it, or it has ended.
+    """
+    moment = moment_of(now)
+    handoff = _locked(session, handoff_id)
+    if handoff.status == "active" and handoff.agent == agent:
+        return handoff_view(handoff, with_messages=True)
+    if handoff.status == "active":
+        raise HandoffError(f"{handoff.agent} has already taken this conversation")
+    if handoff.status != "waiting":
+        raise HandoffError("this conversation has already ended")
+    handoff.status = "active"
+    handoff.agent = agent
+    handoff.taken_at = moment
+    session.flush()
+    return handoff_view(handoff, with_messages=True)
+
+
+def record_agent_message(
+    session: Session,
+    handoff_id: int,
+    *,
+    agent: str,
+    client_id: str,
+    text: str,
+    now: datetime | None = None,
+) -> tuple[MessageView, bool]:
+    """Store an agent's message before it is sent, exactly once per ``client_id``.
+
+    Args:
+        session: open session; the caller commits.
+        handoff_id: the conversation's handoff.
+        agent: who wrote it (must hold the handoff).
+        client_id: id the console generated for this message; a retry sends the same.
+        text: the message.
+        now: when it was written; default now.
+
+    Returns:
+        The message and whether it was stored now (False: it was already there).
+
+    Raises:
+        HandoffError: empty or too long text, a bad id, or the agent does not hold the
+            conversation; also when the id belongs to another conversation.
+    """
+    moment = moment_of(now)
+    key = (client_id or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):
+        raise HandoffError("the message id is missing or malformed")
+    existing = session.execute(
+        select(HandoffMessage).where(HandoffMessage.client_id == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.handoff_id != handoff_id:
+            raise HandoffError("the message id belongs to another conversation")
+        return message_view(existing), False
+    body = (text or "").strip()
+    if not body:
+        raise HandoffError("the message is empty")
+    if len(body) > AGENT_MESSAGE_CHARS:
+        raise HandoffError(f"the message is longer than {AGENT_MESSAGE_CHARS} characters")
+    check_agent(_locked(session, handoff_id), agent)
+    message = HandoffMessage(
+        handoff_id=handoff_id,
+        client_id=key,
+        agent=agent,
+        text=body,
+        status="pending",
+        attempts=0,
+        created_at=moment,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        again = session.execute(
+            select(HandoffMessage).where(HandoffMessage.client_id == key)
+        ).scalar_one()
+        return message_view(again), False
+    return message_view(message), True
+
+
+def claim_delivery(session: Session, client_id: str, seen_attempts: int) -> bool:
+    """Claim the next delivery attempt of a message; only one concurrent caller wins.
+
+    The claim raises ``attempts`` from the value the caller read, so two retries of the
+    same message cannot both send it.
+    """
+    result = session.execute(
+        update(HandoffMessage)
+        .where(
+            HandoffMessage.client_id == client_id,
+            HandoffMessage.status != "sent",
+            HandoffMessage.attempts == seen_attempts,
+        )
+        .values(attempts=seen_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+def mark_message(
+    session: Session,
+    client_id: str,
+    *,
+    sent: bool,
+    error: str | None = None,
+    now: datetime | None = None,
+) -> MessageView:
+    """Record how a delivery attempt ended; the first sent message sets the first response.
+
+    Raises:
+        HandoffError: there is no message with that id.
+    """
+    moment = moment_of(now)
+    message = session.execute(
+        select(HandoffMessage).where(HandoffMessage.client_id == client_id).with_for_update()
+    ).scalar_one_or_none()
+    if message is None:
+        raise HandoffError("there is no such message")
+    if sent:
+        message.status, message.sent_at, message.error = "sent", moment, None
+        handoff = _locked(session, message.handoff_id)
+        if handoff.first_agent_reply_at is None:
+            handoff.first_agent_reply_at = moment
+    elif message.status != "sent":
+        message.status, message.error = "failed", (error or "not delivered")[:300]
+    session.flush()
+    return message_view(message)
+
+
+def finish_handoff(
+    session: Session,
+    handoff_id: int,
+    *,
+    agent: str,
+    outcome: str,
+    now: datetime | None = None,
+) -> HandoffView:
+    """End an agent's handoff: ``handed_back`` to the bot or ``closed``.
+
+    Raises:
+        HandoffError: unknown outcome, or the agent does not hold the conversation.
+    """
+    if outcome not in OUTCOMES:
+        raise HandoffError(f"unknown outcome {outcome!r}")
+    moment = moment_of(now)
+    handoff = _locked(session, handoff_id)
+    check_agent(handoff, agent)
+    handoff.status = outcome
+    handoff.open_sender = None
+    if outcome == "handed_back":
+        handoff.handed_back_at = moment
+    else:
+        handoff.closed_at = moment
+    session.flush()
+    return handoff_view(handoff, with_messages=True)
