@@ -21,6 +21,7 @@ from psycopg2 import sql
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from bot.domain import logmask
 from bot.storage import db
 
 #: Server-level URL used to create and drop the per-test PostgreSQL databases.
@@ -122,3 +123,12 @@ def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, future=True, expire_on_commit=False) as db_session:
         yield db_session
         db_session.rollback()
+
+
+@pytest.fixture(autouse=True)
+def _no_log_masking_left_behind() -> Iterator[None]:
+    """A test that runs a process's entry point in-process (``bot.commands.main.main``)
+    installs log masking for the whole test process; undo it so later tests see their
+    own log lines as the code wrote them."""
+    yield
+    logmask.uninstall()

@@ -11,19 +11,21 @@ token in Bot API paths (httpx logs each ``POST .../bot<token>/sendMessage``) and
 ``token=`` query parameter (Rasa's HTTP API token).
 
 Every Freight Desk process installs it: the operators' CLI and its workers
-(:func:`bot.commands.main.main`), the Rasa launcher (:mod:`bot.engine.server`) and the action server
-(the ``actions`` package).
+(:func:`bot.commands.main.main`), Rasa however it starts (:mod:`bot.engine.rasa_fixes`) and
+the action server (the ``actions`` package).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.domain.contacts import mask_contacts_in_text
 
-_installed = False
+#: The record factory :func:`install` wrapped, while it is installed.
+_installed: Callable[..., logging.LogRecord] | None = None
 _BOT_TOKEN = re.compile(r"(/bot\d{3,20}):[A-Za-z0-9_-]{20,}")
 _TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s\"']+")
 
@@ -54,7 +56,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
 def install() -> None:
     """Mask contacts in every log record this process makes from now on (idempotent)."""
     global _installed
-    if _installed:
+    if _installed is not None:
         return
     original = logging.getLogRecordFactory()
 
@@ -62,4 +64,12 @@ def install() -> None:
         return mask_record(original(*args, **kwargs))
 
     logging.setLogRecordFactory(factory)
-    _installed = True
+    _installed = original
+
+
+def uninstall() -> None:
+    """Undo :func:`install` (a test that ran a process's entry point in-process)."""
+    global _installed
+    if _installed is not None:
+        logging.setLogRecordFactory(_installed)
+        _installed = None
