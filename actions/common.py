@@ -54,7 +54,11 @@ HUMAN_HANDOFF_ACTION = "action_request_human"
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run blocking work (database, spaCy) off the action server's event loop."""
+    """Run blocking work that is not database work (spaCy) off the event loop.
+
+    Database work goes through ``bot.storage.db.run_in_session``, which also scopes the
+    session.
+    """
     return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
 
 

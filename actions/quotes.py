@@ -17,7 +17,6 @@ from actions.common import (
     OFFER_SALES_CONTACT,
     channel_of,
     entity_values,
-    in_thread,
     is_interruption,
     knowledge_base,
     latest_intent,
@@ -30,7 +29,7 @@ from bot.domain.kb import normalize_mode
 from bot.domain.leads import save_lead
 from bot.domain.quotes import QuoteError, format_quote, quote
 from bot.domain.units import parse_volume_cbm, parse_weight_kg
-from bot.storage.db import session_scope
+from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
 
@@ -395,11 +394,6 @@ class ValidateLeadForm(FormValidationAction):
         return {"lead_contact": contact.value}
 
 
-def _store_lead(**fields: Any) -> int:
-    with session_scope() as session:
-        return save_lead(session, **fields)
-
-
 class ActionSaveLead(Action):
     """Stores the sales lead with the quote it came from and tells the customer what next."""
 
@@ -414,8 +408,7 @@ class ActionSaveLead(Action):
         last = tracker.get_slot("last_quote") or {}
         reset = [SlotSet("lead_name", None), SlotSet("lead_contact", None)]
         try:
-            lead_id = await in_thread(
-                _store_lead,
+            fields: dict[str, Any] = dict(
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
                 name=name,
@@ -427,6 +420,9 @@ class ActionSaveLead(Action):
                 volume_cbm=last.get("volume_cbm"),
                 quoted_amount=last.get("amount"),
                 currency=last.get("currency"),
+            )
+            lead_id = await run_in_session(
+                get_engine(), lambda session: save_lead(session, **fields)
             )
         except ValueError as exc:
             dispatcher.utter_message(text=f"{exc} Let's try that again.")

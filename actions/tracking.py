@@ -14,14 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import (
     OFFER_HUMAN,
     entity_values,
-    in_thread,
     is_interruption,
     latest_text,
     settings,
 )
-from bot.domain.shipments import ShipmentView, find_shipment, format_shipment
+from bot.domain.shipments import find_shipment, format_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
-from bot.storage.db import session_scope
+from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +101,6 @@ class ValidateTrackingForm(FormValidationAction):
         return {"tracking_number": None, "tracking_attempts": attempts}
 
 
-def _lookup(number: str) -> ShipmentView | None:
-    with session_scope() as session:
-        return find_shipment(session, number)
-
-
 class ActionTrackShipment(Action):
     """Looks a checked tracking number up and tells the customer where the shipment is."""
 
@@ -121,7 +115,9 @@ class ActionTrackShipment(Action):
             return []
         events: list[EventType] = [SlotSet("tracking_number", None)]
         try:
-            view = await in_thread(_lookup, number)
+            view = await run_in_session(
+                get_engine(), lambda session: find_shipment(session, number)
+            )
         except SQLAlchemyError:
             logger.exception("shipment lookup failed for %s", number)
             dispatcher.utter_message(
