@@ -15,7 +15,7 @@ from bot.domain.complaints.records import create_complaint
 from bot.ops.stack import free_port, worker_commands
 from bot.storage import db
 from tests.domain.complaints.conftest import COMPLAINT
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 
 
 class Bot:

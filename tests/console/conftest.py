@@ -12,8 +12,8 @@ from bot.domain.users import add_user
 from bot.storage import db
 from tests.console.harness import PASSWORD, Console, Dashboard, dashboard_transcript
 from tests.console.server import ConsoleServer
-from tests.domain.complaints.rasa_standin import RasaStandIn
 from tests.domain.kpi.dashboard_data import seed
+from tests.support.rasa_standin import RasaStandIn
 
 
 @pytest.fixture

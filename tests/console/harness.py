@@ -11,9 +11,9 @@ import requests
 from bot.domain.conversations import AGENT_KEY
 from bot.domain.handoff.queue import request_handoff
 from bot.storage import db
-from tests.domain.complaints.rasa_standin import RasaStandIn
 from tests.domain.kpi.dashboard_data import SCRIPT as DASHBOARD_SCRIPT
 from tests.domain.kpi.dashboard_data import T0
+from tests.support.rasa_standin import RasaStandIn
 
 PASSWORD = "correct horse battery"
 SCRIPT = "<script>alert('owned')</script>"

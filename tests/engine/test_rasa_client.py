@@ -14,7 +14,7 @@ from bot.core.settings import Settings
 from bot.domain.conversations import AGENT_KEY, NOTICE_KEY, NotifyError
 from bot.engine.rasa_client import RasaClient, client_from_settings
 from bot.ops.stack import free_port
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot.domain.users import add_user
 from bot.storage import db
 from bot.storage.models import HandoffMessage
 from tests.console.server import ConsoleServer, page_csrf, sign_in
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 from tests.support.tcp_proxy import CuttableProxy
 
 PASSWORD = "correct horse battery"

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from bot.console.config import ConsoleConfig
 from bot.storage import db
 from tests.console.server import ConsoleServer
-from tests.domain.complaints.rasa_standin import RasaStandIn
 from tests.domain.kpi.dashboard_data import ACME, PASSWORD, SCRIPT, T0, seed
 from tests.support.browser import open_page
+from tests.support.rasa_standin import RasaStandIn
 
 
 @pytest.fixture

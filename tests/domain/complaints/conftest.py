@@ -21,7 +21,7 @@ from bot.domain.complaints.records import create_complaint
 from bot.domain.complaints.views import ComplaintReceipt
 from bot.storage import db
 from bot.storage.models import Complaint, ComplaintCounter, ComplaintEvent, Shipment
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 #: Thursday 26 Nov 2026, 13:00 HKT.

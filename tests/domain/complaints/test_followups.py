@@ -21,7 +21,7 @@ from bot.ops.stack import free_port
 from bot.storage import db
 from bot.storage.models import Complaint
 from tests.domain.complaints.conftest import HKT, hkt
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 
 Submit = Callable[..., ComplaintReceipt]
 

@@ -27,7 +27,7 @@ from bot.domain.users import add_user
 from bot.engine.rasa_client import RasaClient
 from bot.storage.db import session_scope
 from bot.storage.models import SurveyResponse
-from tests.domain.complaints.rasa_standin import RasaStandIn
+from tests.support.rasa_standin import RasaStandIn
 
 DAY = timedelta(hours=24)
 NOON = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
