@@ -20,8 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import moment_of
 from bot.domain.teams import UnknownTeam, check_team
-from bot.storage.models import STAFF_ROLES, UTC, ConsoleSession, LoginAttempt, StaffUser, utcnow
+from bot.storage.models import STAFF_ROLES, ConsoleSession, LoginAttempt, StaffUser, utcnow
 
 #: How long a console session lasts without signing in again.
 SESSION_LIFETIME = timedelta(hours=10)
@@ -164,15 +165,11 @@ def _digest(cookie: str) -> str:
     return hashlib.sha256(cookie.encode("utf-8")).hexdigest()
 
 
-def _moment(now: datetime | None) -> datetime:
-    return utcnow() if now is None else now.astimezone(UTC)
-
-
 def is_rate_limited(
     session: Session, account: str, address: str, *, now: datetime | None = None
 ) -> bool:
     """Tell whether sign-ins for this account or from this address are paused."""
-    since = _moment(now) - ATTEMPT_WINDOW
+    since = moment_of(now) - ATTEMPT_WINDOW
     by_account = session.execute(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.account == account.lower(), LoginAttempt.at > since
@@ -200,7 +197,7 @@ def sign_in(
     or address is rate limited (the caller checks :func:`is_rate_limited` to say which).
     A failure is recorded; the caller commits so it counts even though nobody signed in.
     """
-    moment = _moment(now)
+    moment = moment_of(now)
     account = (name or "").strip()[:80]
     if is_rate_limited(session, account, address, now=moment):
         return None
@@ -245,7 +242,7 @@ def session_for(
     if not cookie or len(cookie) > 200:
         return None
     record = session.get(ConsoleSession, _digest(cookie))
-    if record is None or record.expires_at <= _moment(now) or not record.user.active:
+    if record is None or record.expires_at <= moment_of(now) or not record.user.active:
         return None
     return ActiveSession(_view(record.user), record.csrf_token, record.expires_at)
 

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.business_hours import CATEGORIES, service_levels
+from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_DESCRIPTION,
     ComplaintError,
     format_reference,
-    moment_of,
     normalise_reference,
 )
 from bot.domain.complaints.severity import assess_severity

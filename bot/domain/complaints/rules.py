@@ -8,9 +8,6 @@ description is at most :data:`MAX_DESCRIPTION` characters.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-
-from bot.storage.models import UTC, utcnow
 
 #: Longest description accepted; a longer one is refused, never cut.
 MAX_DESCRIPTION = 20_000
@@ -70,16 +67,3 @@ def normalise_reference(text: str) -> str | None:
     if match is None:
         return None
     return format_reference(int(match.group(1)), int(match.group(2)))
-
-
-def moment_of(now: datetime | None) -> datetime:
-    """The time of a change as aware UTC: ``now`` if given, else the current time.
-
-    Raises:
-        ValueError: ``now`` is naive.
-    """
-    if now is None:
-        return utcnow()
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}: give it a time zone")
-    return now.astimezone(UTC)

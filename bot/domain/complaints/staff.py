@@ -16,12 +16,12 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.business_hours import ServiceLevels, service_levels
+from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_NOTE,
     RESOLVED,
     ComplaintError,
     ComplaintNotFound,
-    moment_of,
     normalise_reference,
 )
 from bot.domain.complaints.views import ComplaintView, make_view

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.business_hours import CATEGORIES, ServiceLevels, service_levels
-from bot.domain.complaints.rules import RESOLVED, moment_of
+from bot.domain.clock import moment_of
+from bot.domain.complaints.rules import RESOLVED
 from bot.domain.contacts import mask_contact
 from bot.storage.models import Complaint, ComplaintEvent
 

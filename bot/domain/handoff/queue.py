@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.business_hours import service_levels
-from bot.domain.complaints.rules import moment_of
+from bot.domain.clock import moment_of
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.rules import REASONS, HandoffError
 from bot.domain.handoff.views import HandoffView, handoff_view

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain.complaints.rules import moment_of
+from bot.domain.clock import moment_of
 from bot.domain.handoff.rules import OUTCOMES, HandoffError
 from bot.domain.handoff.views import HandoffView, MessageView, handoff_view, message_view
 from bot.domain.limits import AGENT_MESSAGE_CHARS

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.complaints.rules import moment_of
+from bot.domain.clock import moment_of
 from bot.domain.teams import team_label
 from bot.storage.models import Handoff, HandoffMessage
 

@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_DESCRIPTION,
     MAX_NOTE,
     find_reference,
     format_reference,
-    moment_of,
     normalise_reference,
 )
 from tests.domain.complaints.conftest import THURSDAY_1PM
