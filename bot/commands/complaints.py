@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.commands import common
-from bot.domain.business_hours import ServiceLevelsError, service_levels
+from bot.domain.business_hours import ServiceLevelsError
 from bot.domain.complaints.rules import UNRESOLVED, ComplaintError
 from bot.domain.complaints.staff import add_note, assign, get_complaint, list_complaints, resolve
 from bot.domain.complaints.views import ComplaintView
+from bot.domain.service_levels import service_levels
 
 
 def _default_actor() -> str:

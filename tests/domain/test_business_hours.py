@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.business_hours import BusinessCalendar, format_promise, service_levels
+from bot.domain.business_hours import BusinessCalendar, format_promise
+from bot.domain.service_levels import service_levels
 from tests.domain.complaints.conftest import HKT, hkt
 
 UTC = timezone.utc

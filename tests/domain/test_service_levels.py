@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from bot.core.config_files import ConfigFileError
-from bot.domain.business_hours import (
+from bot.domain.business_hours import ServiceLevelsError
+from bot.domain.service_levels import (
     CATEGORIES,
     SERVICE_LEVELS_FILE,
     SEVERITIES,
-    ServiceLevelsError,
     load_service_levels,
     service_levels,
 )

@@ -3,9 +3,10 @@
 ``rules`` (reference, limits, errors), ``severity`` (how serious), ``records`` (taking
 one, a customer's own), ``staff`` (assign, note, resolve, the audit trail), ``views``
 (what readers get), ``wording`` (what the customer is told), ``intake`` (reading one out
-of a chat) and ``followups`` (the worker that keeps the promises). The calendar and
-service levels they are measured in are ``bot.domain.business_hours``; the
-``complaints`` command group is ``bot.commands.complaints``.
+of a chat) and ``followups`` (the worker that keeps the promises). The service levels
+they are held to are ``bot.domain.service_levels``, measured in the business hours of
+``bot.domain.business_hours``; the ``complaints`` command group is
+``bot.commands.complaints``.
 
 Domain code: may import ``bot.domain``, ``bot.storage``, ``bot.core``.
 """

@@ -32,11 +32,12 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.domain.business_hours import ServiceLevels, format_promise, service_levels
+from bot.domain.business_hours import format_promise
 from bot.domain.complaints.views import view_complaint
 from bot.domain.complaints.wording import format_overdue_notice, format_resolution_notice
 from bot.domain.conversations import NOTICE_KEY, Notifier, NotifyError
 from bot.domain.events import ComplaintResolved, Publish
+from bot.domain.service_levels import ServiceLevels, service_levels
 from bot.storage.db import session_scope
 from bot.storage.models import Complaint, ComplaintEvent, utcnow
 

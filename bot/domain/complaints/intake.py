@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-# Category codes are bot.domain.business_hours.CATEGORIES' keys; the words are how
+# Category codes are bot.domain.service_levels.CATEGORIES' keys; the words are how
 # customers say it.
 _CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
     (

@@ -16,7 +16,6 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain.business_hours import CATEGORIES, service_levels
 from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_DESCRIPTION,
@@ -27,6 +26,7 @@ from bot.domain.complaints.rules import (
 from bot.domain.complaints.severity import assess_severity
 from bot.domain.complaints.views import ComplaintReceipt, ComplaintView, make_view
 from bot.domain.contacts import parse_contact
+from bot.domain.service_levels import CATEGORIES, service_levels
 from bot.domain.shipments import find_shipment
 from bot.domain.tracking import check_tracking_number
 from bot.storage.models import Complaint, ComplaintCounter, ComplaintEvent

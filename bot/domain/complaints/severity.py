@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.business_hours import SEVERITIES
+from bot.domain.service_levels import SEVERITIES
 from bot.domain.shipments import ShipmentView
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}

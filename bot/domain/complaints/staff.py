@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain.business_hours import ServiceLevels, service_levels
 from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_NOTE,
@@ -25,6 +24,7 @@ from bot.domain.complaints.rules import (
     normalise_reference,
 )
 from bot.domain.complaints.views import ComplaintView, make_view
+from bot.domain.service_levels import ServiceLevels, service_levels
 from bot.storage.models import Complaint, ComplaintEvent
 
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.business_hours import CATEGORIES, ServiceLevels, service_levels
 from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import RESOLVED
 from bot.domain.contacts import mask_contact
+from bot.domain.service_levels import CATEGORIES, ServiceLevels, service_levels
 from bot.storage.models import Complaint, ComplaintEvent
 
 

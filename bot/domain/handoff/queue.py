@@ -14,11 +14,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain.business_hours import service_levels
 from bot.domain.clock import moment_of
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.rules import REASONS, HandoffError
 from bot.domain.handoff.views import HandoffView, handoff_view
+from bot.domain.service_levels import service_levels
 from bot.domain.teams import GENERAL_TEAM, check_team
 from bot.storage.models import Handoff, StaffUser
 

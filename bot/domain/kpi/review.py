@@ -162,7 +162,7 @@ def _volumes(
 def _categories(
     session: Session, period: ReviewPeriod, tz: ZoneInfo, filters: Filters
 ) -> list[CategoryLine]:
-    from bot.domain.business_hours import CATEGORIES
+    from bot.domain.service_levels import CATEGORIES
 
     source = SOURCES["complaints"]
     clauses = filters.clauses(source)

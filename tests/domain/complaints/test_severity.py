@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.domain.business_hours import CATEGORIES
 from bot.domain.complaints.severity import assess_severity
+from bot.domain.service_levels import CATEGORIES
 from bot.domain.shipments import ShipmentView
 
 AIR = ShipmentView(

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from bot.domain.business_hours import service_levels
 from bot.domain.complaints.followups import escalate_missed
 from bot.domain.complaints.records import customer_complaints
 from bot.domain.complaints.staff import add_note, resolve
 from bot.domain.complaints.views import ComplaintReceipt
 from bot.domain.complaints.wording import format_status
+from bot.domain.service_levels import service_levels
 from bot.storage import db
 from tests.domain.complaints.conftest import HKT, THURSDAY_1PM, hkt
 
