@@ -9,7 +9,6 @@ module of it holds what.
 from bot.domain.kb.errors import KnowledgeBaseError
 from bot.domain.kb.formatting import format_term, format_transit, format_unknown_term
 from bot.domain.kb.loader import (
-    FAQ_TOPICS,
     KnowledgeBase,
     clear_knowledge_base_cache,
     get_knowledge_base,
@@ -29,6 +28,7 @@ from bot.domain.kb.models import (
     TransitTime,
 )
 from bot.domain.kb.modes import normalize_mode
+from bot.domain.kb.parsers import FAQ_TOPICS
 
 __all__ = [
     "FAQ_TOPICS",
