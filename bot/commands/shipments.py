@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from bot.domain.shipments import import_csv
+    from bot.domain.shipment_import import import_csv
     from bot.storage.db import session_scope
 
     path: Path = args.file

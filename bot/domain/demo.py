@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.shipments import ImportReport, import_csv
+from bot.domain.shipment_import import ImportReport, import_csv
 from bot.storage.models import Shipment
 
 DEMO_SHIPMENTS_CSV = Path(__file__).resolve().parent / "demo_data" / "shipments.csv"

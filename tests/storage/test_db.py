@@ -70,6 +70,7 @@ def test_nothing_creates_tables_but_migrations(sqlite_database_url: str) -> None
         "bot.commands.main",
         "bot.domain.demo",
         "bot.domain.leads",
+        "bot.domain.shipment_import",
         "bot.domain.shipments",
         "bot.storage.models",
     ):
