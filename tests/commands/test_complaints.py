@@ -2,56 +2,33 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.core.settings import REPO_ROOT, Settings
+from bot.core.settings import Settings
 from bot.domain.complaints.records import create_complaint
 from bot.ops.stack import free_port, worker_commands
 from bot.storage import db
+from tests.commands.runner import Bot
 from tests.domain.complaints.conftest import COMPLAINT
 from tests.support.rasa_standin import RasaStandIn
 
 
-class Bot:
-    """Runs ``python -m bot`` against one SQLite database and a Rasa URL."""
+class ComplaintsBot(Bot):
+    """``python -m bot`` on its own SQLite database, reaching Rasa at the stand-in."""
 
     def __init__(self, tmp_path: Path, rasa: RasaStandIn) -> None:
-        self.database_url = f"sqlite:///{tmp_path / 'var' / 'cli.db'}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "FREIGHTDESK_VAR_DIR": str(tmp_path / "var"),
-            "FREIGHTDESK_TIMEZONE": "Asia/Hong_Kong",
-            "RASA_URL": rasa.url,
-            "RASA_TOKEN": rasa.token,
-            "RASA_TELEMETRY_ENABLED": "false",
-            "PYTHONPATH": str(REPO_ROOT),
-            "USER": "ops-amy",
-        }
-        self.cwd = tmp_path
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=self.cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        super().__init__(tmp_path)
+        self.env.update({"RASA_URL": rasa.url, "RASA_TOKEN": rasa.token, "USER": "ops-amy"})
 
 
 @pytest.fixture
 def bot(tmp_path: Path, rasa: RasaStandIn) -> Iterator[Bot]:
     """The command line on a migrated database holding one complaint, CMP-YYYY-00001."""
-    runner = Bot(tmp_path, rasa)
+    runner = ComplaintsBot(tmp_path, rasa)
     db.upgrade(runner.database_url)
     with db.session_scope(db.get_engine(runner.database_url)) as session:
         create_complaint(session, **COMPLAINT)
@@ -149,7 +126,7 @@ def test_mistakes_are_reported_with_exit_code_1(bot: Bot) -> None:
 
 
 def test_an_unmigrated_database_is_refused(tmp_path: Path, rasa: RasaStandIn) -> None:
-    result = Bot(tmp_path, rasa)("complaints", "list")
+    result = ComplaintsBot(tmp_path, rasa)("complaints", "list")
 
     assert result.returncode == 2
     assert "Run `python -m bot db upgrade` first" in result.stderr
