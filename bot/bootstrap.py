@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot.core.settings import Settings
 from bot.domain.events import ComplaintResolved, Event, HandoffClosed
 from bot.domain.survey.offers import SurveyInviter
-from bot.engine.rasa_client import RasaClient, client_from_settings
+from bot.engine.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +66,7 @@ class MessageBus:
             except Exception:
                 logger.exception("%s failed for %r", listener.__name__, event)
 
-    async def wait(self) -> None:
-        """Wait for listeners' work still running in this event loop (tests, shutdown)."""
-        await self.services.surveys.wait()
-
 
 def bootstrap(engine: Engine, rasa: RasaClient) -> MessageBus:
     """The message bus of a process that talks to ``rasa`` and keeps data in ``engine``."""
     return MessageBus(Services(surveys=SurveyInviter(engine, rasa)))
-
-
-def bootstrap_from_settings(engine: Engine, settings: Settings) -> MessageBus:
-    """:func:`bootstrap` with the Rasa server the settings name."""
-    return bootstrap(engine, client_from_settings(settings))

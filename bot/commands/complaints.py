@@ -249,7 +249,7 @@ def _cli_note(args: argparse.Namespace) -> int:
 
 
 def _cli_resolve(args: argparse.Namespace) -> int:
-    from bot.bootstrap import bootstrap_from_settings
+    from bot.bootstrap import bootstrap
     from bot.domain.complaints.followups import deliver_resolution
     from bot.engine.rasa_client import client_from_settings
     from bot.storage.db import session_scope
@@ -257,8 +257,9 @@ def _cli_resolve(args: argparse.Namespace) -> int:
     engine, settings = _engine_and_settings()
     if engine is None:
         return common.EXIT_NOT_READY
+    rasa = client_from_settings(settings)
     # Once the outcome reached the customer, they are offered the survey.
-    bus = bootstrap_from_settings(engine, settings)
+    bus = bootstrap(engine, rasa)
     try:
         with session_scope(engine) as session:
             view = resolve(session, args.reference, args.outcome, actor=args.actor)
@@ -268,7 +269,7 @@ def _cli_resolve(args: argparse.Namespace) -> int:
     print(f"{view.reference} resolved.")
     result = deliver_resolution(
         engine,
-        client_from_settings(settings),
+        rasa,
         view.reference,
         publish=bus.publish,
         tz=settings.tz,
@@ -282,7 +283,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from bot.bootstrap import bootstrap_from_settings
+    from bot.bootstrap import bootstrap
     from bot.domain.complaints.followups import watch
     from bot.engine.rasa_client import client_from_settings
 
@@ -292,8 +293,9 @@ def _cli_watch(args: argparse.Namespace) -> int:
     engine, settings = _engine_and_settings()
     if engine is None:
         return common.EXIT_NOT_READY
+    rasa = client_from_settings(settings)
     # Outcomes the worker delivers are followed by the offer of the survey.
-    bus = bootstrap_from_settings(engine, settings)
+    bus = bootstrap(engine, rasa)
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: object) -> None:
@@ -303,7 +305,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     ok = watch(
         engine,
-        client_from_settings(settings),
+        rasa,
         publish=bus.publish,
         interval=max(1.0, args.interval),
         once=args.once,

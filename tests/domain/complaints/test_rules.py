@@ -8,8 +8,6 @@ import pytest
 
 from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
-    MAX_DESCRIPTION,
-    MAX_NOTE,
     find_reference,
     format_reference,
     normalise_reference,
@@ -52,11 +50,6 @@ def test_a_reference_in_a_sentence_is_found_only_in_its_exact_form(
     sentence: str, expected: str | None
 ) -> None:
     assert find_reference(sentence) == expected
-
-
-def test_the_limits_are_twenty_thousand_characters() -> None:
-    assert MAX_DESCRIPTION == 20_000
-    assert MAX_NOTE == 20_000
 
 
 def test_a_moment_is_aware_utc_and_naive_times_are_refused() -> None:
