@@ -24,6 +24,7 @@ import aiohttp
 
 from bot.core.settings import Settings
 from bot.domain.conversations import AGENT_KEY, NOTICE_KEY, NotifyError, agent_message_notice
+from bot.engine.channels.guard import safe_sender_id
 
 
 class RasaClient:
@@ -41,9 +42,16 @@ class RasaClient:
         self.timeout = timeout
 
     def _url(self, sender_id: str, suffix: str) -> str:
-        # Sender ids are chosen by channels (and by REST clients), so quote every
-        # character that could change the path.
-        return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{suffix}"
+        # Rasa (Sanic) does not decode a percent-encoded path segment: a quoted space or
+        # slash would address another, phantom conversation. Every channel makes sender
+        # ids of the safe form (bot.engine.channels.guard), so any other id is refused
+        # here rather than written somewhere the customer never reads.
+        if not safe_sender_id(sender_id):
+            raise NotifyError(
+                f"cannot address conversation {sender_id!r} through Rasa's HTTP API: a "
+                "sender id holds only A-Z a-z 0-9 . _ : @ -"
+            )
+        return f"{self.base_url}/conversations/{quote(sender_id, safe=':@')}/{suffix}"
 
     def _params(self, **extra: str) -> dict[str, str]:
         params = dict(extra)

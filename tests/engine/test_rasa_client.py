@@ -45,12 +45,24 @@ def test_send_appends_a_bot_event_with_side_effects(rasa: RasaStandIn) -> None:
     }
 
 
-def test_sender_ids_are_quoted_into_the_path(rasa: RasaStandIn) -> None:
-    RasaClient(rasa.url, rasa.token).send_sync("web user?x=1#é", "Hello", output_channel="telegram")
+def test_safe_sender_ids_reach_the_path_as_they_are(rasa: RasaStandIn) -> None:
+    RasaClient(rasa.url, rasa.token).send_sync(
+        "crm:acme.hk@desk_7-b", "Hello", output_channel="telegram"
+    )
 
     (request,) = rasa.requests
-    assert request.sender_id == "web user?x=1#é"
+    assert request.path == "/conversations/crm:acme.hk@desk_7-b/tracker/events"
     assert request.query["output_channel"] == "telegram"
+
+
+@pytest.mark.parametrize("sender", ["web user", "a/b", "x?y=1", "50%", "#1", "é", " pad", ""])
+def test_a_sender_id_rasa_would_not_decode_is_refused_not_sent_elsewhere(
+    rasa: RasaStandIn, sender: str
+) -> None:
+    # Rasa's HTTP API (Sanic) does not decode the path: a quoted id is another conversation.
+    with pytest.raises(NotifyError, match="cannot address conversation"):
+        RasaClient(rasa.url, rasa.token).send_sync(sender, "Hello")
+    assert rasa.requests == []
 
 
 @pytest.mark.parametrize("status", [201, 400, 401, 404, 500, 503])

@@ -2,6 +2,15 @@
 
 Three rules shared by the REST, web chat and Telegram channels:
 
+* **Sender ids have one safe form** (:data:`SENDER_ID_PATTERN`): 1 to 128 of
+  ``A-Z a-z 0-9 . _ : @ -``. Rasa's HTTP API does not decode a percent-encoded path
+  segment, so a sender id with a space, ``/``, ``%``, ``#``, ``?`` or a non-ASCII
+  character would be a different (phantom) conversation when the console pauses it or
+  an agent, a complaint outcome or a survey offer writes to it. The REST channel refuses
+  any other sender id with a 400 (nothing is trimmed or rewritten, so two ids never map
+  onto one conversation); the web chat (``web:<32 hex>``) and Telegram
+  (``telegram:<chat id>``) make theirs in this form, and :func:`safe_sender_id` is what
+  the Rasa HTTP client checks before it addresses a conversation.
 * **Sender ids belong to their channel.** ``web:<session>`` conversations are reachable
   only through the web chat's signed session, ``telegram:<chat>`` only through Telegram's
   signed webhook. The REST channel, where the caller names the sender, may not name
@@ -38,6 +47,8 @@ from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
 RESERVED_SENDER_PREFIXES: tuple[str, ...] = ("web:", "telegram:")
 #: Longest sender id accepted from the REST channel (the tables hold 255).
 MAX_SENDER_CHARS = 128
+#: The one form of sender id every channel hands Rasa, and the HTTP client addresses.
+SENDER_ID_PATTERN = re.compile(rf"[A-Za-z0-9._:@-]{{1,{MAX_SENDER_CHARS}}}")
 #: Longest entity value a slash command may carry (a glossary term, a mode).
 MAX_ENTITY_CHARS = 100
 #: What the REST channel answers a message longer than ``CUSTOMER_MESSAGE_CHARS``.
@@ -45,6 +56,15 @@ TOO_LONG_REPLY = (
     f"Sorry, that message is too long for me (more than {CUSTOMER_MESSAGE_CHARS:,} characters). "
     "Please send a shorter one, or split it into a few messages."
 )
+
+#: What a customer hears when their turn failed on our side (any channel).
+TURN_FAILED_REPLY = (
+    "Sorry, something went wrong on our side and I couldn't answer that. Please send "
+    "your message again in a moment; if it keeps happening, call our service team on "
+    "+852 2345 6789."
+)
+#: What the web chat answers a message it could not read (JSON nested too deep).
+UNREADABLE_REPLY = "Sorry, I couldn't read that message. Please type it again as plain text."
 
 # Rasa's own intents (rasa.shared.core.constants.DEFAULT_INTENTS): never from a customer.
 _RASA_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})
@@ -60,6 +80,11 @@ def clean_text(text: str) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _CONTROL_IN_TEXT.sub("", text)
+
+
+def safe_sender_id(sender_id: Any) -> bool:
+    """True when ``sender_id`` has the one safe form (:data:`SENDER_ID_PATTERN`)."""
+    return isinstance(sender_id, str) and SENDER_ID_PATTERN.fullmatch(sender_id) is not None
 
 
 def reserved_sender(sender_id: str) -> bool:
@@ -79,6 +104,11 @@ def sender_problem(sender_id: Any) -> str | None:
         return (
             "'sender' names a web chat or Telegram conversation, which only that channel "
             "may address"
+        )
+    if not safe_sender_id(sender_id):
+        return (
+            "'sender' may hold only the letters A-Z and a-z, digits and . _ : @ - "
+            "(no spaces, no other characters)"
         )
     return None
 

@@ -19,7 +19,11 @@ Differences from Rasa's own ``rest`` channel:
 * a message longer than :data:`~bot.domain.limits.CUSTOMER_MESSAGE_CHARS` is politely refused
   without reaching Rasa, and a typed slash command is screened
   (:class:`~bot.engine.channels.guard.CommandPolicy`);
-* a malformed body is a 400 with a reason, never a 500.
+* a malformed body (also JSON nested too deep to parse) is a 400 with a reason, never a
+  500, and a sender id outside the safe form (:data:`~bot.engine.channels.guard.SENDER_ID_PATTERN`)
+  is a 400;
+* a turn that fails with an exception is answered with one honest apology
+  (:data:`~bot.engine.channels.guard.TURN_FAILED_REPLY`), not ``200 []``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from bot.core.settings import SettingsError
 from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
 from bot.engine.channels.guard import (
     TOO_LONG_REPLY,
+    TURN_FAILED_REPLY,
     CommandPolicy,
     clean_text,
     sender_problem,
@@ -121,6 +126,11 @@ def _error(status: int, detail: str) -> HTTPResponse:
     return response.json({"error": detail}, status=status)
 
 
+def _failed_turn(sender_id: str, said: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a turn that failed answers: whatever was said before, then one apology."""
+    return [*said, {"recipient_id": sender_id, "text": TURN_FAILED_REPLY}]
+
+
 class CustomerRestInput(RestInput):
     """Rasa's REST channel with the checks described in the module docstring."""
 
@@ -173,7 +183,8 @@ class CustomerRestInput(RestInput):
                 return refused
             try:
                 body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                # RecursionError: JSON nested deeper than the parser goes is not a request.
                 return _error(400, 'the body must be JSON: {"sender": ..., "message": ...}')
             if not isinstance(body, dict):
                 return _error(400, "the body must be a JSON object")
@@ -210,8 +221,10 @@ class CustomerRestInput(RestInput):
                 )
             except asyncio.CancelledError:
                 logger.error("REST webhook: the turn of %s timed out", sender_id)
+                return response.json(_failed_turn(sender_id, collector.messages))
             except Exception:
                 logger.exception("REST webhook: the turn of %s failed", sender_id)
+                return response.json(_failed_turn(sender_id, collector.messages))
             return response.json(collector.messages)
 
         return rest

@@ -235,12 +235,13 @@ class TelegramInput(InputChannel):
                 if payload is None:
                     await output.send_text_message(sender_id, EXPIRED_BUTTON_REPLY)
                     return
-                text = payload
+                # Callback data comes from the customer's client, which can send any
+                # text: screened like typed text (our buttons' commands pass as they are).
+                text = self.command_policy.screen(clean_text(payload))[:CUSTOMER_MESSAGE_CHARS]
             elif incoming.kind is UpdateKind.NON_TEXT:
                 await output.send_text_message(sender_id, non_text_reply(incoming.media or ""))
                 return
             else:
-                # Button payloads above are our own; typed text is the customer's.
                 text = self.command_policy.screen(clean_text(text))[:CUSTOMER_MESSAGE_CHARS]
             await on_new_message(
                 UserMessage(

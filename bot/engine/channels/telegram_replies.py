@@ -16,6 +16,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.engine.channels.guard import TURN_FAILED_REPLY
+
 # Telegram's limit on a button's callback data.
 MAX_CALLBACK_BYTES = 64
 # Escaping and links make the HTML longer than the text; split the text well below
@@ -35,11 +37,7 @@ EXPIRED_BUTTON_REPLY = (
     "Sorry, that button is no longer active. Please type your answer instead and I'll "
     "carry on from there."
 )
-APOLOGY_REPLY = (
-    "Sorry, something went wrong on our side and I couldn't answer that. Please send "
-    "your message again in a moment; if it keeps happening, call our service team on "
-    "+852 2345 6789."
-)
+APOLOGY_REPLY = TURN_FAILED_REPLY
 
 
 def non_text_reply(media: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import mimetypes
 import os
@@ -39,9 +40,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
 
+from bot.core.files import private_dir
 from bot.core.settings import REPO_ROOT, Settings, SettingsError
 from bot.domain.limits import WEBCHAT_MESSAGE_CHARS
-from bot.engine.channels.guard import CommandPolicy, clean_text
+from bot.engine.channels.guard import UNREADABLE_REPLY, CommandPolicy, clean_text
 from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ DIST_DIR = REPO_ROOT / "web" / "dist"
 URL_PREFIX = "/webchat"
 SOCKETIO_PATH = "/webchat/socket.io"
 HISTORY_LIMIT = 100
+#: The socket.io event a packet too deeply nested to parse is read as.
+UNREADABLE_EVENT = "freightdesk_unreadable"
 #: Largest socket.io packet accepted (a message keeps at most WEBCHAT_MESSAGE_CHARS).
 MAX_PACKET_BYTES = 64 * 1024
 SECRET_ENV = "FREIGHTDESK_SESSION_SECRET"
@@ -139,7 +143,7 @@ def session_secret(environ: dict[str, str] | None = None) -> str:
     var_dir = Settings.from_env(dict(env)).var_dir
     path = var_dir / SECRET_FILE
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(var_dir)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -199,6 +203,24 @@ def _client_metadata(data: dict[str, Any]) -> dict[str, Any]:
     if raw.get("hidden") is True:
         metadata["hidden"] = True
     return metadata
+
+
+class _PacketJson:
+    """The ``json`` module for socket.io packets, answering JSON it cannot parse.
+
+    ``json.loads`` raises ``RecursionError`` on JSON nested a few thousand levels deep;
+    inside python-socketio that drops the packet with a log line and the customer hears
+    nothing. Read as the :data:`UNREADABLE_EVENT` event instead, the page is told.
+    """
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return json.loads(text, **kwargs)
+        except RecursionError:
+            return [UNREADABLE_EVENT]
 
 
 class _WebChatBlueprint(SocketBlueprint):
@@ -276,6 +298,7 @@ class WebChatInput(SocketIOInput):
             async_mode="sanic",
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
+            json=_PacketJson,
         )
         self.sio = sio
         webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)
@@ -319,6 +342,11 @@ class WebChatInput(SocketIOInput):
             await sio.enter_room(sid, sender_id)
             await sio.emit("session_confirm", token, room=sid)
             await sio.emit("history", await self._history(sender_id), room=sid)
+
+        @sio.on(UNREADABLE_EVENT)
+        async def unreadable(sid: str, *_: Any) -> None:
+            logger.warning("web chat: a packet nested too deep to read was refused")
+            await sio.emit(self.bot_message_evt, {"text": UNREADABLE_REPLY}, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:

@@ -70,12 +70,18 @@ def test_other_channels_sender_ids_are_reserved(sender: str) -> None:
     assert "only that channel" in (sender_problem(sender) or "")
 
 
-@pytest.mark.parametrize("sender", ["user-123", "crm:42", "test-abc", "webber", "me"])
+@pytest.mark.parametrize(
+    "sender", ["user-123", "crm:42", "test-abc", "webber", "me", "jo@acme.hk", "a.b_c"]
+)
 def test_integration_sender_ids_are_accepted(sender: str) -> None:
     assert sender_problem(sender) is None
 
 
-@pytest.mark.parametrize("sender", ["", "  ", None, 42, "a" * 129, "a\nb", "x\x00"])
+@pytest.mark.parametrize(
+    "sender",
+    ["", "  ", None, 42, "a" * 129, "a\nb", "x\x00", "user 1", "user-1 ", " user-1", "a/b",
+     "a%20b", "a#b", "a?b", "<b>", "café", "用户"],
+)
 def test_malformed_sender_ids_are_refused(sender: object) -> None:
     assert sender_problem(sender) is not None
 

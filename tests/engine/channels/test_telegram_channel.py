@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from rasa.core.channels.channel import UserMessage
 
+from bot.engine.channels.guard import CommandPolicy
 from bot.engine.channels.settings import TelegramSettings
 from bot.engine.channels.telegram import TelegramInput, TelegramOutput
 from bot.engine.channels.telegram_replies import APOLOGY_REPLY, EXPIRED_BUTTON_REPLY
@@ -33,7 +34,13 @@ def api() -> Iterator[BotApiStandIn]:
 @pytest.fixture
 def channel(api: BotApiStandIn) -> TelegramInput:
     settings = TelegramSettings(TOKEN, "unit-test-secret-token", api_base_url=api.url)
-    return TelegramInput(settings)
+    channel = TelegramInput(settings)
+    # As the loaded model's domain would set it: its intents and entities, Rasa's own
+    # (``restart``) left out.
+    channel.command_policy = CommandPolicy.from_names(
+        ["define_term", "affirm", "request_human", "restart"], ["term"]
+    )
+    return channel
 
 
 def run(channel: TelegramInput, work: Callable[[], Awaitable[None]]) -> None:
@@ -156,6 +163,22 @@ def test_a_long_payload_button_round_trips_through_its_token(
 
     run(channel, conversation)
     assert [m.text for m in rasa.messages] == [payload]
+
+
+@pytest.mark.parametrize(
+    ("data", "read_as"),
+    [("/restart", "restart"), ("/session_start", "session_start"), ("/affirm", "/affirm")],
+)
+def test_button_presses_are_screened_like_typed_commands(
+    channel: TelegramInput, data: str, read_as: str
+) -> None:
+    # A modified client can send any callback data: /restart would un-pause a chat held
+    # by an agent. Only the domain's own commands pass as commands.
+    press = load_update("callback_query", new_chat_id())
+    press["callback_query"]["data"] = data
+    rasa = Recorder()
+    run(channel, lambda: channel.handle(parse_update(press), rasa))
+    assert [m.text for m in rasa.messages] == [read_as]
 
 
 def test_not_configured_means_no_output_channel() -> None:
