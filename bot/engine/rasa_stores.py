@@ -86,5 +86,5 @@ def open_stores(urls: Mapping[str, str]) -> dict[str, Engine]:
     for label, url in urls.items():
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
             continue  # Rasa has not written it yet: nothing stored there
-        engines[label] = sa.create_engine(url)
+        engines[label] = sa.create_engine(url, hide_parameters=True)
     return engines

@@ -23,8 +23,9 @@ from typing import IO
 
 import yaml
 
+from bot.core.files import private_dir
 from bot.core.settings import REPO_ROOT
-from bot.ops.stack import STOP_TIMEOUT_S, Stack, StackError
+from bot.ops.stack import PRIVATE_UMASK, STOP_TIMEOUT_S, Stack, StackError
 
 
 @dataclass
@@ -76,8 +77,9 @@ class ReplicaSet:
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         output: IO[bytes] | None = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            private_dir(self.log_dir)
+            log = self.log_dir / f"{name}.log"
+            output = os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
             self._logs.append(output)
         self.processes[name] = subprocess.Popen(
             args,
@@ -87,6 +89,7 @@ class ReplicaSet:
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
+            umask=PRIVATE_UMASK,
         )
 
     def start(self) -> None:
@@ -197,7 +200,7 @@ class ReplicaSet:
 
 def write_production_endpoints(target: Path, endpoints: dict[str, object]) -> Path:
     """Write the production endpoints file (mode 0600: it carries passwords)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         yaml.safe_dump(endpoints, handle, sort_keys=False)

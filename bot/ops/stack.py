@@ -25,7 +25,9 @@ from typing import IO
 
 import yaml
 
+from bot.core.files import private_dir, private_file
 from bot.core.settings import REPO_ROOT, Settings
+from bot.engine.server import AUTH_TOKEN_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ STOP_TIMEOUT_S = 20.0
 #: Largest request body the Rasa server reads (Sanic answers 413 above it); a customer
 #: message is at most 20,000 characters, a Telegram update a few kilobytes.
 RASA_MAX_BODY_BYTES = 1024 * 1024
+
+
+#: The stack's processes create files readable and writable by their owner only.
+PRIVATE_UMASK = 0o077
 
 
 class StackError(RuntimeError):
@@ -55,7 +61,7 @@ def rasa_token(settings: Settings) -> str:
     path = settings.var_dir / "rasa_token"
     if path.exists():
         return path.read_text().strip()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.var_dir)
     token = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -95,7 +101,7 @@ def write_endpoints(
         broker["db"] = str(events_db)
         config["event_broker"] = broker
         prepare_sqlite_events(events_db)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     # Owner-only: a production file carries database and broker passwords.
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -111,7 +117,8 @@ def prepare_sqlite_events(path: Path) -> None:
     "database is locked" after five seconds). WAL mode is a property of the file, so
     setting it once here makes Rasa's writes and the consumer's reads run side by side.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    private_file(path)
     connection = sqlite3.connect(path, timeout=30)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
@@ -179,8 +186,9 @@ class Stack:
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         output: IO[bytes] | None = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            private_dir(self.log_dir)
+            log = self.log_dir / f"{name}.log"
+            output = os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
             self._logs.append(output)
         process = subprocess.Popen(
             args,
@@ -190,6 +198,8 @@ class Stack:
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
+            # Whatever the servers create (SQLite files, logs, tokens) is owner-only.
+            umask=PRIVATE_UMASK,
         )
         self.processes[name] = process
         self._commands[name] = (args, env)
@@ -199,7 +209,7 @@ class Stack:
         """Start both servers and wait until each answers; raise StackError otherwise."""
         env = {**self.env, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-        runtime_dir = Path(env.get("FREIGHTDESK_VAR_DIR", REPO_ROOT / "var"))
+        runtime_dir = private_dir(Path(env.get("FREIGHTDESK_VAR_DIR", REPO_ROOT / "var")))
         endpoints = write_endpoints(
             self.endpoints,
             runtime_dir / f"endpoints.{self.rasa_port}.yml",
@@ -237,9 +247,12 @@ class Stack:
             str(self.rasa_port),
             "--enable-api",
         ]
-        if self.token:
-            rasa_args += ["--auth-token", self.token]
         rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES), **env}
+        # The token travels in the environment (readable by its owner only), never on the
+        # command line, which every local user sees in `ps`; the launcher hands it to Rasa.
+        rasa_env.pop(AUTH_TOKEN_ENV, None)
+        if self.token:
+            rasa_env[AUTH_TOKEN_ENV] = self.token
         rasa = self._spawn("rasa", rasa_args, rasa_env)
         deadline = time.monotonic() + self.start_timeout
         try:

@@ -8,8 +8,9 @@ touches the schema at import time.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,11 +23,17 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.files import private_file
 from bot.core.settings import Settings
 
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: Seconds a PostgreSQL connection attempt may take (``FREIGHTDESK_DB_CONNECT_TIMEOUT``).
+DB_CONNECT_TIMEOUT_S = 5
+#: Milliseconds a PostgreSQL statement may run (``FREIGHTDESK_DB_STATEMENT_TIMEOUT_MS``).
+DB_STATEMENT_TIMEOUT_MS = 15000
 
 #: How long a SQLite transaction waits for another process's write lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -35,7 +42,32 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def make_engine(url: str, *, sqlite_immediate: bool = True) -> Engine:
+def postgresql_timeouts(
+    environ: Mapping[str, str] | None = None, *, statement_timeout_ms: int | None = None
+) -> dict[str, Any]:
+    """psycopg2 ``connect_args`` that bound how long a connection and a statement may take.
+
+    A database that accepts connections but never answers (or a lock held for minutes)
+    would otherwise hold a customer's turn for as long as the action server lets it:
+    connecting gives up after ``FREIGHTDESK_DB_CONNECT_TIMEOUT`` seconds (default
+    :data:`DB_CONNECT_TIMEOUT_S`), a statement after ``FREIGHTDESK_DB_STATEMENT_TIMEOUT_MS``
+    (default :data:`DB_STATEMENT_TIMEOUT_MS`; 0 for none), both under the action timeout
+    (:mod:`bot.engine.action_failures`), so the customer hears an honest message in time.
+    """
+    env = os.environ if environ is None else environ
+    connect = max(1, int(float(env.get("FREIGHTDESK_DB_CONNECT_TIMEOUT") or DB_CONNECT_TIMEOUT_S)))
+    if statement_timeout_ms is None:
+        raw = env.get("FREIGHTDESK_DB_STATEMENT_TIMEOUT_MS") or DB_STATEMENT_TIMEOUT_MS
+        statement_timeout_ms = int(raw)
+    return {
+        "connect_timeout": connect,
+        "options": f"-c statement_timeout={max(0, statement_timeout_ms)}",
+    }
+
+
+def make_engine(
+    url: str, *, sqlite_immediate: bool = True, statement_timeout_ms: int | None = None
+) -> Engine:
     """Create a new engine for ``url`` with the settings this project relies on.
 
     SQLite: the database file's folder is created, every connection enforces foreign keys
@@ -53,6 +85,12 @@ def make_engine(url: str, *, sqlite_immediate: bool = True) -> Engine:
             most such transactions failed while the KPI consumer committed every second).
             ``IMMEDIATE`` takes the write lock first and waits its turn; readers are not
             blocked (WAL). ``False`` only for a process that never writes.
+        statement_timeout_ms: PostgreSQL: the statement timeout instead of the configured
+            one (:func:`postgresql_timeouts`); migrations pass 0.
+
+    Every engine hides statement parameters from its error texts (``hide_parameters``):
+    a failed insert would otherwise quote a complaint's description or a contact into
+    the log. PostgreSQL connections get connect and statement timeouts.
 
     Returns:
         A new engine; callers that want the shared one use :func:`get_engine`.
@@ -61,11 +99,19 @@ def make_engine(url: str, *, sqlite_immediate: bool = True) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+            # Customers' data: the file (and so its -wal and -shm) is owner-only.
+            private_file(Path(database).expanduser())
+        engine = create_engine(
+            url, future=True, hide_parameters=True, connect_args={"check_same_thread": False}
+        )
         _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg2":
+        connect_args = postgresql_timeouts(statement_timeout_ms=statement_timeout_ms)
+    return create_engine(
+        url, future=True, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
 
 
 def _configure_sqlite(engine: Engine, begin: str = "BEGIN") -> None:

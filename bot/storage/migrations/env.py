@@ -49,7 +49,8 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run the migrations on a live connection."""
-    engine = make_engine(_database_url())
+    # No statement timeout: rewriting a large table may take longer than any turn.
+    engine = make_engine(_database_url(), statement_timeout_ms=0)
     try:
         with engine.connect() as connection:
             context.configure(
