@@ -10,6 +10,10 @@ Secrets that libraries put in URLs they log are masked the same way: the Telegra
 token in Bot API paths (httpx logs each ``POST .../bot<token>/sendMessage``) and a
 ``token=`` query parameter (Rasa's HTTP API token).
 
+Tracebacks are masked with the message (a database error's text quotes the values it
+failed to write); complaint references (``CMP-2026-00001``) are not personal data and
+stay readable.
+
 Every Freight Desk process installs it: the operators' CLI and its workers
 (:func:`bot.commands.main.main`), Rasa however it starts (:mod:`bot.engine.rasa_fixes`) and
 the action server (the ``actions`` package).
@@ -22,12 +26,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.domain.complaints.rules import REFERENCE_PATTERN
 from bot.domain.contacts import mask_contacts_in_text
 
 #: The record factory :func:`install` wrapped, while it is installed.
 _installed: Callable[..., logging.LogRecord] | None = None
 _BOT_TOKEN = re.compile(r"(/bot\d{3,20}):[A-Za-z0-9_-]{20,}")
 _TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s\"']+")
+_KEPT = re.compile("\x00(\\d+)\x00")
+# Formats tracebacks the way every stock handler's formatter would.
+_TRACEBACKS = logging.Formatter()
 
 
 def mask_secrets(text: str) -> str:
@@ -39,14 +47,44 @@ def mask_secrets(text: str) -> str:
     return text
 
 
+def mask_text(text: str) -> str:
+    """``text`` with contacts and secrets masked, complaint references kept as they are.
+
+    A reference (``CMP-2026-00001``) is not personal data and is what staff search the
+    logs for, but its digits read like a phone number; it is set aside while contacts are
+    masked.
+    """
+    references: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        references.append(match.group())
+        return f"\x00{len(references) - 1}\x00"
+
+    text = REFERENCE_PATTERN.sub(keep, text)
+    text = mask_secrets(mask_contacts_in_text(text))
+    if references:
+        text = _KEPT.sub(lambda m: references[int(m.group(1))], text)
+    return text
+
+
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
-    """Replace the record's message (with its arguments merged in) by a masked one."""
+    """Replace the record's message (with its arguments merged in) by a masked one.
+
+    A traceback (``exc_info``, ``stack_info``) is formatted now and masked too: exception
+    texts carry what failed to be written (a database error quotes the row's values).
+    """
+    if record.exc_info and not record.exc_text:
+        record.exc_text = mask_text(_TRACEBACKS.formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
     try:
         message = record.getMessage()
     except Exception:
         # A malformed format string: logging reports it when the record is written.
         return record
-    masked = mask_secrets(mask_contacts_in_text(message))
+    masked = mask_text(message)
     if masked != message:
         record.msg = masked
         record.args = None

@@ -8,12 +8,18 @@ the offer of a person (phone, email, a "Talk to a person" button), once per cust
 message. A rejection by the action server (``ActionExecutionRejection``, a form's "not
 this answer") is Rasa's normal flow and passes through unchanged.
 
+A custom action that does not answer within :func:`action_timeout` (20 s by default,
+``FREIGHTDESK_ACTION_TIMEOUT``) counts as failed: Rasa would wait 300 s, long after the
+conversation's 60 s lock expired.
+
 Installed with the other fixes by :func:`bot.engine.rasa_fixes.apply_fixes`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from typing import Any
 
 logger = logging.getLogger("freightdesk.faults")
@@ -30,6 +36,25 @@ ACTION_FAILED_BUTTONS = [
     {"title": "Talk to a person", "payload": "/request_human"},
     {"title": "Try again later", "payload": "/deny"},
 ]
+#: Seconds a custom action may take before the customer is told (default
+#: :data:`ACTION_TIMEOUT_S`). Rasa's own limit is 300 s while a conversation's lock expires
+#: after 60 s (``TICKET_LOCK_LIFETIME``), after which the customer's next message would
+#: run beside the hanging one; this limit is well under the lock's lifetime, and the
+#: database's statement timeout (bot.storage.db) is under this one.
+ACTION_TIMEOUT_ENV = "FREIGHTDESK_ACTION_TIMEOUT"
+ACTION_TIMEOUT_S = 20.0
+
+
+def action_timeout() -> float:
+    """The custom action time limit in seconds (:data:`ACTION_TIMEOUT_ENV`)."""
+    raw = os.environ.get(ACTION_TIMEOUT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else ACTION_TIMEOUT_S
+    except ValueError:
+        value = ACTION_TIMEOUT_S
+    return value if value > 0 else ACTION_TIMEOUT_S
+
+
 #: Marks the apology in the bot event's metadata, so one customer message gets one
 #: apology however many actions fail after it.
 FAULT_MARK = "freightdesk_fault"
@@ -59,34 +84,44 @@ def make_remote_action_run(original: Any) -> Any:
 
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
         from rasa.core.actions.action import ActionExecutionRejection
-        from rasa.shared.core.events import BotUttered, SlotSet
 
+        limit = action_timeout()
         try:
-            return await original(self, output_channel, nlg, tracker, domain)
+            return await asyncio.wait_for(
+                original(self, output_channel, nlg, tracker, domain), timeout=limit
+            )
         except ActionExecutionRejection:
             raise
+        except asyncio.TimeoutError:
+            return _apologise(self, tracker, TimeoutError(f"no answer within {limit:g} s"))
         except Exception as exc:
-            url = getattr(self.action_endpoint, "url", None)
-            logger.error(
-                "FAULT: custom action %r failed for conversation %s (action server %s): "
-                "%s: %s; the customer was told and offered a person",
-                self.name(),
-                tracker.sender_id,
-                url,
-                type(exc).__name__,
-                exc,
-            )
-            if apologised_since_last_message(tracker):
-                return []
-            # "yes" then takes the offer (pending_offer = human, see actions/conversation.py).
-            return [
-                BotUttered(
-                    ACTION_FAILED_TEXT,
-                    data={"buttons": ACTION_FAILED_BUTTONS},
-                    metadata={FAULT_MARK: "action_failed", "action": self.name()},
-                ),
-                SlotSet("pending_offer", "human"),
-            ]
+            return _apologise(self, tracker, exc)
 
     run._freightdesk_fix = True  # type: ignore[attr-defined]
     return run
+
+
+def _apologise(action: Any, tracker: Any, exc: Exception) -> list[Any]:
+    """Log a failed custom action loudly; the apology's events (once per customer message)."""
+    from rasa.shared.core.events import BotUttered, SlotSet
+
+    logger.error(
+        "FAULT: custom action %r failed for conversation %s (action server %s): "
+        "%s: %s; the customer was told and offered a person",
+        action.name(),
+        tracker.sender_id,
+        getattr(action.action_endpoint, "url", None),
+        type(exc).__name__,
+        exc,
+    )
+    if apologised_since_last_message(tracker):
+        return []
+    # "yes" then takes the offer (pending_offer = human, see actions/conversation.py).
+    return [
+        BotUttered(
+            ACTION_FAILED_TEXT,
+            data={"buttons": ACTION_FAILED_BUTTONS},
+            metadata={FAULT_MARK: "action_failed", "action": action.name()},
+        ),
+        SlotSet("pending_offer", "human"),
+    ]

@@ -11,7 +11,11 @@
   ``FailSafeTrackerStore`` around it (:func:`keep_tracker_store_failures_loud`).
 - **Three hot spots**, found with py-spy profiles and the event benchmark (below).
 - **Masked logs**: customers' contacts never reach a log line in clear
-  (:mod:`bot.domain.logmask`, as in every Freight Desk process).
+  (:mod:`bot.domain.logmask`, as in every Freight Desk process), and Rasa's SQL engines
+  keep statement values out of error texts (``hide_parameters``); on PostgreSQL its
+  tracker store gets the project's connect and statement timeouts.
+- **Custom actions have a time limit** well under the conversation lock's lifetime
+  (:data:`bot.engine.action_failures.ACTION_TIMEOUT_ENV`).
 
 **However Rasa starts.** `python -m bot.engine.server` installs them before Rasa's
 command line runs; `rasa run`, `rasa shell` and the rest get them from the classes the
@@ -147,7 +151,10 @@ def keep_one_sqlite_connection(broker: Any) -> None:
     # Rasa publishes from its event loop's thread only; StaticPool shares one
     # connection, which must then be allowed to cross threads.
     broker.engine = create_engine(
-        url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        url,
+        poolclass=StaticPool,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False},
     )
     broker.sessionmaker = sessionmaker(bind=broker.engine)
 
@@ -160,6 +167,29 @@ def _make_broker_init(original: Any) -> Any:
 
     setattr(__init__, MARK, True)
     return __init__
+
+
+def _make_engine_kwargs(original: Any) -> Any:
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
+        """Rasa's engine settings for its SQL tracker store, plus the project's: error
+        texts without the statement's values, and PostgreSQL connect and statement
+        timeouts (:func:`bot.storage.db.postgresql_timeouts`)."""
+        from sqlalchemy.engine import make_url
+
+        from bot.storage.db import postgresql_timeouts
+
+        kwargs = dict(original(url))
+        kwargs["hide_parameters"] = True
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg2":
+            ours = postgresql_timeouts()
+            connect_args = dict(kwargs.get("connect_args") or {})
+            options = " ".join(filter(None, [connect_args.get("options"), ours["options"]]))
+            kwargs["connect_args"] = {**connect_args, **ours, "options": options}
+        return kwargs
+
+    setattr(create_engine_kwargs, MARK, True)
+    return create_engine_kwargs
 
 
 def keep_tracker_store_failures_loud() -> None:
@@ -199,10 +229,17 @@ def _install() -> None:
         RemoteAction.run = make_remote_action_run(RemoteAction.run)
     keep_tracker_store_failures_loud()
     apply_tracker_store_fixes()
+    import rasa.core.tracker_store as rasa_tracker_store
+
+    if not getattr(rasa_tracker_store.create_engine_kwargs, MARK, False):
+        rasa_tracker_store.create_engine_kwargs = _make_engine_kwargs(
+            rasa_tracker_store.create_engine_kwargs
+        )
 
 
 def missing_fixes() -> list[str]:
     """The Rasa attributes that do not carry a fix (empty once :func:`apply_fixes` ran)."""
+    import rasa.core.tracker_store as rasa_tracker_store
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
     from rasa.core.brokers.sql import SQLEventBroker
@@ -210,7 +247,8 @@ def missing_fixes() -> list[str]:
     from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.shared.core.events import Event
 
-    patched = [
+    patched: list[tuple[Any, str]] = [
+        (rasa_tracker_store, "create_engine_kwargs"),
         (SQLEventBroker, "__init__"),
         (RemoteAction, "_validate_action_result"),
         (RemoteAction, "run"),
