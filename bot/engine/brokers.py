@@ -19,7 +19,10 @@ keeps Rasa's broker and its settings and changes what happens around a failure:
   aio-pika's reconnect callback) and, once it is empty, logs a WARNING saying how many
   events were published late and how long RabbitMQ was unreachable;
 - the buffer is bounded (``max_unsent``, default 100,000): beyond it the oldest event is
-  dropped with an ERROR that says so, instead of growing until the process dies.
+  dropped with an ERROR that says so, instead of growing until the process dies; while
+  events are buffered a new one is appended without a task of its own, and at most
+  ``max_in_flight`` (default 256) publishes wait on RabbitMQ at once, so memory stays
+  bounded however long the outage lasts.
 
 Delivery is at least once: an event whose confirmation was lost with the connection is
 published again, and the consumer records each event once (see docs/faults.md).
@@ -50,6 +53,7 @@ class LoudPikaEventBroker(PikaEventBroker):
         retry_interval: seconds between attempts to publish the buffer.
         report_interval: at most one "still buffering" ERROR this often.
         max_unsent: the most events kept in memory while RabbitMQ is unreachable.
+        max_in_flight: the most publishes awaiting RabbitMQ at once (each a task).
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class LoudPikaEventBroker(PikaEventBroker):
         retry_interval: float = 2.0,
         report_interval: float = 30.0,
         max_unsent: int = 100_000,
+        max_in_flight: int = 256,
         **kwargs: Any,
     ) -> None:
         # Rasa builds the broker first, before the tracker store, the Agent and any
@@ -70,6 +75,8 @@ class LoudPikaEventBroker(PikaEventBroker):
         self.retry_interval = float(retry_interval)
         self.report_interval = float(report_interval)
         self.max_unsent = int(max_unsent)
+        self.max_in_flight = max(1, int(max_in_flight))
+        self._flush_task: asyncio.Task[None] | None = None
         self.dropped = 0
         self.published = 0
         self._outage_started: float | None = None
@@ -111,24 +118,45 @@ class LoudPikaEventBroker(PikaEventBroker):
         await super().close()
 
     def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        """Publish ``event``, or queue it behind the events still waiting."""
-        task = self._loop.create_task(self._publish_in_order(event, headers))
+        """Publish ``event``, or queue it behind the events still waiting.
+
+        While events wait (RabbitMQ is away), a new one goes straight into the bounded
+        buffer, with no task of its own: one flush at a time publishes the buffer. At
+        most ``max_in_flight`` publishes run at once; beyond that events wait in the
+        buffer too. So an outage costs at most ``max_unsent`` events and
+        ``max_in_flight`` tasks of memory, however long it lasts.
+        """
+        if (
+            self._unpublished_events
+            or self._flush_lock.locked()
+            or len(self._background_tasks) >= self.max_in_flight
+        ):
+            self._buffer({"event": event, "headers": headers})
+            self._schedule_flush()
+            return
+        self._track(self._loop.create_task(self._publish_in_order(event, headers)))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
+
+    def _schedule_flush(self) -> None:
+        """Start a flush of the buffer unless one is running or about to."""
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = self._loop.create_task(self._flush())
+            self._track(self._flush_task)
 
     def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
         # aio-pika's reconnect callback: flush in order instead of Rasa's burst.
         if self._unpublished_events:
-            task = self._loop.create_task(self._flush())
-            self._background_tasks.add(task)
-            task.add_done_callback(self._background_tasks.discard)
+            self._schedule_flush()
 
     async def _publish_in_order(
         self, event: dict[str, Any], headers: dict[str, str] | None
     ) -> None:
         if self._unpublished_events or self._flush_lock.locked():
             self._buffer({"event": event, "headers": headers})
-            await self._flush()
+            self._schedule_flush()
             return
         if not await self._try_publish(event, headers):
             self._buffer({"event": event, "headers": headers})

@@ -184,6 +184,39 @@ def test_the_buffer_is_bounded_and_says_what_it_dropped(
     asyncio.run(scenario())
 
 
+def test_a_long_outage_keeps_memory_bounded_in_events_and_tasks(
+    proxy: CuttableProxy, names: tuple[str, str]
+) -> None:
+    """Every event of a busy outage used to park a task of its own: bounded now."""
+    exchange, queue = names
+    events = 2000
+
+    async def scenario() -> None:
+        async with _broker(proxy, exchange, queue) as broker:
+            broker.max_unsent = 100
+            broker.max_in_flight = 8
+            proxy.cut()
+            most_tasks = 0
+            for n in range(events):
+                broker.publish(_event(n))
+                if n % 50 == 0:
+                    await asyncio.sleep(0.01)  # let the publishes run and fail
+                most_tasks = max(most_tasks, len(broker._background_tasks))
+            await asyncio.sleep(1)
+            most_tasks = max(most_tasks, len(broker._background_tasks))
+            # The event buffer and the tasks waiting on RabbitMQ stay within their bounds.
+            assert broker.unsent <= 100
+            assert broker.dropped >= events - 100 - 8
+            assert most_tasks <= 8 + 1, most_tasks
+            proxy.restore()
+            await _wait_until(lambda: broker.unsent == 0)
+        received = await _drain(queue, expected=100)
+        # The newest events survived and were published once RabbitMQ was back.
+        assert received[-1]["text"] == f"message {events - 1}"
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize(
     ("host", "where"),
     [
