@@ -84,10 +84,28 @@ def _forget(args: argparse.Namespace) -> int:
     rasa = _rasa_engines(settings, args.endpoints)
     with session_scope(engine) as session:
         senders, report = forget(session, args.identifier, rasa)
+    if settings.rabbitmq_url:
+        report.add(
+            "parked event messages deleted", _forget_parked(settings, args.identifier, senders)
+        )
     stores = ", ".join(f"{k} {display_url(str(e.url))}" for k, e in rasa.items()) or "none"
     print(f"Forgot {', '.join(sorted(senders))} (Rasa stores: {stores}).")
     print("\n".join(report.lines()) if report.total else "  nothing stored for this customer")
     return common.EXIT_OK
+
+
+def _forget_parked(settings: Settings, identifier: str, senders: set[str]) -> int:
+    """Delete the customer's messages parked in the KPI consumer's poison queue."""
+    import asyncio
+
+    from bot.domain.contacts import parse_contact
+    from bot.engine.eventstream.rabbitmq import forget_in_poison_queue
+
+    contact = parse_contact(identifier)
+    contacts = {contact.value} if contact is not None else set()
+    return asyncio.run(
+        forget_in_poison_queue(settings.rabbitmq_url, settings.rabbitmq_queue, senders, contacts)
+    )
 
 
 def _purge(args: argparse.Namespace) -> int:

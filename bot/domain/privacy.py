@@ -19,6 +19,8 @@ deleted that a KPI counts, so reports over past periods do not change.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,11 +35,12 @@ from sqlalchemy.orm import Session
 
 from bot.core.config_files import ConfigFileError, read_mapping
 from bot.core.settings import REPO_ROOT
-from bot.domain.contacts import parse_contact
+from bot.domain.contacts import EMAIL, Contact, parse_contact
 from bot.storage.models import (
     Complaint,
     ComplaintEvent,
     ConversationFact,
+    ForgottenConversation,
     Handoff,
     HandoffMessage,
     Lead,
@@ -120,8 +123,33 @@ def new_pseudonym() -> str:
 # -- the project's database ---------------------------------------------------------------
 
 
+_PHONE_RUN = re.compile(r"(?:\+|00)?[\d(][\d ()./-]{6,22}\d")
+
+
+def mentions(text: str, contact: Contact) -> bool:
+    """True when free text (a handoff summary, a survey comment) gives ``contact``."""
+    if contact.kind == EMAIL:
+        return contact.value.lower() in text.lower()
+    wanted = _national(contact.value)
+    for run in _PHONE_RUN.findall(text):
+        found = parse_contact(run)
+        if found is not None and found.kind != EMAIL and _national(found.value) == wanted:
+            return True
+    return False
+
+
+def _national(phone: str) -> str:
+    # "+85261234567", "85261234567" and "61234567" are one Hong Kong number.
+    digits = re.sub(r"\D", "", phone)
+    return digits[3:] if digits.startswith("852") and len(digits) == 11 else digits
+
+
 def senders_for(session: Session, identifier: str) -> set[str]:
-    """The sender ids of a customer named by sender id, email address or phone number."""
+    """The sender ids of a customer named by sender id, email address or phone number.
+
+    A contact is looked up where it is stored as one (complaints, leads) and where a
+    customer only wrote it: handoff summaries and context, survey comments.
+    """
     senders = {identifier}
     contact = parse_contact(identifier)
     if contact is not None:
@@ -131,6 +159,21 @@ def senders_for(session: Session, identifier: str) -> set[str]:
                 select(model.sender_id).where(func.lower(model.contact) == contact.value.lower())
             )
             senders.update(row[0] for row in rows)
+        # Free text: narrowed in SQL by the address or the number's last four digits,
+        # then read properly.
+        probe = contact.value.lower() if contact.kind == EMAIL else contact.value[-4:]
+        free_text = [
+            (Handoff.sender_id, Handoff.summary),
+            (Handoff.sender_id, Handoff.context),
+            (SurveyResponse.sender_id, SurveyResponse.comment),
+        ]
+        for sender_column, text_column in free_text:
+            rows = session.execute(
+                select(sender_column, text_column).where(
+                    func.lower(text_column).contains(probe, autoescape=True)
+                )
+            )
+            senders.update(row[0] for row in rows if row[1] and mentions(row[1], contact))
     return senders
 
 
@@ -378,6 +421,34 @@ def expired_in_tracker_store(engine: Engine, cutoff: datetime) -> tuple[set[str]
     return old, {row[0] for row in rows} - old
 
 
+def sender_hash(sender_id: str) -> str:
+    """The SHA-256 of a sender id: what is kept of a forgotten conversation."""
+    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()
+
+
+def record_forgotten(session: Session, senders: Iterable[str], when: datetime) -> None:
+    """Note that ``senders``' conversations were deleted at ``when`` (hashes only)."""
+    for sender_id in sorted(set(senders)):
+        row = session.get(ForgottenConversation, sender_hash(sender_id))
+        if row is None:
+            session.add(
+                ForgottenConversation(sender_hash=sender_hash(sender_id), forgotten_at=when)
+            )
+        else:
+            row.forgotten_at = when
+    session.flush()
+
+
+def forgotten_since(session: Session, sender_id: str, since: datetime) -> bool:
+    """True when ``sender_id``'s customer was forgotten at or after ``since``.
+
+    A Rasa process asks before writing back a conversation it kept in memory since
+    ``since``: a copy older than the delete must not bring the customer's data back.
+    """
+    row = session.get(ForgottenConversation, sender_hash(sender_id))
+    return row is not None and row.forgotten_at >= since
+
+
 # -- the operations ------------------------------------------------------------------------
 
 
@@ -389,6 +460,10 @@ def forget(
     senders = senders_for(session, identifier)
     # Rasa's stores are written on their own connections; the session must not hold a
     # SQLite lock meanwhile (they may share a file or a database).
+    session.commit()
+    # Recorded first (committed), so a Rasa process holding one of these conversations
+    # in memory during a tracker store outage drops it instead of writing it back.
+    record_forgotten(session, senders, utcnow())
     session.commit()
     for label, engine in rasa_engines.items():
         forget_in_rasa_store(engine, label, senders, report)

@@ -10,7 +10,8 @@ errors on, and has the processor handle them the same way for any store, wrapped
   (:data:`STORE_DOWN_TEXT`), instead of starting an empty conversation;
 - a failed save is logged as a FAULT, kept in this process's memory and written on the
   next successful store operation; that conversation continues from the copy while the
-  store is down.
+  store is down. At most :func:`max_unsaved` conversations are kept (default 1,000);
+  beyond that the longest-waiting copy is dropped with an ERROR.
 
 Installed with the other fixes by :func:`bot.engine.rasa_fixes.apply_fixes`.
 """
@@ -18,7 +19,11 @@ Installed with the other fixes by :func:`bot.engine.rasa_fixes.apply_fixes`.
 from __future__ import annotations
 
 import logging
+import os
+from datetime import datetime
 from typing import Any
+
+from bot.storage.models import utcnow
 
 logger = logging.getLogger("freightdesk.faults")
 
@@ -28,6 +33,11 @@ STORE_DOWN_TEXT = (
     "in a minute, or call our service team on +852 2345 6789 or email "
     "support@freightdesk.example (Mon-Fri 09:00-18:00, Sat 09:00-13:00 HKT)."
 )
+#: The most conversations one process keeps in memory while the store is down
+#: (``FREIGHTDESK_MAX_UNSAVED_TRACKERS``, default :data:`MAX_UNSAVED`); beyond it the
+#: longest-waiting one is dropped with an ERROR, so an outage cannot exhaust memory.
+MAX_UNSAVED_ENV = "FREIGHTDESK_MAX_UNSAVED_TRACKERS"
+MAX_UNSAVED = 1000
 #: Methods of Rasa's ``FailSafeTrackerStore`` that pass the primary store's errors on.
 FAILSAFE_METHODS = ("retrieve", "retrieve_full_tracker", "save", "keys")
 #: Methods of Rasa's ``MessageProcessor`` that guard reads and saves.
@@ -60,12 +70,82 @@ def _pending(store: Any) -> dict[str, Any]:
     return pending
 
 
+def max_unsaved() -> int:
+    """The most conversations kept in memory while the store is down (:data:`MAX_UNSAVED_ENV`)."""
+    raw = os.environ.get(MAX_UNSAVED_ENV, "").strip()
+    try:
+        value = int(raw) if raw else MAX_UNSAVED
+    except ValueError:
+        value = MAX_UNSAVED
+    return value if value > 0 else MAX_UNSAVED
+
+
+def _drop_oldest_beyond_bound(store: Any, pending: dict[str, Any]) -> None:
+    # Oldest first: a conversation is re-inserted each time it is kept again.
+    limit = max_unsaved()
+    while len(pending) > limit:
+        sender = next(iter(pending))
+        dropped = pending.pop(sender)
+        _kept_since(store).pop(sender, None)
+        logger.error(
+            "FAULT: tracker store %s: more than %d conversations unsaved in memory; the "
+            "longest-waiting one, %s (%d events), was dropped and its turns since the outage "
+            "began are lost",
+            _store_name(store),
+            limit,
+            sender,
+            len(dropped.events),
+        )
+
+
+def _kept_since(store: Any) -> dict[str, datetime]:
+    """When each unsaved conversation was first kept in memory."""
+    since: dict[str, datetime] | None = getattr(store, "_freightdesk_unsaved_since", None)
+    if since is None:
+        since = {}
+        store._freightdesk_unsaved_since = since
+    return since
+
+
+async def _was_forgotten(sender: str, since: datetime) -> bool:
+    """True when the customer was forgotten after the copy was kept (False: cannot tell)."""
+    from bot.domain.privacy import forgotten_since
+    from bot.storage.db import get_engine, run_in_session
+
+    try:
+        return await run_in_session(get_engine(), lambda s: forgotten_since(s, sender, since))
+    except Exception as exc:
+        # Writing the customer's turns back is the lesser harm than losing them: a
+        # forget run while the project's database is unreachable fails on its own.
+        logger.error(
+            "FAULT: could not check whether conversation %s was forgotten (%s: %s); its "
+            "copy is written back",
+            sender,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+
+
 async def flush_unsaved(store: Any, only: str | None = None) -> bool:
-    """Write trackers kept in memory to ``store``; False if it is still unavailable."""
+    """Write trackers kept in memory to ``store``; False if it is still unavailable.
+
+    A copy whose customer was forgotten (``customers forget``) after it was kept is
+    dropped, not written back over the delete.
+    """
     pending = _pending(store)
+    since = _kept_since(store)
     for sender in [only] if only is not None else list(pending):
         tracker = pending.get(sender)
         if tracker is None:
+            continue
+        if await _was_forgotten(sender, since.get(sender) or utcnow()):
+            pending.pop(sender, None)
+            since.pop(sender, None)
+            logger.warning(
+                "conversation %s was forgotten while kept in memory; its copy was dropped",
+                sender,
+            )
             continue
         try:
             await _twice(store.save, tracker)
@@ -81,6 +161,7 @@ async def flush_unsaved(store: Any, only: str | None = None) -> bool:
             )
             return False
         pending.pop(sender, None)
+        since.pop(sender, None)
         logger.warning(
             "tracker store %s recovered: conversation %s written from memory (%d events)",
             _store_name(store),
@@ -127,6 +208,8 @@ async def guarded_save(store: Any, tracker: Any) -> None:
     except Exception as exc:
         pending.pop(tracker.sender_id, None)
         pending[tracker.sender_id] = tracker.copy()
+        _kept_since(store).setdefault(tracker.sender_id, utcnow())
+        _drop_oldest_beyond_bound(store, pending)
         logger.error(
             "FAULT: tracker store %s could not save conversation %s (%s: %s); kept in this "
             "process's memory (%d conversations unsaved) and written when the store is back",
@@ -138,6 +221,7 @@ async def guarded_save(store: Any, tracker: Any) -> None:
         )
         return
     pending.pop(tracker.sender_id, None)
+    _kept_since(store).pop(tracker.sender_id, None)
     if pending:
         await flush_unsaved(store)
 

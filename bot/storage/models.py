@@ -700,3 +700,20 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
 ]
+
+
+class ForgottenConversation(Base):
+    """A conversation whose customer was forgotten (``customers forget``), by hash only.
+
+    A Rasa process that kept the conversation in memory during a tracker store outage
+    must not write it back after the delete; it checks here first. Only a SHA-256 of the
+    sender id is kept (:func:`bot.domain.privacy.sender_hash`), never the id.
+    """
+
+    __tablename__ = "forgotten_conversations"
+
+    sender_hash = Column(String(64), primary_key=True)
+    forgotten_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ForgottenConversation {self.sender_hash[:8]} {self.forgotten_at}>"

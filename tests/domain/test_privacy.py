@@ -16,11 +16,19 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.domain.privacy import REMOVED, Retention, RetentionError, forget, purge
+from bot.domain.privacy import (
+    REMOVED,
+    Retention,
+    RetentionError,
+    forget,
+    forgotten_since,
+    purge,
+)
 from bot.storage import db
 from bot.storage.models import (
     Complaint,
     ConversationFact,
+    Handoff,
     HandoffMessage,
     Lead,
     SurveyResponse,
@@ -115,6 +123,61 @@ def test_forget_by_email_finds_the_customers_other_conversations(db_url: str) ->
     assert senders == {"Jo@Example.com", "telegram:4711"}
     assert _rasa_senders(engine) == set()
     assert _everything_about(engine, "jo@example.com") == []
+
+
+@pytest.mark.parametrize(
+    ("identifier", "found"),
+    [
+        ("+852 6123 4567", {"web:0f0f0f", "telegram:77"}),
+        ("61234567", {"web:0f0f0f", "telegram:77"}),
+        ("Mo@Example.COM", {"telegram:88"}),
+    ],
+)
+def test_forget_finds_contacts_given_only_in_a_handoff_or_a_survey_comment(
+    db_url: str, identifier: str, found: set[str]
+) -> None:
+    engine = db.get_engine(db_url)
+    with db.session_scope(engine) as session:
+        session.add_all(
+            [
+                Handoff(
+                    sender_id="web:0f0f0f",
+                    reason="customer_asked",
+                    team="general",
+                    summary="wants a call back on 6123 4567 today",
+                    created_at=NOW,
+                ),
+                Handoff(
+                    sender_id="web:1e1e1e",
+                    reason="customer_asked",
+                    team="general",
+                    summary="shipment 161234567 is late",  # not that phone number
+                    created_at=NOW,
+                ),
+                SurveyResponse(
+                    response_id="s-1",
+                    sender_id="telegram:77",
+                    comment="ring me: +852 6123-4567",
+                    offered_at=NOW,
+                ),
+                SurveyResponse(
+                    response_id="s-2",
+                    sender_id="telegram:88",
+                    comment="write to mo@example.com please",
+                    offered_at=NOW,
+                ),
+            ]
+        )
+    with db.session_scope(engine) as session:
+        senders, _report = forget(session, identifier, {})
+    assert senders == {identifier, *found}
+    gone = ["mo@example.com"] if "@" in identifier else ["6123 4567", "6123-4567"]
+    assert [_everything_about(engine, needle) for needle in gone] == [[]] * len(gone)
+    assert _everything_about(engine, "161234567") != []
+    with db.session_scope(engine) as session:
+        # What a Rasa process checks before writing back a conversation kept in memory.
+        assert all(forgotten_since(session, s, NOW) for s in found)
+        assert not forgotten_since(session, "web:1e1e1e", NOW)
 
 
 def test_purge_applies_each_data_class_retention(db_url: str) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,3 +283,49 @@ async def _process(
     stats.received += len(batch)
     stats.applied += result.applied
     stats.parked += len(poison)
+
+
+def _mentions_customer(body: bytes, senders: set[str], contacts: set[str]) -> bool:
+    text = body.decode("utf-8", "replace")
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError):
+        decoded = None
+    if isinstance(decoded, dict) and decoded.get("sender_id") in senders:
+        return True
+    lowered = text.lower()
+    if any(contact in lowered for contact in contacts):
+        return True
+    # Not an event: any quoted sender id, or a long enough one anywhere.
+    return any(f'"{s}"' in text or (len(s) >= 8 and s in text) for s in senders)
+
+
+async def forget_in_poison_queue(
+    url: str, queue: str, senders: set[str], contacts: Iterable[str] = ()
+) -> int:
+    """Delete parked messages of a forgotten customer from ``<queue>.poison``.
+
+    A parked message is whatever the consumer could not take, often an event with the
+    customer's text in it. Each message is read; those naming one of ``senders`` (its
+    ``sender_id``) or containing one of ``contacts`` (lower-case) are deleted, the
+    others go back to the queue.
+
+    Returns:
+        How many messages were deleted.
+    """
+    wanted = {contact.lower() for contact in contacts}
+    connection = await aio_pika.connect(url, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue + POISON_QUEUE_SUFFIX, durable=True)
+        removed = 0
+        kept: list[AbstractIncomingMessage] = []
+        while (message := await declared.get(no_ack=False, fail=False)) is not None:
+            if _mentions_customer(message.body, senders, wanted):
+                await message.ack()
+                removed += 1
+            else:
+                kept.append(message)
+        for message in kept:
+            await message.nack(requeue=True)
+    return removed

@@ -79,8 +79,25 @@ def test_integration_sender_ids_are_accepted(sender: str) -> None:
 
 @pytest.mark.parametrize(
     "sender",
-    ["", "  ", None, 42, "a" * 129, "a\nb", "x\x00", "user 1", "user-1 ", " user-1", "a/b",
-     "a%20b", "a#b", "a?b", "<b>", "café", "用户"],
+    [
+        "",
+        "  ",
+        None,
+        42,
+        "a" * 129,
+        "a\nb",
+        "x\x00",
+        "user 1",
+        "user-1 ",
+        " user-1",
+        "a/b",
+        "a%20b",
+        "a#b",
+        "a?b",
+        "<b>",
+        "café",
+        "用户",
+    ],
 )
 def test_malformed_sender_ids_are_refused(sender: object) -> None:
     assert sender_problem(sender) is not None
