@@ -17,7 +17,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.domain.privacy import forget
 from bot.engine.rasa_fixes import apply_fixes
+from bot.storage import db
 from bot.engine.tracker_outages import TrackerStoreUnavailable, guarded_read, guarded_save
 from tests.support.tcp_proxy import CuttableProxy
 
@@ -108,3 +110,59 @@ def test_outage_never_starts_an_empty_conversation_and_loses_no_turn(
 def _said(tracker: DialogueStateTracker | None) -> list[str | None]:
     assert tracker is not None
     return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def test_conversations_kept_in_memory_are_bounded(
+    pg_database_url: str,
+    proxy: CuttableProxy,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    apply_fixes()
+    monkeypatch.setenv("FREIGHTDESK_MAX_UNSAVED_TRACKERS", "3")
+    store = FailSafeTrackerStore(_store(pg_database_url, proxy.port))
+
+    async def scenario() -> None:
+        proxy.cut()
+        with caplog.at_level(logging.ERROR, logger="freightdesk.faults"):
+            for n in range(6):
+                tracker = DialogueStateTracker(f"busy-{n}", [])
+                _turn(tracker, f"turn {n}")
+                await guarded_save(store, tracker)
+        # The three longest-waiting copies went, loudly; memory holds the newest three.
+        assert list(store._freightdesk_unsaved) == ["busy-3", "busy-4", "busy-5"]
+        assert caplog.text.count("was dropped") == 3
+        proxy.restore()
+
+    asyncio.run(scenario())
+    store._tracker_store.engine.dispose()
+
+
+def test_a_conversation_forgotten_during_an_outage_is_not_written_back(
+    pg_database_url: str, proxy: CuttableProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`customers forget` runs while Rasa holds the conversation in memory (store down)."""
+    apply_fixes()
+    db.upgrade(pg_database_url)
+    monkeypatch.setenv("DATABASE_URL", pg_database_url)
+    store = FailSafeTrackerStore(_store(pg_database_url, proxy.port))
+    direct = _store(pg_database_url, make_url(pg_database_url).port or 5432)
+
+    async def scenario() -> None:
+        kept, other = DialogueStateTracker("carol", []), DialogueStateTracker("dave", [])
+        proxy.cut()
+        for tracker in (kept, other):
+            _turn(tracker, f"my number is 6123 4567, {tracker.sender_id}")
+            await guarded_save(store, tracker)
+        with db.session_scope(db.get_engine(pg_database_url)) as session:
+            forget(session, "carol", {"tracker store": db.get_engine(pg_database_url)})
+        proxy.restore()
+        # The next store operation writes back what was kept, except the forgotten one.
+        await guarded_save(store, DialogueStateTracker("erin", []))
+        assert await direct.retrieve("carol") is None or _said(await direct.retrieve("carol")) == []
+        assert _said(await direct.retrieve("dave")) == ["my number is 6123 4567, dave"]
+        assert store._freightdesk_unsaved == {}
+
+    asyncio.run(scenario())
+    store._tracker_store.engine.dispose()
+    direct.engine.dispose()
