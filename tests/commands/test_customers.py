@@ -4,14 +4,21 @@ tests/domain/test_privacy.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import secrets
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.core.settings import REPO_ROOT
+import aio_pika
+
+from bot.core.settings import POISON_QUEUE_SUFFIX, REPO_ROOT
 from bot.storage import db
 from tests.domain.privacy_data import NOW, converse, seed_customer, tracker_store
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def test_the_forget_command_prints_what_it_removed(tmp_path: Path) -> None:
@@ -124,3 +131,65 @@ def test_the_daily_purge_survives_a_failed_pass(tmp_path: Path) -> None:
         command[:-1], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120
     )
     assert once.returncode != 0  # run by hand, a failure is an error exit
+
+
+def test_forget_clears_the_customers_parked_messages_from_the_poison_queue(
+    tmp_path: Path,
+) -> None:
+    """Messages the KPI consumer parked (``<queue>.poison``) often carry what was said."""
+    var = tmp_path / "var"
+    url = f"sqlite:///{var / 'freightdesk.db'}"
+    db.upgrade(url)
+    seed_customer(db.get_engine(url), "telegram:4711", "jo@example.com", NOW, ref="CMP-2026-00005")
+    queue = f"freightdesk_test_{secrets.token_hex(4)}"
+    parked = [
+        json.dumps({"sender_id": "telegram:4711", "event": "user", "text": "my TV broke"}),
+        "not json, from jo@example.com",
+        json.dumps({"sender_id": "web:0f0f", "event": "user", "text": "hello"}),
+        "garbage",
+    ]
+
+    async def park() -> None:
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            channel = await connection.channel()
+            await channel.declare_queue(queue + POISON_QUEUE_SUFFIX, durable=True)
+            for body in parked:
+                await channel.default_exchange.publish(
+                    aio_pika.Message(body.encode()), routing_key=queue + POISON_QUEUE_SUFFIX
+                )
+
+    async def left_and_delete() -> list[str]:
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            channel = await connection.channel()
+            declared = await channel.declare_queue(queue + POISON_QUEUE_SUFFIX, durable=True)
+            bodies = []
+            while (message := await declared.get(no_ack=True, fail=False)) is not None:
+                bodies.append(message.body.decode())
+            await channel.queue_delete(queue + POISON_QUEUE_SUFFIX)
+        return bodies
+
+    asyncio.run(park())
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "customers", "forget", "jo@example.com"],
+            capture_output=True,
+            text=True,
+            env={
+                "DATABASE_URL": url,
+                "FREIGHTDESK_VAR_DIR": str(var),
+                "FREIGHTDESK_RABBITMQ_URL": RABBITMQ_URL,
+                "FREIGHTDESK_RABBITMQ_QUEUE": queue,
+                "PATH": "/usr/bin:/bin",
+                "RASA_TELEMETRY_ENABLED": "false",
+                "PYTHONPATH": str(REPO_ROOT),
+            },
+            cwd=REPO_ROOT,
+            timeout=120,
+        )
+    finally:
+        left = asyncio.run(left_and_delete())
+    assert done.returncode == 0, done.stderr
+    assert "parked event messages deleted: 2" in done.stdout
+    assert sorted(left) == sorted(parked[2:])
