@@ -84,3 +84,32 @@ def test_each_process_installs_the_mask_at_start(entry: str) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "PROBE j***@example.com" in done.stderr
     assert "jo@example.com" not in done.stderr
+
+
+def test_complaint_references_are_kept_and_contacts_beside_them_masked() -> None:
+    line = "complaint CMP-2026-00001 for 61234567 and cmp-2026-00042"
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, line, None, None)
+    assert mask_record(record).getMessage() == (
+        "complaint CMP-2026-00001 for ****4567 and cmp-2026-00042"
+    )
+
+
+def test_a_traceback_is_masked_like_the_message() -> None:
+    """A database error's text quotes the row it failed to write; so does its traceback."""
+    script = (
+        "import logging, sys\n"
+        "from bot.domain import logmask\n"
+        "logmask.install()\n"
+        "logging.basicConfig(stream=sys.stdout, level=logging.INFO, format='%(message)s')\n"
+        "try:\n"
+        "    raise ValueError('insert failed: contact jo@example.com, phone +852 6123 4567')\n"
+        "except ValueError:\n"
+        "    logging.getLogger('rasa.core.processor').exception('turn failed')\n"
+        "logging.getLogger('x').error('again', stack_info=True, exc_info=False)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert "Traceback (most recent call last)" in out
+    assert "jo@example.com" not in out and "j***@example.com" in out
+    assert "6123 4567" not in out and "4567" in out

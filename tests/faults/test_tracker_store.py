@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.privacy import forget
 from bot.engine.rasa_fixes import apply_fixes
-from bot.storage import db
 from bot.engine.tracker_outages import TrackerStoreUnavailable, guarded_read, guarded_save
+from bot.storage import db
 from tests.support.tcp_proxy import CuttableProxy
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import socket
+import stat
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
@@ -231,3 +235,51 @@ def test_display_url_hides_the_password() -> None:
 
     assert "s3cret" not in shown
     assert "app:***@db.example" in shown
+
+
+def test_a_database_error_does_not_quote_the_values_it_failed_to_write(db_url: str) -> None:
+    engine = db.get_engine(db_url)
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO no_such_table (description) VALUES (:d)"),
+            {"d": "my TV broke, call jo@example.com"},
+        )
+    assert "jo@example.com" not in str(caught.value)
+
+
+def test_a_sqlite_database_and_its_folder_are_owner_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'var' / 'freightdesk.db'}"
+    db.upgrade(url)
+    for path in (tmp_path / "var").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+    db.dispose_engines()
+
+
+def test_a_postgresql_statement_has_a_time_limit(
+    pg_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FREIGHTDESK_DB_STATEMENT_TIMEOUT_MS", "300")
+    engine = db.make_engine(pg_database_url)
+    started = time.monotonic()
+    with pytest.raises(sa.exc.OperationalError, match="statement timeout"), engine.connect() as c:
+        c.execute(sa.text("SELECT pg_sleep(10)"))
+    assert time.monotonic() - started < 5
+    engine.dispose()
+
+
+def test_a_postgresql_server_that_never_answers_fails_the_connection_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FREIGHTDESK_DB_CONNECT_TIMEOUT", "1")
+    # A real socket that accepts connections and never says a word.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        engine = db.make_engine(f"postgresql://fd@127.0.0.1:{port}/freightdesk")
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError, match="timeout"):
+            engine.connect()
+        assert time.monotonic() - started < 5
+        engine.dispose()
