@@ -130,7 +130,9 @@ def test_a_web_chat_packet_nested_too_deep_is_answered_not_dropped(
         client.emit("session_request", {"session_id": None})
         assert joined.wait(WAIT_S)
         # What a hand-made client can send; the page never would.
-        client.eio.send('42["user_uttered",' + "[" * 20_000 + "]" * 20_000 + "]")
+        # An engine.io message holding a socket.io EVENT packet (type 2) for the default
+        # namespace.
+        client.eio.send('2["user_uttered",' + "[" * 20_000 + "]" * 20_000 + "]")
         assert answered.wait(WAIT_S), "the message was dropped in silence"
     finally:
         client.disconnect()
