@@ -1,17 +1,20 @@
 """Per-conversation rate limits on the real stack, through the REST channel: a customer
-(or a script) cannot flood the complaint queue from one conversation, is told so plainly,
-and the refused complaint leaves nothing stored."""
+(or a script) cannot flood the complaint queue or the agents' queue from one
+conversation, is told so plainly, and the refused action leaves nothing stored."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy import func, select
 
+from bot.domain.handoff import agent_chat
 from bot.domain.rate_limits import LIMITS
+from bot.engine.rasa_client import RasaClient
 from bot.storage.db import get_engine, session_scope
-from bot.storage.models import Complaint, ComplaintCounter, RateLimitHit
-from tests.e2e.conftest import Customer, RunningStack
+from bot.storage.models import Complaint, ComplaintCounter, Handoff, RateLimitHit
+from tests.e2e.conftest import TOKEN, Customer, RunningStack
 
 REFERENCE = re.compile(r"cmp-\d{4}-\d{5}")
 
@@ -57,3 +60,32 @@ def test_one_conversation_cannot_flood_the_complaint_queue(
     # caller is a backend, so no client address is known): they can still complain.
     fresh = running_stack.customer()
     assert REFERENCE.search(_file_complaint(fresh, shipment, "One more carton crushed."))
+
+
+def test_one_conversation_cannot_flood_the_handoff_queue(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    engine = get_engine(running_stack.database_url)
+    rasa = RasaClient(running_stack.url, TOKEN)
+
+    def handoffs() -> list[Handoff]:
+        with session_scope(engine) as session:
+            query = select(Handoff).where(Handoff.sender_id == customer.sender)
+            return list(session.execute(query).scalars())
+
+    async def take_and_hand_back(handoff_id: int) -> None:
+        await agent_chat.take_over(engine, rasa, handoff_id, agent="ann")
+        await agent_chat.hand_back(engine, rasa, handoff_id, agent="ann")
+
+    for n in range(LIMITS["handoff"].per_conversation):
+        assert "queue" in customer.reply_text("can I talk to a real person please")
+        queued = handoffs()
+        assert len(queued) == n + 1 and queued[-1].status == "waiting"
+        asyncio.run(take_and_hand_back(queued[-1].id))
+
+    refused = customer.reply_text("can I talk to a real person please")
+
+    assert "asked for a colleague several times today" in refused and "queue" in refused
+    assert len(handoffs()) == LIMITS["handoff"].per_conversation  # no new queue entry
+    # The bot was not paused: it still answers.
+    assert customer.say("where is my shipment?") != []
