@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 
 from bot.core.settings import Settings
 from bot.domain.kb import KnowledgeBase, get_knowledge_base
+from bot.domain.rate_limits import CLIENT_ADDRESS_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -154,3 +155,13 @@ def looks_like_contact(text: str) -> bool:
     NLU reads it as, say, a tracking question.
     """
     return "@" in text or sum(ch.isdigit() for ch in text) >= 3
+
+
+def client_address(tracker: Tracker) -> str | None:
+    """The customer's network address when the channel knows it (the web chat sets it on
+    each message from the connection; the REST channel's caller is a backend, so none)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get(CLIENT_ADDRESS_KEY)
+            return value if isinstance(value, str) and value else None
+    return None

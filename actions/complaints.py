@@ -9,11 +9,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from actions.common import (
     OFFER_RETRY_COMPLAINT,
     STEERING_INTENTS,
     channel_of,
+    client_address,
     entity_values,
     is_interruption,
     latest_intent,
@@ -36,9 +38,11 @@ from bot.domain.complaints.intake import (
 )
 from bot.domain.complaints.records import create_complaint, customer_complaints
 from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError, find_reference
+from bot.domain.complaints.views import ComplaintReceipt
 from bot.domain.complaints.wording import format_receipt, format_status
 from bot.domain.contacts import parse_contact
 from bot.domain.handoff.config import matches_keyword
+from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.shipments import find_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
 from bot.storage.db import get_engine, run_in_session
@@ -316,10 +320,19 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
         "shipment_ref": None if shipment in (None, NO_SHIPMENT) else shipment,
         "contact": None if contact in (None, KEEP_CHAT) else contact,
     }
+    address = client_address(tracker)
+
+    def save(session: Session) -> ComplaintReceipt:
+        receipt = create_complaint(session, **fields)
+        if receipt.created:  # a repeat of one already taken is not counted again
+            charge(session, "complaint", sender_id=tracker.sender_id, address=address)
+        return receipt
+
     try:
-        receipt = await run_in_session(
-            get_engine(), lambda session: create_complaint(session, **fields)
-        )
+        receipt = await run_in_session(get_engine(), save)
+    except RateLimited as exc:
+        dispatcher.utter_message(text=exc.text)
+        return reset
     except ComplaintError as exc:
         dispatcher.utter_message(
             text=f'{exc} Nothing has been saved yet; just say "I want to make a '

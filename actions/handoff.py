@@ -9,11 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from actions.common import channel_of, settings
-from bot.domain.handoff.queue import request_handoff
+from actions.common import channel_of, client_address, settings
+from bot.domain.handoff.queue import HandoffTicket, request_handoff
 from bot.domain.handoff.rules import HandoffError
 from bot.domain.handoff.wording import format_handoff_notice
+from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.teams import route_team
 from bot.storage.db import get_engine, run_in_session
 
@@ -100,19 +102,27 @@ async def hand_off(
         mode=mode,
         complaint_category=complaint_category or tracker.get_slot("complaint_category"),
     )
-    try:
-        ticket = await run_in_session(
-            get_engine(),
-            lambda session: request_handoff(
-                session,
-                sender_id=tracker.sender_id,
-                channel=channel_of(tracker),
-                reason=reason,
-                team=team,
-                summary=summary,
-                context=context,
-            ),
+    address = client_address(tracker)
+
+    def queue(session: Session) -> HandoffTicket:
+        ticket = request_handoff(
+            session,
+            sender_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            reason=reason,
+            team=team,
+            summary=summary,
+            context=context,
         )
+        if ticket.created:  # asking again while already queued is not counted
+            charge(session, "handoff", sender_id=tracker.sender_id, address=address)
+        return ticket
+
+    try:
+        ticket = await run_in_session(get_engine(), queue)
+    except RateLimited as exc:
+        dispatcher.utter_message(text=exc.text)
+        return [SlotSet("pending_offer", None)]
     except (SQLAlchemyError, HandoffError):
         logger.exception("could not queue a handoff for %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_request_human_unavailable")

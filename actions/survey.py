@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     channel_of,
+    client_address,
     is_interruption,
     latest_intent,
     latest_text,
 )
 from bot.domain.kpi.surveys import record_answers
+from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.survey.answers import SCALES, is_skip, read_answer
 from bot.domain.survey.config import QUESTIONS, TRIGGERS, survey_config
 from bot.domain.survey.offers import OFFER_ENTITIES, OFFER_INTENT, answered_enquiry, open_survey
@@ -91,10 +93,17 @@ class ActionOfferSurvey(Action):
                 team=context.get("survey_team") or None,
                 complaint_reference=context.get("survey_complaint") or None,
             )
-            return row is not None
+            if row is None:
+                return False
+            charge(session, "survey", sender_id=tracker.sender_id, address=address)
+            return True
 
+        address = client_address(tracker)
         try:
             offered = await run_in_session(get_engine(), offer)
+        except RateLimited:
+            # Too many offers to this conversation: it is simply not asked (nothing stored).
+            offered = False
         except SQLAlchemyError:
             logger.exception("could not record a survey offer for %s", tracker.sender_id)
             offered = False

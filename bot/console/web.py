@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import quote as url_quote
 
 import jinja2
 from aiohttp import web
@@ -103,6 +102,17 @@ def when(request: web.Request, moment: datetime | None) -> str:
     return format_promise(moment, tz)
 
 
-def quote(text: str) -> str:
-    """``text`` (its first 200 characters) quoted for a redirect's query string."""
-    return url_quote(text[:200], safe="")
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request's body as a JSON object.
+
+    Raises:
+        web.HTTPBadRequest: the body is not JSON, not an object, or nested so deeply
+            that the parser gives up (a ``RecursionError``, which would otherwise be a 500).
+    """
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError):
+        raise web.HTTPBadRequest(text="Send a JSON object.") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="Send a JSON object.")
+    return body

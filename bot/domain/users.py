@@ -5,7 +5,9 @@ winner); a hash made with weaker parameters is upgraded at the next sign-in. Ses
 in the database: the cookie carries a random id and only its SHA-256 digest is stored.
 Failed sign-ins are counted per account and per address, and too many in the window lock
 both out for a while, which makes guessing passwords slow without locking out a whole
-office for one person's typing.
+office for one person's typing. A failure is stored as keyed hashes of the typed name and
+the address (people type passwords into the name box), and rows older than the window
+are purged at every attempt.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import moment_of
+from bot.domain.rate_limits import keyed_hash
 from bot.domain.teams import UnknownTeam, check_team
 from bot.storage.models import STAFF_ROLES, ConsoleSession, LoginAttempt, StaffUser, utcnow
 
@@ -165,6 +168,15 @@ def _digest(cookie: str) -> str:
     return hashlib.sha256(cookie.encode("utf-8")).hexdigest()
 
 
+def _account_key(account: str) -> str:
+    """What a failed sign-in stores for the typed name: a keyed hash, never the name."""
+    return keyed_hash("sign-in account", account.strip().lower())
+
+
+def _address_key(address: str) -> str:
+    return keyed_hash("sign-in address", address)
+
+
 def is_rate_limited(
     session: Session, account: str, address: str, *, now: datetime | None = None
 ) -> bool:
@@ -172,12 +184,12 @@ def is_rate_limited(
     since = moment_of(now) - ATTEMPT_WINDOW
     by_account = session.execute(
         select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.account == account.lower(), LoginAttempt.at > since
+            LoginAttempt.account == _account_key(account), LoginAttempt.at > since
         )
     ).scalar_one()
     by_address = session.execute(
         select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.address == address, LoginAttempt.at > since
+            LoginAttempt.address == _address_key(address), LoginAttempt.at > since
         )
     ).scalar_one()
     return int(by_account) >= MAX_FAILED_PER_ACCOUNT or int(by_address) >= MAX_FAILED_PER_ADDRESS
@@ -199,19 +211,23 @@ def sign_in(
     """
     moment = moment_of(now)
     account = (name or "").strip()[:80]
+    # Failures older than the window no longer count: none is kept longer than that.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at <= moment - ATTEMPT_WINDOW))
     if is_rate_limited(session, account, address, now=moment):
         return None
     user = session.execute(select(StaffUser).where(StaffUser.name == account)).scalar_one_or_none()
     ok = check_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not ok or not user.active:
-        session.add(LoginAttempt(account=account.lower(), address=address[:64], at=moment))
+        session.add(
+            LoginAttempt(account=_account_key(account), address=_address_key(address), at=moment)
+        )
         session.flush()
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     # A successful sign-in clears the account's failures, not the address's: an attacker
     # with one valid account cannot reset the limit for the others.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account == account.lower()))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.account == _account_key(account)))
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < moment))
     cookie = secrets.token_urlsafe(32)
     record = ConsoleSession(

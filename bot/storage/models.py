@@ -385,7 +385,11 @@ class ConsoleSession(Base):
 
 
 class LoginAttempt(Base):
-    """One failed console sign-in, for the per-account and per-address rate limit."""
+    """One failed console sign-in, for the per-account and per-address rate limit.
+
+    ``account`` and ``address`` are keyed hashes (``bot.domain.users``), never what was
+    typed; rows older than the limit's window are purged at each sign-in attempt.
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -613,6 +617,41 @@ class KpiTargetChange(Base):
         return f"<KpiTargetChange {self.code} {self.period} by {self.actor}>"
 
 
+class ConsoleAudit(Base):
+    """One entry of the console's audit trail: a supervisor's action on something that
+    was not theirs (reassigning or closing another agent's conversation), who, and when."""
+
+    __tablename__ = "console_audit"
+    __table_args__ = (Index("ix_console_audit_subject_at", "subject", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    actor = Column(String(80), nullable=False)
+    action = Column(String(40), nullable=False)
+    subject = Column(String(80), nullable=False)
+    detail = Column(Text, nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<ConsoleAudit {self.action} {self.subject} by {self.actor}>"
+
+
+class RateLimitHit(Base):
+    """One counted action (a complaint filed, a handoff queued, a survey offered) for the
+    per-conversation and per-address rate limits (``bot.domain.rate_limits``).
+
+    ``key`` is a keyed hash (HMAC-SHA256) of the conversation or the client address, never
+    the value itself; rows older than the longest window are purged as new ones are added.
+    """
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_kind_key_at", "kind", "key", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(30), nullable=False)
+    key = Column(String(64), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
 # The KPI report filters complaints and handoffs by when they were opened; declared here,
 # beside the KPI tables of migration 0004, rather than changing those classes.
 Index("ix_complaints_created_at", Complaint.created_at)
@@ -682,6 +721,7 @@ __all__ = [
     "STATUSES",
     "UTC",
     "Base",
+    "ConsoleAudit",
     "ConsoleSession",
     "ConversationFact",
     "EventConsumerState",
@@ -693,6 +733,7 @@ __all__ = [
     "LoginAttempt",
     "Money",
     "ProcessedEvent",
+    "RateLimitHit",
     "Shipment",
     "ShipmentEvent",
     "StaffUser",

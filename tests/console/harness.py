@@ -30,14 +30,14 @@ class Console:
     rasa: RasaStandIn
     database_url: str
 
-    def handoff(self, sender: str, summary: str = "wants a person") -> int:
+    def handoff(self, sender: str, summary: str = "wants a person", team: str = "express") -> int:
         with db.session_scope(db.get_engine(self.database_url)) as session:
             ticket = request_handoff(
                 session,
                 sender_id=sender,
                 channel="rest",
                 reason="customer_asked",
-                team="express",
+                team=team,
                 summary=summary,
                 context={},
             )

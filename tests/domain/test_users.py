@@ -23,7 +23,7 @@ from bot.domain.users import (
     sign_in,
     sign_out,
 )
-from bot.storage.models import StaffUser, utcnow
+from bot.storage.models import LoginAttempt, StaffUser, utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -105,3 +105,24 @@ def test_sign_in_is_limited_per_address_across_account_names(session: Session) -
     # Ann herself, from her own address, is not locked out by the stranger.
     assert not is_rate_limited(session, "ann", "10.0.0.7")
     assert sign_in(session, "ann", PASSWORD, address="10.0.0.7") is not None
+
+
+def test_failed_sign_ins_keep_no_typed_name_and_are_purged_after_the_window(
+    session: Session,
+) -> None:
+    typed = "Ann's password is Tr0ub4dor"  # a password typed into the name box
+    assert sign_in(session, typed, "guess", address="10.1.2.3") is None
+    assert is_rate_limited(session, typed, "10.9.9.9") is False
+    rows = session.execute(select(LoginAttempt.account, LoginAttempt.address)).all()
+    assert len(rows) == 1
+    stored = " ".join(rows[0])
+    assert "Tr0ub4dor" not in stored and typed.lower() not in stored and "10.1.2.3" not in stored
+    # The attempt still counts for its name (any case) and address while the window lasts.
+    for _ in range(MAX_FAILED_PER_ACCOUNT - 1):
+        sign_in(session, typed.upper(), "guess", address="10.1.2.3")
+    assert is_rate_limited(session, typed, "10.9.9.9")
+
+    later = utcnow() + timedelta(minutes=16)
+    sign_in(session, "someone else", "guess", address="10.4.4.4", now=later)
+    # Every row from before the window is gone; only the new failure is kept.
+    assert session.execute(select(LoginAttempt.at)).scalars().all() == [later]

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot.console.notices import notice, with_notice
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
     PUBLISH_KEY,
-    quote,
     render,
     requires,
     staff,
@@ -24,10 +24,19 @@ from bot.domain.complaints.rules import ComplaintError
 from bot.engine.rasa_client import RasaClient
 from bot.storage.db import run_in_session
 
+#: How a resolution's delivery went, as the note keys name it (``resolved_<outcome>``).
+RESOLVED = ("sent", "already_sent", "busy")
+
 
 @requires("agent")
 async def complaints_page(request: web.Request) -> web.StreamResponse:
     """Unresolved complaints by their next deadline, the overdue ones first."""
+    return await _page(request, error=None, done=notice(request.query, "done"))
+
+
+async def _page(
+    request: web.Request, *, error: str | None, done: str | None, status: int = 200
+) -> web.Response:
     rows = await run_in_session(
         request.app[ENGINE_KEY],
         lambda s: complaints.list_complaints(s, status=("open", "in_progress")),
@@ -35,10 +44,11 @@ async def complaints_page(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "complaints.html",
+        status=status,
         complaints=rows,
         when=lambda m: when(request, m),
-        error=request.query.get("error"),
-        done=request.query.get("done"),
+        error=error,
+        done=done,
     )
 
 
@@ -58,8 +68,9 @@ async def _complaint_change(request: web.Request, action: str) -> web.StreamResp
     try:
         view = await run_in_session(request.app[ENGINE_KEY], change)
     except ComplaintError as exc:
-        raise web.HTTPSeeOther(f"/complaints?error={quote(str(exc))}") from None
-    done = f"{view.reference}: {action} saved."
+        # Shown in the answer to this POST, never carried in an address.
+        return await _page(request, error=str(exc), done=None, status=400)
+    done = f"{action}_saved"
     if action == "resolve":
         config = request.app[CONFIG_KEY]
         notifier = RasaClient(config.rasa_url, config.rasa_token)
@@ -73,8 +84,9 @@ async def _complaint_change(request: web.Request, action: str) -> web.StreamResp
             publish=request.app[PUBLISH_KEY],
             tz=config.tz,
         )
-        done = f"{view.reference} resolved. {delivery.describe()}"
-    raise web.HTTPSeeOther(f"/complaints?done={quote(done)}")
+        outcome = delivery.outcome if delivery.outcome in RESOLVED else "failed"
+        done = f"resolved_{outcome}"
+    raise web.HTTPSeeOther(with_notice("/complaints", "done", done, ref=view.reference))
 
 
 @requires("agent")

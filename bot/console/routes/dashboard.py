@@ -24,12 +24,12 @@ from bot.console.dashboard_view import (
     page_values,
     period,
 )
+from bot.console.notices import notice, with_notice
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
     RASA_KEY,
     TEMPLATES_KEY,
-    quote,
     render,
     requires,
     staff,
@@ -138,7 +138,7 @@ async def _targets_page(
         changes=changes,
         error=error,
         form=form or {},
-        done=request.query.get("done"),
+        done=notice(request.query, "done"),
         local=lambda moment: local(request, moment),
     )
 
@@ -164,9 +164,16 @@ async def targets_save(request: web.Request) -> web.StreamResponse:
         )
     except TargetFormError as exc:
         return await _targets_page(request, status=400, error=exc, form=form)
-    name = KPI_BY_CODE[change.code].name
-    done = f"{name} ({change.period}): target {change.target:g} saved."
-    raise web.HTTPSeeOther(f"/dashboard/targets?done={quote(done)}")
+    raise web.HTTPSeeOther(
+        with_notice(
+            "/dashboard/targets",
+            "done",
+            "target_saved",
+            kpi=change.code,
+            period=change.period,
+            value=f"{change.target:g}",
+        )
+    )
 
 
 # -- conversations ------------------------------------------------------------------------

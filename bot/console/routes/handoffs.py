@@ -1,34 +1,41 @@
 """The queue and handed-over conversations: take one, read the live transcript, reply,
-hand it back to the assistant or close it."""
+hand it back to the assistant or close it. Team leads (for their team) and managers also
+see the conversations other agents hold, and may reassign, hand back or close them when
+an agent is away; each such action is written to the audit trail."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot.console.notices import notice, with_notice
 from bot.console.web import (
     ENGINE_KEY,
     PUBLISH_KEY,
     RASA_KEY,
-    quote,
+    read_json_object,
     render,
     requires,
     staff,
     when,
 )
+from bot.domain import audit
 from bot.domain.complaints.records import customer_complaints
 from bot.domain.conversations import NotifyError
 from bot.domain.handoff import agent_chat
+from bot.domain.handoff.agent_chat import EngineUnavailable
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.queue import agent_conversations, get_handoff, list_queue
 from bot.domain.handoff.rules import HandoffError
+from bot.domain.handoff.staff import Supervisor, supervised_handoffs
 from bot.domain.handoff.views import HandoffView
 from bot.domain.shipments import find_shipment
 from bot.domain.teams import TEAMS
 from bot.domain.tracking import check_tracking_number
-from bot.domain.users import StaffView
+from bot.domain.users import StaffView, list_users
 from bot.engine.transcripts import transcript
 from bot.storage.db import run_in_session
 
@@ -48,19 +55,36 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     user = staff(request).user
     team = None if user.role == "manager" else user.team
 
-    def load(session: Session) -> tuple[list[HandoffView], list[HandoffView]]:
-        return list_queue(session, team=team), agent_conversations(session, user.name)
+    boss = _supervisor(user)
 
-    waiting, mine = await run_in_session(request.app[ENGINE_KEY], load)
+    def load(session: Session) -> dict[str, Any]:
+        others: list[HandoffView] = []
+        agents: list[str] = []
+        if boss is not None:
+            others = [h for h in supervised_handoffs(session, boss) if h.agent != user.name]
+            agents = [u.name for u in list_users(session) if u.active]
+        return {
+            "waiting": list_queue(session, team=team),
+            "mine": agent_conversations(session, user.name),
+            "others": others,
+            "agents": agents,
+        }
+
+    loaded = await run_in_session(request.app[ENGINE_KEY], load)
     return render(
         request,
         "queue.html",
-        waiting=waiting,
-        mine=mine,
         when=lambda m: when(request, m),
         teams=TEAMS,
-        error=request.query.get("error"),
+        error=notice(request.query, "error"),
+        done=notice(request.query, "done"),
+        **loaded,
     )
+
+
+def _supervisor(user: StaffView) -> Supervisor | None:
+    """The user as a supervisor, if they are a team lead or manager."""
+    return Supervisor(user.name, user.role, user.team) if user.has_role("team_lead") else None
 
 
 def _handoff_id(request: web.Request) -> int:
@@ -96,8 +120,10 @@ async def take(request: web.Request) -> web.StreamResponse:
             handoff_id,
             agent=staff(request).user.name,
         )
-    except HandoffError as exc:
-        raise web.HTTPSeeOther(f"/queue?error={quote(str(exc))}") from None
+    except EngineUnavailable:
+        raise web.HTTPSeeOther(with_notice("/queue", "error", "rasa_down")) from None
+    except HandoffError:
+        raise web.HTTPSeeOther(with_notice("/queue", "error", "take_failed")) from None
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
 
 
@@ -122,7 +148,14 @@ def _context_panel(session: Session, view: HandoffView) -> dict[str, Any]:
 async def conversation_page(request: web.Request) -> web.StreamResponse:
     """The transcript, the reply box, and the shipment and complaints beside them."""
     view = await _handoff_for(request)
-    panel = await run_in_session(request.app[ENGINE_KEY], lambda s: _context_panel(s, view))
+
+    def load(session: Session) -> dict[str, Any]:
+        return {
+            **_context_panel(session, view),
+            "history": audit.entries(session, f"handoff:{view.id}"),
+        }
+
+    panel = await run_in_session(request.app[ENGINE_KEY], load)
     return render(
         request,
         "conversation.html",
@@ -130,7 +163,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         canned=handoff_config().canned_replies,
         when=lambda m: when(request, m),
         poll_seconds=POLL_SECONDS,
-        error=request.query.get("error"),
+        error=notice(request.query, "error"),
         **panel,
     )
 
@@ -166,12 +199,7 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
 async def post_message(request: web.Request) -> web.StreamResponse:
     """Store and deliver an agent's message (JSON: ``client_id``, ``text``)."""
     handoff_id = _handoff_id(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="Send JSON.") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="Send a JSON object.")
+    body = await read_json_object(request)
     try:
         message = await agent_chat.send_message(
             request.app[ENGINE_KEY],
@@ -190,17 +218,65 @@ async def post_message(request: web.Request) -> web.StreamResponse:
 
 async def _finish(request: web.Request, outcome: str) -> web.StreamResponse:
     handoff_id = _handoff_id(request)
-    engine, rasa, agent = request.app[ENGINE_KEY], request.app[RASA_KEY], staff(request).user.name
+    engine, rasa, user = request.app[ENGINE_KEY], request.app[RASA_KEY], staff(request).user
+    held_by = await _holder(request, handoff_id)
+    # The agent who holds it finishes it; a team lead or manager may finish another's.
+    boss = _supervisor(user) if held_by != user.name else None
     try:
         if outcome == "handed_back":
-            await agent_chat.hand_back(engine, rasa, handoff_id, agent=agent)
+            await agent_chat.hand_back(engine, rasa, handoff_id, agent=user.name, supervisor=boss)
         else:
             await agent_chat.close(
-                engine, rasa, handoff_id, agent=agent, publish=request.app[PUBLISH_KEY]
+                engine,
+                rasa,
+                handoff_id,
+                agent=user.name,
+                publish=request.app[PUBLISH_KEY],
+                supervisor=boss,
             )
-    except HandoffError as exc:
-        raise web.HTTPSeeOther(f"/handoffs/{handoff_id}?error={quote(str(exc))}") from None
+    except EngineUnavailable:
+        back = "/queue" if boss else f"/handoffs/{handoff_id}"
+        raise web.HTTPSeeOther(with_notice(back, "error", "rasa_down")) from None
+    except HandoffError:
+        if boss is not None:
+            raise web.HTTPSeeOther(with_notice("/queue", "error", "supervise_failed")) from None
+        back = f"/handoffs/{handoff_id}"
+        raise web.HTTPSeeOther(with_notice(back, "error", "finish_failed")) from None
+    if boss is not None:
+        raise web.HTTPSeeOther(with_notice("/queue", "done", outcome))
     raise web.HTTPSeeOther("/queue")
+
+
+async def _holder(request: web.Request, handoff_id: int) -> str | None:
+    try:
+        view = await run_in_session(request.app[ENGINE_KEY], lambda s: get_handoff(s, handoff_id))
+    except HandoffError:
+        raise web.HTTPNotFound(text="There is no such conversation.") from None
+    return view.agent
+
+
+@requires("team_lead")
+async def reassign(request: web.Request) -> web.StreamResponse:
+    """Give a conversation to another agent (team leads for their team, managers for any);
+    the customer is told and the audit trail records it."""
+    handoff_id = _handoff_id(request)
+    form = await request.post()
+    boss = _supervisor(staff(request).user)
+    assert boss is not None  # the route needs a team lead
+    try:
+        _view, told = await agent_chat.reassign(
+            request.app[ENGINE_KEY],
+            request.app[RASA_KEY],
+            handoff_id,
+            to_agent=str(form.get("agent") or ""),
+            supervisor=boss,
+            notice_id=f"reassign-{secrets.token_hex(8)}",
+        )
+    except HandoffError:
+        raise web.HTTPSeeOther(with_notice("/queue", "error", "supervise_failed")) from None
+    raise web.HTTPSeeOther(
+        with_notice("/queue", "done", "reassigned" if told else "reassigned_untold")
+    )
 
 
 @requires("agent")
@@ -226,3 +302,4 @@ def add_routes(app: web.Application) -> None:
     routes.add_post("/handoffs/{handoff_id}/messages", post_message)
     routes.add_post("/handoffs/{handoff_id}/hand-back", hand_back)
     routes.add_post("/handoffs/{handoff_id}/close", close)
+    routes.add_post("/handoffs/{handoff_id}/reassign", reassign)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console.web import ENGINE_KEY, quote, render, requires
+from bot.console.web import ENGINE_KEY, render, requires
 from bot.domain.teams import TEAMS
 from bot.domain.users import UserError, list_users, move_user
 from bot.storage.db import run_in_session
@@ -13,8 +13,12 @@ from bot.storage.db import run_in_session
 @requires("manager")
 async def team_page(request: web.Request) -> web.StreamResponse:
     """Every account, and a form to move an agent to another team."""
+    return await _page(request, error=None)
+
+
+async def _page(request: web.Request, *, error: str | None, status: int = 200) -> web.Response:
     users = await run_in_session(request.app[ENGINE_KEY], list_users)
-    return render(request, "team.html", users=users, teams=TEAMS, error=request.query.get("error"))
+    return render(request, "team.html", status=status, users=users, teams=TEAMS, error=error)
 
 
 @requires("manager")
@@ -25,7 +29,8 @@ async def team_move(request: web.Request) -> web.StreamResponse:
     try:
         await run_in_session(request.app[ENGINE_KEY], lambda s: move_user(s, name, team))
     except UserError as exc:
-        raise web.HTTPSeeOther(f"/team?error={quote(str(exc))}") from None
+        # Shown in the answer to this POST, never carried in an address.
+        return await _page(request, error=str(exc), status=400)
     raise web.HTTPSeeOther("/team")
 
 

@@ -1,5 +1,6 @@
 """What an agent's console does to a handed-over conversation: take it over, send a
-message, hand it back to the assistant, close it.
+message, hand it back to the assistant, close it; and what a team lead or manager does
+when its agent is away: reassign it, hand it back or close it (audited).
 
 Each pairs a change of the queue (:mod:`bot.domain.handoff.staff`, run off the event loop
 through :func:`bot.storage.db.run_in_session`) with the conversation engine, reached
@@ -17,17 +18,24 @@ from bot.domain.events import HandoffClosed, Publish
 from bot.domain.handoff.queue import get_handoff
 from bot.domain.handoff.rules import OPEN, HandoffError
 from bot.domain.handoff.staff import (
+    Supervisor,
     check_agent,
+    check_supervisor,
     claim_delivery,
     finish_handoff,
     mark_message,
+    reassign_handoff,
     record_agent_message,
     take_handoff,
 )
 from bot.domain.handoff.views import HandoffView, MessageView
-from bot.domain.handoff.wording import CLOSING_TEXT, HAND_BACK_TEXT
+from bot.domain.handoff.wording import CLOSING_TEXT, HAND_BACK_TEXT, REASSIGNED_TEXT
 from bot.storage.db import run_in_session
 from bot.storage.models import Handoff
+
+
+class EngineUnavailable(HandoffError):
+    """The conversation engine could not be reached: nothing was changed, try again."""
 
 
 async def take_over(
@@ -49,7 +57,7 @@ async def take_over(
     try:
         await client.pause(handoff.sender_id)
     except NotifyError as exc:
-        raise HandoffError(f"the assistant could not be paused: {exc}") from None
+        raise EngineUnavailable(f"the assistant could not be paused: {exc}") from None
     return await run_in_session(engine, lambda s: take_handoff(s, handoff_id, agent=agent))
 
 
@@ -108,15 +116,24 @@ async def send_message(
 
 
 async def hand_back(
-    engine: Engine, client: ConversationControl, handoff_id: int, *, agent: str
+    engine: Engine,
+    client: ConversationControl,
+    handoff_id: int,
+    *,
+    agent: str,
+    supervisor: Supervisor | None = None,
 ) -> HandoffView:
     """Give the conversation back to the assistant, which tells the customer so.
+
+    With ``supervisor``, a team lead or manager does it for an absent agent (audited).
 
     Raises:
         HandoffError: the agent does not hold it, or Rasa could not resume it (the
             handoff then stays with the agent, so nothing is lost).
     """
-    return await _finish(engine, client, handoff_id, agent=agent, outcome="handed_back")
+    return await _finish(
+        engine, client, handoff_id, agent=agent, outcome="handed_back", supervisor=supervisor
+    )
 
 
 async def close(
@@ -126,26 +143,40 @@ async def close(
     *,
     agent: str,
     publish: Publish,
+    supervisor: Supervisor | None = None,
 ) -> HandoffView:
     """Close the conversation with a closing message, then publish :class:`HandoffClosed`.
+
+    With ``supervisor``, a team lead or manager closes it for an absent agent (audited).
 
     Raises:
         HandoffError: as for :func:`hand_back`.
     """
-    view = await _finish(engine, client, handoff_id, agent=agent, outcome="closed")
+    view = await _finish(
+        engine, client, handoff_id, agent=agent, outcome="closed", supervisor=supervisor
+    )
     publish(HandoffClosed(view.id, view.sender_id, view.agent, view.team, view.context))
     return view
 
 
 async def _finish(
-    engine: Engine, client: ConversationControl, handoff_id: int, *, agent: str, outcome: str
+    engine: Engine,
+    client: ConversationControl,
+    handoff_id: int,
+    *,
+    agent: str,
+    outcome: str,
+    supervisor: Supervisor | None = None,
 ) -> HandoffView:
 
     def check(session: Session) -> str:
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise HandoffError(f"there is no handoff {handoff_id}")
-        check_agent(handoff, agent)
+        if supervisor is None:
+            check_agent(handoff, agent)
+        else:
+            check_supervisor(handoff, supervisor)
         return str(handoff.sender_id)
 
     sender = await run_in_session(engine, check)
@@ -153,9 +184,47 @@ async def _finish(
     try:
         # Said by the assistant, not the agent, so no AGENT_KEY: the transcript shows it as
         # the bot's.
-        await client.resume(sender, text, metadata={"handoff": outcome, "by": agent})
+        by = supervisor.name if supervisor else agent
+        await client.resume(sender, text, metadata={"handoff": outcome, "by": by})
     except NotifyError as exc:
-        raise HandoffError(f"the conversation could not be resumed: {exc}") from None
+        raise EngineUnavailable(f"the conversation could not be resumed: {exc}") from None
     return await run_in_session(
-        engine, lambda s: finish_handoff(s, handoff_id, agent=agent, outcome=outcome)
+        engine,
+        lambda s: finish_handoff(
+            s, handoff_id, agent=agent, outcome=outcome, supervisor=supervisor
+        ),
     )
+
+
+async def reassign(
+    engine: Engine,
+    client: ConversationControl,
+    handoff_id: int,
+    *,
+    to_agent: str,
+    supervisor: Supervisor,
+    notice_id: str,
+) -> tuple[HandoffView, bool]:
+    """Give a conversation to another agent (audited), then tell the customer.
+
+    The change is stored first: the customer's conversation must not wait on an agent
+    who is away because the engine could not be reached. The note to the customer is
+    sent in the supervisor's name under ``notice_id``.
+
+    Returns:
+        The handoff, and whether the customer was told.
+
+    Raises:
+        HandoffError: see :func:`bot.domain.handoff.staff.reassign_handoff`.
+    """
+    view = await run_in_session(
+        engine,
+        lambda s: reassign_handoff(s, handoff_id, to_agent=to_agent, supervisor=supervisor),
+    )
+    try:
+        await client.send_agent_message(
+            view.sender_id, REASSIGNED_TEXT, agent=supervisor.name, client_id=notice_id
+        )
+    except NotifyError:
+        return view, False
+    return view, True

@@ -1,5 +1,7 @@
 """An agent's work on a handoff: taking it, their messages and each delivery attempt,
-and finishing it (handed back to the assistant, or closed).
+and finishing it (handed back to the assistant, or closed); and a supervisor's (a team
+lead for their team, a manager for any): reassigning a conversation to another agent or
+finishing it when its agent is away, each written to the audit trail.
 
 Every function takes an open session; the caller commits. The conversation engine is
 not touched here: :mod:`bot.domain.handoff.agent_chat` pairs these with it.
@@ -8,17 +10,32 @@ not touched here: :mod:`bot.domain.handoff.agent_chat` pairs these with it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain import audit
 from bot.domain.clock import moment_of
 from bot.domain.handoff.rules import OUTCOMES, HandoffError
 from bot.domain.handoff.views import HandoffView, MessageView, handoff_view, message_view
 from bot.domain.limits import AGENT_MESSAGE_CHARS
-from bot.storage.models import Handoff, HandoffMessage
+from bot.storage.models import Handoff, HandoffMessage, StaffUser
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    """A team lead or manager acting on a conversation another agent holds (or nobody)."""
+
+    name: str
+    role: str
+    team: str
+
+    def may_supervise(self, team: str) -> bool:
+        """A manager supervises every team, a team lead their own."""
+        return self.role == "manager" or (self.role == "team_lead" and self.team == team)
 
 
 def _locked(session: Session, handoff_id: int) -> Handoff:
@@ -40,6 +57,66 @@ def check_agent(handoff: Handoff, agent: str) -> None:
         raise HandoffError("this conversation is not with an agent")
     if handoff.agent != agent:
         raise HandoffError(f"this conversation is with {handoff.agent}")
+
+
+def check_supervisor(handoff: Handoff, supervisor: Supervisor) -> None:
+    """Make sure ``supervisor`` may reassign or finish the handoff.
+
+    Raises:
+        HandoffError: it has ended, or it belongs to a team they do not lead.
+    """
+    if handoff.status not in ("waiting", "active"):
+        raise HandoffError("this conversation has already ended")
+    if not supervisor.may_supervise(str(handoff.team)):
+        raise HandoffError("only a manager or the team's lead may change this conversation")
+
+
+def supervised_handoffs(session: Session, supervisor: Supervisor) -> list[HandoffView]:
+    """Conversations with an agent that ``supervisor`` may reassign or close."""
+    query = select(Handoff).where(Handoff.status == "active").order_by(Handoff.taken_at)
+    if supervisor.role != "manager":
+        query = query.where(Handoff.team == supervisor.team)
+    return [handoff_view(h) for h in session.execute(query).scalars()]
+
+
+def reassign_handoff(
+    session: Session,
+    handoff_id: int,
+    *,
+    to_agent: str,
+    supervisor: Supervisor,
+    now: datetime | None = None,
+) -> HandoffView:
+    """Give an open handoff to ``to_agent``, recorded in the audit trail.
+
+    Raises:
+        HandoffError: no such handoff, it has ended, ``supervisor`` may not change it,
+            or ``to_agent`` is not an active account other than its current agent.
+    """
+    moment = moment_of(now)
+    handoff = _locked(session, handoff_id)
+    check_supervisor(handoff, supervisor)
+    target = session.execute(
+        select(StaffUser).where(StaffUser.name == (to_agent or "").strip())
+    ).scalar_one_or_none()
+    if target is None or not target.active:
+        raise HandoffError("there is no active account with that name")
+    if handoff.status == "active" and handoff.agent == target.name:
+        raise HandoffError(f"this conversation is already with {target.name}")
+    previous = handoff.agent
+    handoff.agent = target.name
+    if handoff.status == "waiting":
+        handoff.status, handoff.taken_at = "active", moment
+    audit.record(
+        session,
+        actor=supervisor.name,
+        action="handoff_reassigned",
+        subject=f"handoff:{handoff_id}",
+        detail=f"from {previous or 'the queue'} to {target.name}",
+        now=moment,
+    )
+    session.flush()
+    return handoff_view(handoff, with_messages=True)
 
 
 def take_handoff(
@@ -183,18 +260,34 @@ def finish_handoff(
     *,
     agent: str,
     outcome: str,
+    supervisor: Supervisor | None = None,
     now: datetime | None = None,
 ) -> HandoffView:
     """End an agent's handoff: ``handed_back`` to the bot or ``closed``.
 
+    With ``supervisor`` a team lead or manager ends a conversation another agent holds
+    (or one still waiting), recorded in the audit trail; ``agent`` is then ignored.
+
     Raises:
-        HandoffError: unknown outcome, or the agent does not hold the conversation.
+        HandoffError: unknown outcome, the agent does not hold the conversation, or the
+            supervisor may not change it.
     """
     if outcome not in OUTCOMES:
         raise HandoffError(f"unknown outcome {outcome!r}")
     moment = moment_of(now)
     handoff = _locked(session, handoff_id)
-    check_agent(handoff, agent)
+    if supervisor is None:
+        check_agent(handoff, agent)
+    else:
+        check_supervisor(handoff, supervisor)
+        audit.record(
+            session,
+            actor=supervisor.name,
+            action=f"handoff_{outcome}",
+            subject=f"handoff:{handoff_id}",
+            detail=f"held by {handoff.agent or 'nobody (waiting)'}",
+            now=moment,
+        )
     handoff.status = outcome
     handoff.open_sender = None
     if outcome == "handed_back":

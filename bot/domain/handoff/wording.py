@@ -19,6 +19,12 @@ CLOSING_TEXT = (
     "if you need anything else, simply write here and the virtual assistant will help."
 )
 
+#: Sent in the supervisor's name when a conversation is given to another agent.
+REASSIGNED_TEXT = (
+    "Another colleague from our team is now looking after this conversation and will "
+    "reply here shortly."
+)
+
 
 def _minutes(minutes: int) -> str:
     if minutes <= 1:

@@ -5,10 +5,17 @@ built from ``web/`` into ``web/dist`` (``make run`` and ``make test`` build it) 
 socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` channel:
 
 * the conversation is ``web:<session id>``; the server makes the session id and hands
-  the page a *session token*, ``<session id>.<signature>`` (HMAC-SHA256 with the server's
-  secret, :class:`SessionSigner`). The page keeps the token, so a reload (or a dropped
-  connection) rejoins the same conversation; a token the server did not sign starts a new
-  conversation, so knowing (or guessing) a sender id gets nobody into that conversation;
+  the page a *session token*, ``<session id>.<issued>.<signature>`` (HMAC-SHA256 with the
+  server's secret, :class:`SessionSigner`). The page keeps the token, so a reload (or a
+  dropped connection) rejoins the same conversation; a token the server did not sign
+  starts a new conversation, so knowing (or guessing) a sender id gets nobody into that
+  conversation. A token expires after ``FREIGHTDESK_WEBCHAT_IDLE_DAYS`` (default 30) days
+  without use: each join and each message hands the page a fresh one;
+* one client address may open only so many new sessions an hour
+  (:data:`bot.domain.rate_limits.NEW_WEB_SESSIONS_PER_ADDRESS`), and each message carries
+  the address in its metadata (``client_address``) for the per-address limits on
+  complaints and handoffs. A loopback peer (a local reverse proxy, a test) is not a
+  client address and is not counted;
 * on (re)joining, the server sends the conversation so far from the tracker store, so the
   page shows it after a reload, including messages sent while the page was closed;
 * ``enter_room`` is awaited: python-socketio 5 made it a coroutine, and Rasa 3.6's
@@ -21,14 +28,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import mimetypes
 import os
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +53,13 @@ from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no typ
 from bot.core.files import private_dir
 from bot.core.settings import REPO_ROOT, Settings, SettingsError
 from bot.domain.limits import WEBCHAT_MESSAGE_CHARS
+from bot.domain.rate_limits import (
+    CLIENT_ADDRESS_KEY,
+    LIMITED_TEXT,
+    NEW_WEB_SESSION_WINDOW,
+    NEW_WEB_SESSIONS_PER_ADDRESS,
+    WindowCounter,
+)
 from bot.engine.channels.guard import UNREADABLE_REPLY, CommandPolicy, clean_text
 from bot.engine.rasa_fixes import apply_fixes
 
@@ -61,7 +78,14 @@ SECRET_ENV = "FREIGHTDESK_SESSION_SECRET"
 SECRET_FILE = "webchat_secret"
 MIN_SECRET_CHARS = 32
 _SESSION_RE = re.compile(r"^[0-9a-f]{32}$")
-_TOKEN_RE = re.compile(r"^(?P<session>[0-9a-f]{32})\.(?P<signature>[A-Za-z0-9_-]{43})$")
+_TOKEN_RE = re.compile(
+    r"^(?P<session>[0-9a-f]{32})\.(?P<issued>[0-9]{1,12})\.(?P<signature>[A-Za-z0-9_-]{43})$"
+)
+IDLE_DAYS_ENV = "FREIGHTDESK_WEBCHAT_IDLE_DAYS"
+#: How long a web chat session token stays valid without being used.
+DEFAULT_MAX_IDLE = timedelta(days=30)
+#: Clock difference between replicas tolerated in a token's issue time.
+_CLOCK_SKEW_SECONDS = 300
 _ASSET_RE = re.compile(r"^[A-Za-z0-9_.-]+\.(js|css|svg|png|ico|map)$")
 # The page loads nothing from elsewhere: no CDN, no inline script.
 _PAGE_HEADERS = {
@@ -94,14 +118,22 @@ def valid_session_id(value: Any) -> str | None:
 
 
 class SessionSigner:
-    """Makes and checks the web chat's session tokens: ``<session id>.<signature>``.
+    """Makes and checks the web chat's session tokens: ``<session id>.<issued>.<signature>``.
 
-    The signature is HMAC-SHA256 of the session id under the server's secret, so only
-    this server (or a replica sharing the secret) can make a token; the page cannot
-    choose its session, and a sender id seen in a log or the console is not a key.
+    The signature is HMAC-SHA256 of the session id and the issue time (Unix seconds)
+    under the server's secret, so only this server (or a replica sharing the secret) can
+    make a token; the page cannot choose its session, and a sender id seen in a log or the
+    console is not a key. A token older than ``max_idle`` names no session any more (a
+    token copied off a shared computer stops working); the channel hands out a fresh one
+    at each use, so only idleness ends a conversation's token.
     """
 
-    def __init__(self, secret: str) -> None:
+    def __init__(
+        self,
+        secret: str,
+        max_idle: timedelta = DEFAULT_MAX_IDLE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """Sign with ``secret`` (at least :data:`MIN_SECRET_CHARS` characters)."""
         if len(secret) < MIN_SECRET_CHARS:
             raise SettingsError(
@@ -109,25 +141,66 @@ class SessionSigner:
                 "with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
         self._key = secret.encode()
+        self.max_idle = max_idle
+        self._clock = clock
 
-    def _signature(self, session_id: str) -> str:
-        digest = hmac.new(self._key, f"webchat-session:{session_id}".encode(), hashlib.sha256)
+    def _signature(self, session_id: str, issued: str) -> str:
+        message = f"webchat-session:{session_id}:{issued}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256)
         return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
     def token_for(self, session_id: str) -> str:
-        """The token of ``session_id``."""
-        return f"{session_id}.{self._signature(session_id)}"
+        """A token of ``session_id``, issued now."""
+        issued = str(int(self._clock()))
+        return f"{session_id}.{issued}.{self._signature(session_id, issued)}"
 
     def session_of(self, token: Any) -> str | None:
-        """The session id of a token this server signed, else None."""
+        """The session id of an unexpired token this server signed, else None."""
         match = _TOKEN_RE.match(token) if isinstance(token, str) else None
         if match is None:
             return None
-        session_id = match.group("session")
-        expected = self._signature(session_id)
+        session_id, issued = match.group("session"), match.group("issued")
+        expected = self._signature(session_id, issued)
         if not hmac.compare_digest(expected, match.group("signature")):
             return None
+        age = self._clock() - int(issued)
+        if age > self.max_idle.total_seconds() or age < -_CLOCK_SKEW_SECONDS:
+            return None
         return session_id
+
+
+def max_idle(environ: dict[str, str] | None = None) -> timedelta:
+    """How long a token lasts unused: ``FREIGHTDESK_WEBCHAT_IDLE_DAYS`` (default 30).
+
+    Raises:
+        SettingsError: the value is not a whole number of days from 1 to 3650.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(IDLE_DAYS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_IDLE
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise SettingsError(f"{IDLE_DAYS_ENV} must be a whole number of days from 1 to 3650")
+    return timedelta(days=int(raw))
+
+
+def client_address(environ: dict[str, Any]) -> str | None:
+    """The peer address of a socket.io connection, or None for a loopback peer.
+
+    engine.io's Sanic driver writes ``127.0.0.1`` as ``REMOTE_ADDR`` whoever connects, so
+    the address is read from the Sanic request. A loopback peer is a local reverse proxy
+    (or a test): every customer would share it, so it is not a client address.
+    """
+    request = environ.get("sanic.request")
+    value = getattr(request, "ip", None) if request is not None else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if ipaddress.ip_address(value).is_loopback:
+            return None
+    except ValueError:
+        return None
+    return value
 
 
 def session_secret(environ: dict[str, str] | None = None) -> str:
@@ -251,7 +324,7 @@ class WebChatInput(SocketIOInput):
         return cls(
             cors_allowed_origins=credentials.get("cors_allowed_origins"),
             dist_dir=Path(credentials.get("dist_dir") or DIST_DIR),
-            signer=SessionSigner(session_secret()),
+            signer=SessionSigner(session_secret(), max_idle()),
         )
 
     def __init__(
@@ -269,7 +342,8 @@ class WebChatInput(SocketIOInput):
         )
         self.cors_allowed_origins = cors_allowed_origins
         self.dist_dir = dist_dir
-        self.signer = signer or SessionSigner(session_secret())
+        self.signer = signer or SessionSigner(session_secret(), max_idle())
+        self.new_sessions = WindowCounter(NEW_WEB_SESSIONS_PER_ADDRESS, NEW_WEB_SESSION_WINDOW)
         self.app: Sanic | None = None
         self._policy: tuple[int, CommandPolicy] | None = None
 
@@ -326,17 +400,28 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            await sio.save_session(sid, {"address": client_address(environ)})
             return True
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            # Only a token this server signed rejoins a conversation; anything else (an
-            # old unsigned id, a guess, another customer's sender id) starts a new one.
-            session_id = self.signer.session_of(requested) or uuid.uuid4().hex
+            address = (await sio.get_session(sid) or {}).get("address")
+            # Only an unexpired token this server signed rejoins a conversation; anything
+            # else (an old or unsigned id, a guess, another customer's sender id) starts a
+            # new one, and one address may start only so many.
+            session_id = self.signer.session_of(requested)
+            if session_id is None:
+                if address and not self.new_sessions.allow(address):
+                    logger.warning("web chat: new sessions from one address rate limited")
+                    await sio.emit(
+                        self.bot_message_evt, {"text": LIMITED_TEXT["web_session"]}, room=sid
+                    )
+                    return
+                session_id = uuid.uuid4().hex
             token = self.signer.token_for(session_id)
             sender_id = sender_id_for_session(session_id)
-            await sio.save_session(sid, {"sender_id": sender_id})
+            await sio.save_session(sid, {"sender_id": sender_id, "address": address})
             # The room is named after the sender id, so output for ``web:<id>`` (also a
             # proactive one) reaches every tab of that conversation.
             await sio.enter_room(sid, sender_id)
@@ -359,13 +444,19 @@ class WebChatInput(SocketIOInput):
             text = self.policy().screen(clean_text(text))
             if not text:
                 return
+            metadata = _client_metadata(data)
+            if session.get("address"):
+                metadata[CLIENT_ADDRESS_KEY] = session["address"]
+            # A fresh token at each message: the session expires only when left idle.
+            session_id = sender_id.removeprefix(SENDER_PREFIX)
+            await sio.emit("session_confirm", self.signer.token_for(session_id), room=sid)
             await on_new_message(
                 UserMessage(
                     text,
                     SocketIOOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
-                    metadata=_client_metadata(data),
+                    metadata=metadata,
                 )
             )
 

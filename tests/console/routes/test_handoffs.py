@@ -99,3 +99,18 @@ def test_close_says_goodbye_and_publishes_the_closed_handoff(
     assert [e.get("name", e["event"]) for e in events] == ["resume", "action_listen", "bot"]
     assert "closed this conversation" in events[2]["text"]
     assert f'data-handoff="{handoff_id}"' not in response.text
+
+
+def test_deeply_nested_json_is_a_bad_request(console: Console) -> None:
+    handoff_id = console.handoff("alice")
+    agent = sign_in(console.url, "ann", PASSWORD)
+    csrf = page_csrf(agent, console.url + "/queue")
+    agent.post(f"{console.url}/handoffs/{handoff_id}/take", data={"csrf_token": csrf})
+    nested = "[" * 15_000 + "]" * 15_000  # under the body limit, too deep for the parser
+    response = agent.post(
+        f"{console.url}/handoffs/{handoff_id}/messages",
+        data=nested,
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400 and "JSON object" in response.text

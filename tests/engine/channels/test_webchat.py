@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
@@ -12,7 +14,9 @@ from bot.engine.channels.webchat import (
     SessionSigner,
     _client_metadata,
     bot_messages,
+    client_address,
     history_messages,
+    max_idle,
     sender_id_for_session,
     session_secret,
     valid_session_id,
@@ -119,3 +123,51 @@ def test_only_the_pages_own_metadata_is_kept() -> None:
     }
     assert _client_metadata({"metadata": "not a dict"}) == {}
     assert _client_metadata({"metadata": {"hidden": "yes"}}) == {}
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_token_left_idle_past_the_limit_names_no_session() -> None:
+    clock = _Clock(1_800_000_000.0)
+    signer = SessionSigner(SECRET, max_idle=timedelta(days=30), clock=clock)
+    session = "0f" * 16
+    token = signer.token_for(session)
+    clock.now += 29 * 86_400
+    assert signer.session_of(token) == session
+    fresh = signer.token_for(session)  # what the channel hands out at each use
+    clock.now += 2 * 86_400  # 31 days after the first token, 2 after the fresh one
+    assert signer.session_of(token) is None
+    assert signer.session_of(fresh) == session
+    # The issue time is signed: moving it forward breaks the signature.
+    sid, issued, signature = token.split(".")
+    assert signer.session_of(f"{sid}.{int(issued) + 86_400 * 10}.{signature}") is None
+    # A token from the future (beyond clock skew) is refused too.
+    future = SessionSigner(SECRET, clock=_Clock(clock.now + 3600)).token_for(session)
+    assert signer.session_of(future) is None
+
+
+def test_the_idle_limit_is_configurable() -> None:
+    assert max_idle({}) == timedelta(days=30)
+    assert max_idle({"FREIGHTDESK_WEBCHAT_IDLE_DAYS": "7"}) == timedelta(days=7)
+    for bad in ("0", "-1", "two", "99999"):
+        with pytest.raises(SettingsError, match="FREIGHTDESK_WEBCHAT_IDLE_DAYS"):
+            max_idle({"FREIGHTDESK_WEBCHAT_IDLE_DAYS": bad})
+
+
+def test_the_client_address_is_the_peer_and_never_loopback() -> None:
+    def environ(ip: str) -> dict[str, object]:
+        return {"REMOTE_ADDR": "127.0.0.1", "sanic.request": SimpleNamespace(ip=ip)}
+
+    assert client_address(environ("203.0.113.7")) == "203.0.113.7"
+    assert client_address(environ("2001:db8::1")) == "2001:db8::1"
+    for unknown in ("127.0.0.1", "::1", "", "not-an-ip"):
+        assert client_address(environ(unknown)) is None
+    assert client_address({"REMOTE_ADDR": "203.0.113.7"}) is None
+    # The page cannot claim an address: its metadata keeps only what it may send.
+    assert _client_metadata({"metadata": {"client_address": "198.51.100.1"}}) == {}
