@@ -22,6 +22,16 @@ RASA_EVENTS_EXCHANGE = "rasa-exchange"
 POISON_QUEUE_SUFFIX = ".poison"
 
 
+#: Environment variable with the secret Rasa sends the action server (bot/engine/action_server.py).
+ACTION_SECRET_ENV = "FREIGHTDESK_ACTION_SECRET"
+#: Environment variable with the interface the action server listens on (default loopback;
+#: only the production profile lets it be set, bot/ops/profiles.py).
+ACTION_HOST_ENV = "FREIGHTDESK_ACTION_HOST"
+#: Header Rasa sends the action server's secret in (a header, never the URL, so it is not
+#: written to access logs).
+ACTION_SECRET_HEADER = "X-Freightdesk-Action-Secret"
+
+
 class SettingsError(ValueError):
     """A setting in the environment is missing or malformed."""
 
