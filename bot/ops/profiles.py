@@ -175,6 +175,19 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         )
     elif action_secret in (token, session_secret):
         problems.append(f"{ACTION_SECRET_ENV} must differ from RASA_TOKEN and the session secret")
+    # One-time codes travel by mail: not in clear text beyond this machine, and not with a
+    # tutorial password (bot/core/mail.py).
+    smtp_host = env.get("FREIGHTDESK_SMTP_HOST", "").strip()
+    smtp_tls = (env.get("FREIGHTDESK_SMTP_TLS") or "starttls").strip().lower()
+    if smtp_host and smtp_host not in LOOPBACK and smtp_tls == "none":
+        problems.append(
+            "FREIGHTDESK_SMTP_TLS is none for a mail server beyond this machine; use "
+            "starttls or ssl"
+        )
+    if env.get("FREIGHTDESK_SMTP_USER") and (
+        env.get("FREIGHTDESK_SMTP_PASSWORD", "").lower() in DEFAULT_SECRETS
+    ):
+        problems.append("FREIGHTDESK_SMTP_PASSWORD is not set or a well-known default")
     replicas_text = env.get("FREIGHTDESK_RASA_REPLICAS", "2")
     try:
         replicas = int(replicas_text)

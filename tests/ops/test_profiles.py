@@ -24,6 +24,7 @@ GOOD = {
     "RASA_TOKEN": "k2Zb1b9cF0p4mW8xQy7tE3rU6iO5aS1d",
     "FREIGHTDESK_SESSION_SECRET": "p9Lx2Vb7Qw4Er8Ty1Ui6Op3As5Df0Gh2Jk",
     "FREIGHTDESK_ACTION_SECRET": "a7Hn3Kd9Ws2Qe5Rt8Yu1Io4Pl6Mj0Nb3Vc",
+    "FREIGHTDESK_SMTP_HOST": "mail.internal",
 }
 
 
@@ -93,6 +94,7 @@ def test_everything_missing_is_reported_at_once() -> None:
         ("FREIGHTDESK_ACTION_SECRET", "", "FREIGHTDESK_ACTION_SECRET is not set"),
         ("FREIGHTDESK_ACTION_SECRET", "changethis", "FREIGHTDESK_ACTION_SECRET is a default"),
         ("FREIGHTDESK_ACTION_SECRET", "y" * 31, "shorter than 32 characters"),
+        ("FREIGHTDESK_SMTP_TLS", "none", "FREIGHTDESK_SMTP_TLS is none"),
         (
             "FREIGHTDESK_ACTION_SECRET",
             GOOD["FREIGHTDESK_SESSION_SECRET"],
