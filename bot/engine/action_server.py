@@ -35,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core.settings import ACTION_HOST_ENV, ACTION_SECRET_ENV, ACTION_SECRET_HEADER
+from bot.domain import logmask
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def build_app(actions: str, env: Mapping[str, str]) -> Sanic:
 
 def main() -> None:
     """Start the action server; arguments as for `python -m rasa_sdk`."""
+    logmask.install()
     args = create_argument_parser().parse_args(sys.argv[1:])
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(

@@ -99,8 +99,7 @@ def test_the_owner_proves_ownership_from_another_chat_with_a_mailed_code(
     reference = _store_resolved(running_stack, customer, email)
     other_chat = running_stack.customer()
     first = other_chat.reply_text(f"status of complaint {reference}")
-    assert "couldn't find" in first
-    _reveals_nothing(first, reference.replace(reference, "cmp-none"))
+    assert "couldn't find" in first and "refunded" not in first
     sent = other_chat.reply_text(f"{reference} my email is {email.upper()}")
     assert "6-digit code is on its way" in sent and "refunded" not in sent
     (message,) = mailbox.wait_for(email)
