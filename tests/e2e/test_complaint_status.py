@@ -40,7 +40,8 @@ def _store_resolved(stack: RunningStack, owner: Customer, contact: str) -> str:
             sender_id=owner.sender,
             channel="rest",
             category="damaged",
-            description="The carton was crushed and two vases inside are broken.",
+            # One complaint per contact (the same text twice would be the same complaint).
+            description=f"The carton was crushed and two vases inside are broken ({contact}).",
             contact=contact,
         )
         resolve(session, receipt.reference, OUTCOME, actor="e2e-manager")
