@@ -36,10 +36,10 @@ from bot.domain.complaints.intake import (
     says_yes,
     wants_to_keep_chat,
 )
-from bot.domain.complaints.records import create_complaint, customer_complaints
-from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError, find_reference
+from bot.domain.complaints.records import create_complaint
+from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError
 from bot.domain.complaints.views import ComplaintReceipt
-from bot.domain.complaints.wording import format_receipt, format_status
+from bot.domain.complaints.wording import format_receipt
 from bot.domain.contacts import parse_contact
 from bot.domain.handoff.config import matches_keyword
 from bot.domain.rate_limits import RateLimited, charge
@@ -400,46 +400,3 @@ def _handoff_reason(severity: str, description: str | None) -> str | None:
     if matches_keyword(description or ""):
         return "keyword"
     return None
-
-
-class ActionComplaintStatus(Action):
-    """Tells a customer where their own complaints stand; never anyone else's."""
-
-    def name(self) -> str:
-        return "action_complaint_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        text = latest_text(tracker)
-        reference = find_reference(text)
-        contact = parse_contact(text)
-        sender_id = tracker.sender_id
-        try:
-            views = await run_in_session(
-                get_engine(),
-                lambda session: customer_complaints(
-                    session,
-                    sender_id=sender_id,
-                    contact=contact.value if contact else None,
-                    reference=reference,
-                ),
-            )
-        except SQLAlchemyError:
-            logger.exception("complaint status lookup failed")
-            dispatcher.utter_message(
-                text="Sorry, I can't reach our complaints system right now. Please try again in "
-                "a few minutes, or call +852 2345 6789."
-            )
-            return []
-        if views:
-            for view in views[:3]:
-                dispatcher.utter_message(text=format_status(view, settings().tz))
-            return []
-        wanted = f"a complaint with reference {reference}" if reference else "a complaint"
-        dispatcher.utter_message(
-            text=f"I couldn't find {wanted} linked to this chat. If you made it from another "
-            "chat or by phone, send me your reference together with the email address or phone "
-            "number you gave us, and I'll look again."
-        )
-        return []

@@ -92,6 +92,8 @@ def _run(_args: argparse.Namespace) -> int:
             action_port=action_port,
             host=host,
             token=token,
+            action_host=production.action_host,
+            action_secret=production.action_secret,
             workers=worker_commands(settings),
         )
     else:

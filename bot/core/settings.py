@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +22,16 @@ RASA_EVENTS_EXCHANGE = "rasa-exchange"
 POISON_QUEUE_SUFFIX = ".poison"
 
 
+#: Environment variable with the secret Rasa sends the action server (bot/engine/action_server.py).
+ACTION_SECRET_ENV = "FREIGHTDESK_ACTION_SECRET"
+#: Environment variable with the interface the action server listens on (default loopback;
+#: only the production profile lets it be set, bot/ops/profiles.py).
+ACTION_HOST_ENV = "FREIGHTDESK_ACTION_HOST"
+#: Header Rasa sends the action server's secret in (a header, never the URL, so it is not
+#: written to access logs).
+ACTION_SECRET_HEADER = "X-Freightdesk-Action-Secret"
+
+
 class SettingsError(ValueError):
     """A setting in the environment is missing or malformed."""
 
@@ -32,6 +42,74 @@ def profile_name(env: Mapping[str, str]) -> str:
     if name not in ("embedded", "production"):
         raise SettingsError(f"FREIGHTDESK_PROFILE must be embedded or production, not {name!r}")
     return name
+
+
+#: How the SMTP connection is secured (``FREIGHTDESK_SMTP_TLS``).
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server customer mail (one-time codes) is handed to.
+
+    Attributes:
+        host: SMTP server (``FREIGHTDESK_SMTP_HOST``); '' means no mail can be sent.
+        port: its port (``FREIGHTDESK_SMTP_PORT``, default 587 with STARTTLS, 465 with
+            SSL, 25 without).
+        sender: the From address (``FREIGHTDESK_SMTP_FROM``).
+        tls: ``starttls`` (default), ``ssl`` or ``none`` (``FREIGHTDESK_SMTP_TLS``;
+            ``none`` only makes sense for a relay on this machine).
+        user, password: login, when the server wants one (``FREIGHTDESK_SMTP_USER``,
+            ``FREIGHTDESK_SMTP_PASSWORD``; from the environment only, never a file).
+        sms_email_gateway: domain of an email-to-SMS gateway (``FREIGHTDESK_SMS_EMAIL_GATEWAY``,
+            e.g. the provider's ``sms.provider.example``): a phone contact's code is
+            mailed to ``<digits>@<gateway>``, which the provider delivers as a text.
+            '' means phone contacts cannot be sent a code.
+        timeout: seconds an SMTP conversation may take.
+    """
+
+    host: str = ""
+    port: int = 587
+    sender: str = "Freight Desk <no-reply@freightdesk.invalid>"
+    tls: str = "starttls"
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sms_email_gateway: str = ""
+    timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MailSettings:
+        """Read the ``FREIGHTDESK_SMTP_*`` variables.
+
+        Raises:
+            SettingsError: a value cannot be used (the password is never repeated).
+        """
+        tls = (env.get("FREIGHTDESK_SMTP_TLS") or "starttls").strip().lower()
+        if tls not in SMTP_TLS_MODES:
+            raise SettingsError(
+                f"FREIGHTDESK_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {tls!r}"
+            )
+        default_port = {"starttls": 587, "ssl": 465, "none": 25}[tls]
+        port_text = env.get("FREIGHTDESK_SMTP_PORT") or str(default_port)
+        try:
+            port = int(port_text)
+        except ValueError:
+            port = 0
+        if not 0 < port < 65536:
+            raise SettingsError(f"FREIGHTDESK_SMTP_PORT is not a port number: {port_text!r}")
+        user = env.get("FREIGHTDESK_SMTP_USER", "")
+        password = env.get("FREIGHTDESK_SMTP_PASSWORD", "")
+        if user and not password:
+            raise SettingsError("FREIGHTDESK_SMTP_USER is set but FREIGHTDESK_SMTP_PASSWORD is not")
+        return cls(
+            host=env.get("FREIGHTDESK_SMTP_HOST", "").strip(),
+            port=port,
+            sender=env.get("FREIGHTDESK_SMTP_FROM") or cls.sender,
+            tls=tls,
+            user=user,
+            password=password,
+            sms_email_gateway=env.get("FREIGHTDESK_SMS_EMAIL_GATEWAY", "").strip().lstrip("@"),
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +131,7 @@ class Settings:
             :data:`KPI_EVENTS_QUEUE`).
         profile: ``embedded`` (default) or ``production`` (``FREIGHTDESK_PROFILE``); the
             production profile's own settings are checked by ``bot.ops.profiles``.
+        mail: how one-time codes and other mail reach customers (``FREIGHTDESK_SMTP_*``).
     """
 
     database_url: str
@@ -65,6 +144,7 @@ class Settings:
     rabbitmq_url: str = ""
     rabbitmq_queue: str = KPI_EVENTS_QUEUE
     profile: str = "embedded"
+    mail: MailSettings = field(default_factory=lambda: MailSettings())
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,4 +190,5 @@ class Settings:
             rabbitmq_url=rabbitmq_url,
             rabbitmq_queue=env.get("FREIGHTDESK_RABBITMQ_QUEUE") or KPI_EVENTS_QUEUE,
             profile=profile_name(env),
+            mail=MailSettings.from_env(env),
         )

@@ -21,7 +21,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # The KPI consumer's queue and Rasa's fanout exchange, named once in bot.core.settings.
-from bot.core.settings import KPI_EVENTS_QUEUE, RASA_EVENTS_EXCHANGE, SettingsError
+from bot.core.settings import (
+    ACTION_HOST_ENV,
+    ACTION_SECRET_ENV,
+    KPI_EVENTS_QUEUE,
+    RASA_EVENTS_EXCHANGE,
+    SettingsError,
+)
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
 #: Passwords and tokens found in tutorials and default installs; never a real secret.
@@ -60,6 +66,10 @@ class ProductionSettings:
         replicas: Rasa replicas, each with its own action server
             (``FREIGHTDESK_RASA_REPLICAS``, default 2).
         lock_prefix: prefix of the lock store's Redis keys (``FREIGHTDESK_REDIS_PREFIX``).
+        action_secret: the secret Rasa sends the action servers
+            (``FREIGHTDESK_ACTION_SECRET``; required).
+        action_host: interface the action servers listen on (``FREIGHTDESK_ACTION_HOST``,
+            default loopback; set it only to a private interface Rasa reaches them on).
     """
 
     database_url: str
@@ -70,6 +80,8 @@ class ProductionSettings:
     rasa_token: str
     replicas: int = 2
     lock_prefix: str = "freightdesk"
+    action_secret: str = ""
+    action_host: str = "127.0.0.1"
 
 
 def _password_problem(variable: str, url: str, *, service: str) -> str | None:
@@ -148,6 +160,34 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
             "FREIGHTDESK_SESSION_SECRET is a default or shorter than 32 characters; "
             "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
+    # A forged tracker posted to an action server runs any action as any sender, so only
+    # Rasa, holding this secret, may call one (bot/engine/action_server.py).
+    action_secret = env.get(ACTION_SECRET_ENV, "")
+    if not action_secret:
+        problems.append(
+            f"{ACTION_SECRET_ENV} is not set (Rasa's secret for the action servers); "
+            "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    elif action_secret.lower() in DEFAULT_SECRETS or len(action_secret) < 32:
+        problems.append(
+            f"{ACTION_SECRET_ENV} is a default or shorter than 32 characters; "
+            "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    elif action_secret in (token, session_secret):
+        problems.append(f"{ACTION_SECRET_ENV} must differ from RASA_TOKEN and the session secret")
+    # One-time codes travel by mail: not in clear text beyond this machine, and not with a
+    # tutorial password (bot/core/mail.py).
+    smtp_host = env.get("FREIGHTDESK_SMTP_HOST", "").strip()
+    smtp_tls = (env.get("FREIGHTDESK_SMTP_TLS") or "starttls").strip().lower()
+    if smtp_host and smtp_host not in LOOPBACK and smtp_tls == "none":
+        problems.append(
+            "FREIGHTDESK_SMTP_TLS is none for a mail server beyond this machine; use "
+            "starttls or ssl"
+        )
+    if env.get("FREIGHTDESK_SMTP_USER") and (
+        env.get("FREIGHTDESK_SMTP_PASSWORD", "").lower() in DEFAULT_SECRETS
+    ):
+        problems.append("FREIGHTDESK_SMTP_PASSWORD is not set or a well-known default")
     replicas_text = env.get("FREIGHTDESK_RASA_REPLICAS", "2")
     try:
         replicas = int(replicas_text)
@@ -166,6 +206,8 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         rasa_token=token,
         replicas=replicas,
         lock_prefix=env.get("FREIGHTDESK_REDIS_PREFIX") or "freightdesk",
+        action_secret=action_secret,
+        action_host=env.get(ACTION_HOST_ENV, "").strip() or "127.0.0.1",
     )
 
 

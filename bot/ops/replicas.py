@@ -43,6 +43,9 @@ class ReplicaSet:
         log_dir: a folder per replica and one log per worker; None: inherit output.
         host: interface the servers bind to.
         token: token of Rasa's HTTP API.
+        action_host: interface the action servers bind to (default loopback).
+        action_secret: the secret Rasa must send the action servers ('' for the
+            ``FREIGHTDESK_ACTION_SECRET`` of ``env``, else one made for this run).
         workers: processes started once everything answers (name -> command line).
         replica_ports, action_ports: explicit ports per replica (tests use free ones),
             instead of consecutive ones from ``replica_port`` and ``action_port``.
@@ -58,6 +61,8 @@ class ReplicaSet:
     log_dir: Path | None = None
     host: str = "127.0.0.1"
     token: str = ""
+    action_host: str = "127.0.0.1"
+    action_secret: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
     replica_ports: list[int] = field(default_factory=list)
     action_ports: list[int] = field(default_factory=list)
@@ -108,6 +113,8 @@ class ReplicaSet:
                 log_dir=self.log_dir / f"replica-{index}" if self.log_dir else None,
                 host=self.host,
                 token=self.token,
+                action_host=self.action_host,
+                action_secret=self.action_secret,
             )
             for index in range(self.replicas)
         ]

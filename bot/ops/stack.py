@@ -2,7 +2,10 @@
 
 `python -m bot run` (:mod:`bot.commands.run`) starts it; the test suite uses
 :class:`Stack` to start the same two processes once per session on free ports.
-Everything is bound to loopback unless ``FREIGHTDESK_HOST`` says otherwise.
+Rasa is bound to loopback unless ``FREIGHTDESK_HOST`` says otherwise; the action server
+(:mod:`bot.engine.action_server`) to loopback unless the production profile names another
+interface, and it answers only requests carrying this run's shared secret, which Rasa
+sends from the endpoints file written here.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from typing import IO
 import yaml
 
 from bot.core.files import private_dir, private_file
-from bot.core.settings import REPO_ROOT, Settings
+from bot.core.settings import (
+    ACTION_HOST_ENV,
+    ACTION_SECRET_ENV,
+    ACTION_SECRET_HEADER,
+    REPO_ROOT,
+    Settings,
+)
 from bot.engine.server import AUTH_TOKEN_ENV
 
 logger = logging.getLogger(__name__)
@@ -69,6 +78,13 @@ def rasa_token(settings: Settings) -> str:
     return token
 
 
+def action_base_url(host: str, port: int) -> str:
+    """Where Rasa (and the start-up check) reach an action server listening on ``host``."""
+    if host in ("", "0.0.0.0", "::", "localhost"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def write_endpoints(
     source: Path,
     target: Path,
@@ -76,18 +92,29 @@ def write_endpoints(
     action_port: int,
     tracker_db: Path | None,
     events_db: Path | None = None,
+    action_host: str = "127.0.0.1",
+    action_secret: str = "",
 ) -> Path:
     """Copy ``source`` endpoints to ``target`` with this run's action port and SQLite files.
+
+    The action endpoint gets this run's address and, when there is one, the shared secret
+    as a header Rasa sends with every action call.
 
     Only the embedded SQLite tracker store and SQL event broker are rewritten (to absolute
     paths, so Rasa does not depend on its working directory); any other tracker store or
     event broker (PostgreSQL, RabbitMQ) is kept as written.
     """
     config = yaml.safe_load(source.read_text()) or {}
-    config["action_endpoint"] = {
+    action_endpoint = {
         **(config.get("action_endpoint") or {}),
-        "url": f"http://127.0.0.1:{action_port}/webhook",
+        "url": f"{action_base_url(action_host, action_port)}/webhook",
     }
+    if action_secret:
+        action_endpoint["headers"] = {
+            **(action_endpoint.get("headers") or {}),
+            ACTION_SECRET_HEADER: action_secret,
+        }
+    config["action_endpoint"] = action_endpoint
     tracker = config.get("tracker_store") or {}
     if tracker_db is not None and tracker.get("dialect") == "sqlite":
         tracker["db"] = str(tracker_db)
@@ -154,8 +181,12 @@ class Stack:
         tracker_db: SQLite tracker store file (embedded profile).
         events_db: SQLite file of Rasa's SQL event broker (embedded profile).
         log_dir: where each server's output goes; None: inherit this process's output.
-        host: interface the servers bind to.
+        host: interface Rasa binds to.
         token: token of Rasa's HTTP API ('' for none).
+        action_host: interface the action server binds to (loopback unless the
+            production profile says otherwise).
+        action_secret: the secret Rasa must send the action server; '' for one taken
+            from ``FREIGHTDESK_ACTION_SECRET`` in ``env`` or else made for this run.
         workers: further processes (name -> command line) started once Rasa is up, with
             ``RASA_URL`` and ``RASA_TOKEN`` in their environment.
         start_timeout: seconds each start may take (loading the model is most of it).
@@ -172,6 +203,8 @@ class Stack:
     log_dir: Path | None = None
     host: str = "127.0.0.1"
     token: str = ""
+    action_host: str = "127.0.0.1"
+    action_secret: str = ""
     workers: dict[str, list[str]] = field(default_factory=dict)
     start_timeout: float = START_TIMEOUT_S
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -182,6 +215,11 @@ class Stack:
     def url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        """Base URL of the action server."""
+        return action_base_url(self.action_host, self.action_port)
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         output: IO[bytes] | None = None
@@ -210,25 +248,32 @@ class Stack:
         env = {**self.env, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         runtime_dir = private_dir(Path(env.get("FREIGHTDESK_VAR_DIR", REPO_ROOT / "var")))
+        if not self.action_secret:
+            self.action_secret = env.get(ACTION_SECRET_ENV) or secrets.token_urlsafe(32)
         endpoints = write_endpoints(
             self.endpoints,
             runtime_dir / f"endpoints.{self.rasa_port}.yml",
             action_port=self.action_port,
             tracker_db=self.tracker_db,
             events_db=self.events_db,
+            action_host=self.action_host,
+            action_secret=self.action_secret,
         )
+        # Only the action server gets the secret by environment (never on a command line);
+        # Rasa reads it from the owner-only endpoints file.
+        env.pop(ACTION_SECRET_ENV, None)
         actions = self._spawn(
             "actions",
             [
                 sys.executable,
                 "-m",
-                "rasa_sdk",
+                "bot.engine.action_server",
                 "--actions",
                 "actions",
                 "--port",
                 str(self.action_port),
             ],
-            {**env, "SANIC_HOST": self.host},
+            {**env, ACTION_HOST_ENV: self.action_host, ACTION_SECRET_ENV: self.action_secret},
         )
         rasa_args = [
             sys.executable,
@@ -256,7 +301,7 @@ class Stack:
         rasa = self._spawn("rasa", rasa_args, rasa_env)
         deadline = time.monotonic() + self.start_timeout
         try:
-            _wait_http(f"http://127.0.0.1:{self.action_port}/health", actions, deadline, "actions")
+            _wait_http(f"{self.action_url}/health", actions, deadline, "actions")
             _wait_http(f"{self.url}/", rasa, deadline, "Rasa")
             self._wait_model_loaded(rasa, deadline)
             # Workers (pollers, schedulers) talk to Rasa, so they start once it is up.
@@ -323,7 +368,7 @@ class Stack:
         process = self._spawn(name, args, env)
         deadline = time.monotonic() + self.start_timeout
         if name == "actions":
-            _wait_http(f"http://127.0.0.1:{self.action_port}/health", process, deadline, name)
+            _wait_http(f"{self.action_url}/health", process, deadline, name)
         elif name == "rasa":
             _wait_http(f"{self.url}/", process, deadline, "Rasa")
             self._wait_model_loaded(process, deadline)

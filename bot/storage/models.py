@@ -323,6 +323,36 @@ class ComplaintEvent(Base):
         return f"<ComplaintEvent {self.action} by {self.actor}>"
 
 
+class ComplaintStatusLookup(Base):
+    """One look-up of a complaint's status from a conversation that did not file it.
+
+    Every look-up is a row (so look-ups can be limited per conversation, whatever they
+    found); one that matched a complaint and its contact also holds the one-time code
+    sent to that contact, hashed (salted PBKDF2), with its expiry, tries and use.
+    """
+
+    __tablename__ = "complaint_status_lookups"
+    __table_args__ = (
+        Index("ix_complaint_status_lookups_asker", "sender_id", "channel", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    kind = Column(String(10), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    complaint_id = Column(
+        Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    code_hash = Column(String(160), nullable=True)
+    expires_at = Column(UTCDateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    used_at = Column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<ComplaintStatusLookup {self.kind} by {self.sender_id}>"
+
+
 class ComplaintCounter(Base):
     """The last complaint number issued in a year (``CMP-YYYY-NNNNN``).
 

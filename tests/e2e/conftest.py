@@ -21,6 +21,7 @@ import requests
 from bot.core.settings import REPO_ROOT
 from bot.ops.stack import Stack, free_port, latest_model, prepare_database
 from tests.engine.channels.telegram_standin import BotApiStandIn
+from tests.support.mailbox import Mailbox
 
 TOKEN = "e2e-test-token"
 TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForTheStandInOnly-0000"
@@ -93,8 +94,18 @@ def telegram_api() -> Iterator[BotApiStandIn]:
 
 
 @pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    """The SMTP server the stack sends customers' mail (one-time codes) to."""
+    box = Mailbox().start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+@pytest.fixture(scope="session")
 def running_stack(
-    tmp_path_factory: pytest.TempPathFactory, telegram_api: BotApiStandIn
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: BotApiStandIn, mailbox: Mailbox
 ) -> Iterator[RunningStack]:
     """Start the action server and Rasa once for the whole test session."""
     var_dir = tmp_path_factory.mktemp("stack")
@@ -108,6 +119,7 @@ def running_stack(
         "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": telegram_api.url,
+        **mailbox.env,
     }
     stack = Stack(
         model=latest_model(REPO_ROOT / "models"),

@@ -120,6 +120,7 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]
         ),
         "RASA_TOKEN": TOKEN,
         "FREIGHTDESK_SESSION_SECRET": "scaleout-test-session-secret-0123456789",
+        "FREIGHTDESK_ACTION_SECRET": "scaleout-test-action-secret-0123456789",
         "RASA_PORT": str(rasa_port),
         "RASA_REPLICA_PORT": str(replica_port),
         "ACTION_PORT": str(action_port),

@@ -292,3 +292,34 @@ def test_the_stacks_logs_hold_no_bot_token_or_api_token(
     secret = TELEGRAM_BOT_TOKEN.split(":", 1)[1]
     assert secret not in logs  # ...without the token
     assert TOKEN not in logs
+
+
+def test_a_forged_tracker_to_the_action_server_runs_nothing(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    """Anyone on the host could post a tracker naming any sender and action; only Rasa,
+    holding the run's secret, may call the action server now."""
+    stack = running_stack.stack
+    forged = {
+        "next_action": "action_complaint_status",
+        "sender_id": customer.sender,
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": customer.sender,
+            "slots": {},
+            "latest_message": {"text": "any update on my complaint?", "intent": {}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+            "latest_input_channel": "rest",
+        },
+    }
+    url = f"http://127.0.0.1:{stack.action_port}/webhook"
+    for headers in ({}, {"X-Freightdesk-Action-Secret": "guessed"}):
+        response = requests.post(url, json=forged, headers=headers, timeout=30)
+        assert response.status_code == 401, response.text
+    # Rasa, with the secret, still runs the actions.
+    assert "complaint" in customer.reply_text("any update on my complaint?")

@@ -23,6 +23,8 @@ GOOD = {
     "FREIGHTDESK_RABBITMQ_URL": "amqp://rasa:Rabbit-long-pass@127.0.0.1:5672/freightdesk",
     "RASA_TOKEN": "k2Zb1b9cF0p4mW8xQy7tE3rU6iO5aS1d",
     "FREIGHTDESK_SESSION_SECRET": "p9Lx2Vb7Qw4Er8Ty1Ui6Op3As5Df0Gh2Jk",
+    "FREIGHTDESK_ACTION_SECRET": "a7Hn3Kd9Ws2Qe5Rt8Yu1Io4Pl6Mj0Nb3Vc",
+    "FREIGHTDESK_SMTP_HOST": "mail.internal",
 }
 
 
@@ -46,6 +48,8 @@ def test_good_production_settings() -> None:
         rabbitmq_queue="freightdesk_kpi_events",
         rasa_token=GOOD["RASA_TOKEN"],
         replicas=2,
+        action_secret=GOOD["FREIGHTDESK_ACTION_SECRET"],
+        action_host="127.0.0.1",
     )
     endpoints = production_endpoints(settings)
     assert endpoints["tracker_store"] == {
@@ -68,6 +72,7 @@ def test_everything_missing_is_reported_at_once() -> None:
         "FREIGHTDESK_RABBITMQ_URL",
         "RASA_TOKEN",
         "FREIGHTDESK_SESSION_SECRET",
+        "FREIGHTDESK_ACTION_SECRET",
     ):
         assert f"{variable} is not set" in message
 
@@ -86,6 +91,15 @@ def test_everything_missing_is_reported_at_once() -> None:
         ("FREIGHTDESK_RASA_REPLICAS", "1", "at least 2"),
         ("FREIGHTDESK_SESSION_SECRET", "changethis", "FREIGHTDESK_SESSION_SECRET is a default"),
         ("FREIGHTDESK_SESSION_SECRET", "x" * 31, "shorter than 32 characters"),
+        ("FREIGHTDESK_ACTION_SECRET", "", "FREIGHTDESK_ACTION_SECRET is not set"),
+        ("FREIGHTDESK_ACTION_SECRET", "changethis", "FREIGHTDESK_ACTION_SECRET is a default"),
+        ("FREIGHTDESK_ACTION_SECRET", "y" * 31, "shorter than 32 characters"),
+        ("FREIGHTDESK_SMTP_TLS", "none", "FREIGHTDESK_SMTP_TLS is none"),
+        (
+            "FREIGHTDESK_ACTION_SECRET",
+            GOOD["FREIGHTDESK_SESSION_SECRET"],
+            "must differ from RASA_TOKEN and the session secret",
+        ),
     ],
 )
 def test_bad_or_default_secret_stops_start(variable: str, value: str, expected: str) -> None:

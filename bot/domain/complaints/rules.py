@@ -67,3 +67,11 @@ def normalise_reference(text: str) -> str | None:
     if match is None:
         return None
     return format_reference(int(match.group(1)), int(match.group(2)))
+
+
+def without_references(text: str) -> str:
+    """``text`` with every reference, however typed, blanked out.
+
+    The digits of a reference are neither a phone number nor a one-time code.
+    """
+    return _TYPED_REFERENCE.sub(" ", text or "")

@@ -112,3 +112,73 @@ def format_resolution_notice(view: ComplaintView, tz: tzinfo) -> str:
         f"{_sentence(view.outcome or '')} If anything is still not right, just reply here "
         "and I'll pass it to a colleague."
     )
+
+
+# -- complaint status from another conversation (bot.domain.complaints.status_access) --
+# Every answer before a right code is the same whatever exists: none says whether a
+# reference, a contact or a complaint was found.
+
+#: Nothing filed in this conversation (with that reference, if one was given).
+STATUS_NOT_IN_THIS_CHAT = (
+    "I couldn't find {wanted} made in this chat. If you made it in another chat or by "
+    "phone, send me the reference together with the email address or phone number you "
+    "gave us (for example: CMP-2026-00042 name@company.com). If they match, I'll send a "
+    "one-time code there to confirm it's you."
+)
+
+#: A reference and a contact were given: the same answer whether or not a code was sent.
+STATUS_CODE_MAYBE_SENT = (
+    "Thank you. If {reference} was made with that email address or phone number, a "
+    "6-digit code is on its way to it now; it works once, in this chat, for {minutes} "
+    "minutes. Reply with the reference and the code, for example: {reference} code 123456. "
+    "If nothing arrives, please call +852 2345 6789 and a colleague will help."
+)
+
+#: A code without a reference.
+STATUS_CODE_NEEDS_REFERENCE = (
+    "Please send the code together with your complaint reference, for example: "
+    "CMP-2026-00042 code 123456."
+)
+
+#: A wrong, expired, used-up or unknown code: all the same.
+STATUS_CODE_NOT_ACCEPTED = (
+    "Sorry, that code isn't valid for {reference}: it may be mistyped, expired or already "
+    "used. Send the reference and your email address or phone number again for a new "
+    "code, or call +852 2345 6789."
+)
+
+#: Too many look-ups from this conversation.
+STATUS_LOOKUPS_LIMITED = (
+    "I've looked up complaints for this chat several times in the last hour, so I can't "
+    "look up more just now. Please try again later, or call +852 2345 6789 and a colleague "
+    "will help."
+)
+
+#: The subject of the mail (or SMS) with a one-time code.
+CODE_MESSAGE_SUBJECT = "Your Freight Desk verification code"
+
+
+def format_status_not_in_this_chat(reference: str | None) -> str:
+    """The answer when this conversation filed no complaint (with that reference)."""
+    wanted = f"a complaint with reference {reference}" if reference else "a complaint"
+    return STATUS_NOT_IN_THIS_CHAT.format(wanted=wanted)
+
+
+def format_code_maybe_sent(reference: str, minutes: int) -> str:
+    """The one answer to a reference and a contact, whatever was found."""
+    return STATUS_CODE_MAYBE_SENT.format(reference=reference, minutes=minutes)
+
+
+def format_code_not_accepted(reference: str) -> str:
+    """The one answer to any code that did not open the complaint."""
+    return STATUS_CODE_NOT_ACCEPTED.format(reference=reference)
+
+
+def format_code_message(reference: str, code: str, minutes: int) -> str:
+    """The text of the mail (or SMS) carrying a one-time code to the complaint's contact."""
+    return (
+        f"Your Freight Desk code is {code}. Reply in the chat with: {reference} code {code}\n\n"
+        f"It shows the status of complaint {reference} in the chat where it was asked for, "
+        f"works once and expires in {minutes} minutes. If you didn't ask for it, you can "
+        "ignore this message: nobody sees your complaint without the code."
+    )
