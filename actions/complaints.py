@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import (
     OFFER_RETRY_COMPLAINT,
     STEERING_INTENTS,
+    RepeatsQuestionOnRequest,
     channel_of,
     entity_values,
     is_interruption,
@@ -79,7 +80,7 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
     return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Collects category, what happened, shipment (optional) and contact; then confirms."""
 
     def name(self) -> str:
