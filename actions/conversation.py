@@ -101,7 +101,7 @@ FORM_STILL_NOT_UNDERSTOOD = (
 )
 
 
-def _end_turn(tracker: Tracker, form_runs_on: bool = True) -> list[EventType]:
+def _end_turn(tracker: Tracker) -> list[EventType]:
     """What follows the fallback: the form's question again, or listening.
 
     The fallback is also Rasa's core fallback, run when no rule matches. Then no rule
@@ -109,13 +109,9 @@ def _end_turn(tracker: Tracker, form_runs_on: bool = True) -> list[EventType]:
     policies predicted the fallback again and again until Rasa's circuit breaker stopped
     the turn (ten apologies in one answer, then silence). Naming the next step here ends
     that loop whatever rule or policy brought the fallback in.
-
-    Args:
-        tracker: the conversation.
-        form_runs_on: False when the fallback itself ended the form (a handoff).
     """
     form = tracker.active_loop.get("name")
-    if form and form_runs_on:
+    if form:
         return [FollowupAction(form)]
     return [FollowupAction("action_listen")]
 
@@ -136,7 +132,8 @@ class ActionFallback(Action):
         text = latest_text(tracker)
         if matches_keyword(text):
             # Words like "lawyer" or "police" go to a person straight away.
-            return [*await hand_off(dispatcher, tracker, "keyword"), *_end_turn(tracker, False)]
+            # hand_off names the next step itself (the wait in the queue, or listening).
+            return await hand_off(dispatcher, tracker, "keyword")
         form = tracker.active_loop.get("name")
         reason = _plain_reason(text)
         if reason is not None:

@@ -197,9 +197,7 @@ def test_an_unknown_word_next_to_a_term_is_named(
         "what does demurrage mean exactly",
     ],
 )
-def test_ordinary_words_next_to_a_term_are_not_called_unknown(
-    kb: KnowledgeBase, text: str
-) -> None:
+def test_ordinary_words_next_to_a_term_are_not_called_unknown(kb: KnowledgeBase, text: str) -> None:
     lookup = kb.find_term(text)
     assert lookup.term is not None
     assert lookup.unknown_words == []
