@@ -210,6 +210,9 @@ class ValidateHandoffWaitForm(FormValidationAction):
             return {}
         if _wants_to_leave(tracker):
             return {WAIT_SLOT: LEFT}
+        if latest_intent(tracker)[0].startswith("EXTERNAL_"):
+            # Sent by the service itself (a survey offer), not written by the customer.
+            return {WAIT_SLOT: KEEP_WAITING}
         text = latest_text(tracker)
         try:
             ticket = await run_in_session(
