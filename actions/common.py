@@ -169,6 +169,26 @@ _ASKS_TO_REPEAT = re.compile(
 REPEAT_PREFACE = "Sorry, let me put that again."
 
 
+# Actions Rasa runs between a customer's message and the form that validates it.
+_TURN_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
+
+
+def validates_new_message(tracker: Tracker, form: str) -> bool:
+    """True when ``form``'s validation is reading the customer's latest message.
+
+    False when the form runs after another action of this turn (started by one, or back
+    after an interruption). Rasa gives the validation action a tracker that ends with the
+    form's own ``action`` event, so ``latest_action_name`` is the form's name either way.
+    """
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "action" and event.get("name") not in _TURN_ACTIONS | {form}:
+            return False
+    return False
+
+
 def asks_to_repeat(text: str) -> bool:
     """True when a message only asks the bot to say its question again ("what?", "huh")."""
     return bool(_ASKS_TO_REPEAT.match(text.strip()))
@@ -186,11 +206,8 @@ class RepeatsQuestionOnRequest:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
-        if (
-            slot
-            and tracker.latest_action_name == "action_listen"
-            and asks_to_repeat(latest_text(tracker))
-        ):
+        form = self.form_name()  # type: ignore[attr-defined]
+        if slot and validates_new_message(tracker, form) and asks_to_repeat(latest_text(tracker)):
             dispatcher.utter_message(text=REPEAT_PREFACE)
             return [SlotSet(slot, None)]
         runner = super().run  # type: ignore[misc]

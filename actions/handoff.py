@@ -17,7 +17,13 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import channel_of, latest_intent, latest_text, settings
+from actions.common import (
+    channel_of,
+    latest_intent,
+    latest_text,
+    settings,
+    validates_new_message,
+)
 from bot.domain.handoff.queue import HandoffTicket, request_handoff
 from bot.domain.handoff.rules import HandoffError, is_noise
 from bot.domain.handoff.waiting import (
@@ -205,7 +211,7 @@ class ValidateHandoffWaitForm(FormValidationAction):
     async def extract_handoff_wait_done(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        if tracker.latest_action_name != "action_listen":
+        if not validates_new_message(tracker, self.form_name()):
             # Joining the queue: the message that asked for a person is in the summary.
             return {}
         if _wants_to_leave(tracker):
