@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.settings import Settings
 from bot.domain.kb import KnowledgeBase, get_knowledge_base
@@ -165,3 +168,59 @@ def client_address(tracker: Tracker) -> str | None:
             value = (event.get("metadata") or {}).get(CLIENT_ADDRESS_KEY)
             return value if isinstance(value, str) and value else None
     return None
+
+
+# "What?", "?", "sorry?", "huh", "pardon": the customer did not follow the question.
+_ASKS_TO_REPEAT = re.compile(
+    r"^(?:\?+|what|wot|wut|wat|sorry|huh|eh|pardon(?: me)?|come again|excuse me|say (?:that )?"
+    r"again|what do you mean|what was that|i don'?t (?:understand|get it)|what\s+do\s+i\s+say)"
+    r"[\s?!.]*$",
+    re.IGNORECASE,
+)
+REPEAT_PREFACE = "Sorry, let me put that again."
+
+
+# Actions Rasa runs between a customer's message and the form that validates it.
+_TURN_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
+
+
+def validates_new_message(tracker: Tracker, form: str) -> bool:
+    """True when ``form``'s validation is reading the customer's latest message.
+
+    False when the form runs after another action of this turn (started by one, or back
+    after an interruption). Rasa gives the validation action a tracker that ends with the
+    form's own ``action`` event, so ``latest_action_name`` is the form's name either way.
+    """
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "action" and event.get("name") not in _TURN_ACTIONS | {form}:
+            return False
+    return False
+
+
+def asks_to_repeat(text: str) -> bool:
+    """True when a message only asks the bot to say its question again ("what?", "huh")."""
+    return bool(_ASKS_TO_REPEAT.match(text.strip()))
+
+
+class RepeatsQuestionOnRequest:
+    """Mix into a ``FormValidationAction``: "what?" at a question asks that question again.
+
+    Without it "what?" reached NLU's guess (a glossary lookup of "what?", an out-of-scope
+    answer) and the form's own parser, which may even have taken it as the answer.
+    Emptying the requested slot counts as handled for Rasa's form, which asks again.
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        form = self.form_name()  # type: ignore[attr-defined]
+        if slot and validates_new_message(tracker, form) and asks_to_repeat(latest_text(tracker)):
+            dispatcher.utter_message(text=REPEAT_PREFACE)
+            return [SlotSet(slot, None)]
+        runner = super().run  # type: ignore[misc]
+        events: list[EventType] = await runner(dispatcher, tracker, domain)
+        return events

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from actions.common import (
     OFFER_RETRY_COMPLAINT,
     STEERING_INTENTS,
+    RepeatsQuestionOnRequest,
     channel_of,
     client_address,
     entity_values,
@@ -83,7 +84,7 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
     return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Collects category, what happened, shipment (optional) and contact; then confirms."""
 
     def name(self) -> str:

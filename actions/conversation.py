@@ -94,6 +94,28 @@ def _plain_reason(text: str) -> str | None:
     return None
 
 
+FORM_NOT_UNDERSTOOD = "Sorry, I didn't catch that as an answer to my question."
+FORM_STILL_NOT_UNDERSTOOD = (
+    'Sorry, I still didn\'t catch that. You can answer the question below, say "stop" to '
+    "leave it, or ask for a person."
+)
+
+
+def _end_turn(tracker: Tracker) -> list[EventType]:
+    """What follows the fallback: the form's question again, or listening.
+
+    The fallback is also Rasa's core fallback, run when no rule matches. Then no rule
+    matches after it either: a form that rejected the message stays rejected, so the
+    policies predicted the fallback again and again until Rasa's circuit breaker stopped
+    the turn (ten apologies in one answer, then silence). Naming the next step here ends
+    that loop whatever rule or policy brought the fallback in.
+    """
+    form = tracker.active_loop.get("name")
+    if form:
+        return [FollowupAction(form)]
+    return [FollowupAction("action_listen")]
+
+
 class ActionFallback(Action):
     """Two-stage fallback: first clarify with the likeliest topics, then offer a person.
 
@@ -110,11 +132,21 @@ class ActionFallback(Action):
         text = latest_text(tracker)
         if matches_keyword(text):
             # Words like "lawyer" or "police" go to a person straight away.
+            # hand_off names the next step itself (the wait in the queue, or listening).
             return await hand_off(dispatcher, tracker, "keyword")
+        form = tracker.active_loop.get("name")
         reason = _plain_reason(text)
         if reason is not None:
             dispatcher.utter_message(text=reason)
-            return [SlotSet("pending_offer", None)]
+            return [SlotSet("pending_offer", None), *_end_turn(tracker)]
+        if form:
+            # A message the form could not take as its answer, and no rule took either:
+            # say so, and the form asks its question again.
+            if _previous_user_intent(tracker) in NOT_UNDERSTOOD:
+                dispatcher.utter_message(text=FORM_STILL_NOT_UNDERSTOOD)
+            else:
+                dispatcher.utter_message(text=FORM_NOT_UNDERSTOOD)
+            return [SlotSet("pending_offer", None), *_end_turn(tracker)]
         if _previous_user_intent(tracker) in NOT_UNDERSTOOD:
             dispatcher.utter_message(
                 text="Sorry, I'm still not sure I understand. Would you like me to put you "
@@ -124,7 +156,7 @@ class ActionFallback(Action):
                     {"title": "No, I'll rephrase", "payload": "/deny"},
                 ],
             )
-            return [SlotSet("pending_offer", OFFER_HUMAN)]
+            return [SlotSet("pending_offer", OFFER_HUMAN), *_end_turn(tracker)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIONS][:2]
         for default in ("track_shipment", "ask_rates", "request_human"):
@@ -140,7 +172,7 @@ class ActionFallback(Action):
                 text="Sorry, I didn't quite understand. Could you rephrase, or pick one of these?",
                 buttons=buttons,
             )
-        return [SlotSet("pending_offer", None)]
+        return [SlotSet("pending_offer", None), *_end_turn(tracker)]
 
 
 class ActionRespondToOffer(Action):

@@ -30,7 +30,7 @@ class ActionDefineTerm(Action):
         for query in [*entities, text]:
             lookup = await in_thread(kb.find_term, query)
             if lookup.term is not None:
-                dispatcher.utter_message(text=format_term(lookup.term))
+                dispatcher.utter_message(text=format_term(lookup.term, lookup.unknown_words))
                 return [SlotSet("pending_offer", None)]
         query = entities[0] if entities else text
         suggestions = lookup.suggestions if lookup is not None else []

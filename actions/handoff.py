@@ -1,20 +1,45 @@
-"""Handing a conversation to a person: queue record, notice to the customer, pause."""
+"""Handing a conversation to a person: queue record, notice, and the wait in the queue.
+
+The conversation is not paused while it waits: ``handoff_wait_form`` stays with the
+customer until an agent takes it over (the console pauses it then), so their messages are
+kept for the agent and answered with their place in the queue, and they can leave it.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import time
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.common import channel_of, client_address, settings
+from actions.common import (
+    channel_of,
+    client_address,
+    latest_intent,
+    latest_text,
+    settings,
+    validates_new_message,
+)
 from bot.domain.handoff.queue import HandoffTicket, request_handoff
-from bot.domain.handoff.rules import HandoffError
-from bot.domain.handoff.wording import format_handoff_notice
+from bot.domain.handoff.rules import HandoffError, is_noise
+from bot.domain.handoff.waiting import (
+    acknowledgement_due,
+    leave_queue,
+    note_waiting_message,
+    waiting_ticket,
+)
+from bot.domain.handoff.wording import (
+    LEFT_QUEUE_TEXT,
+    QUEUE_ENDED_TEXT,
+    format_handoff_notice,
+    format_waiting_ack,
+)
 from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.teams import route_team
 from bot.storage.db import get_engine, run_in_session
@@ -35,6 +60,23 @@ CONTEXT_SLOTS = (
     "last_quote",
 )
 NOT_UNDERSTOOD = frozenset({"nlu_fallback", "out_of_scope"})
+WAIT_FORM = "handoff_wait_form"
+# The wait form's one question, never answered but by leaving the queue.
+WAIT_SLOT = "handoff_wait_done"
+# Slots of the wait: the queued conversation's handoff id, and when the customer last
+# heard their place (POSIX seconds; None until their first message in the queue).
+HANDOFF_SLOT = "handoff_id"
+ACK_SLOT = "handoff_acked_at"
+LEFT = "left"
+ENDED = "ended"
+KEEP_WAITING = "waiting"
+LEAVE_BUTTON = {"title": "Leave the queue", "payload": "/stop"}
+_LEAVE_WORDS = re.compile(
+    r"^\W*(?:/stop|cancel|stop|quit|exit|leave(?: the)? queue|never ?mind|forget it|"
+    r"no(?:,)? thanks?|i'?ll wait no more|don'?t (?:need|want) (?:a|the) (?:person|human|agent))"
+    r"\W*(?:please|pls|thanks?|thank you)?\W*$",
+    re.IGNORECASE,
+)
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform", "request_human", "nlu_fallback"})
 LAST_MESSAGES = 5
 
@@ -90,10 +132,12 @@ async def hand_off(
     reason: str,
     complaint_category: str | None = None,
 ) -> list[EventType]:
-    """Queue the conversation for a person, tell the customer, and pause the bot.
+    """Queue the conversation for a person, tell the customer, and start the wait.
 
-    If the queue cannot be reached the customer gets the service team's phone and email
-    instead, and the bot keeps answering (no pause: a paused chat nobody sees is silence).
+    The wait (``handoff_wait_form``) keeps what the customer writes for the agent and
+    answers it with their place; the console pauses the conversation when an agent takes
+    it. If the queue cannot be reached the customer gets the service team's phone and
+    email instead, and the bot keeps answering.
     """
     summary, context, topic = conversation_context(tracker, reason)
     mode = tracker.get_slot("mode") or (tracker.get_slot("last_quote") or {}).get("mode")
@@ -126,13 +170,25 @@ async def hand_off(
     except (SQLAlchemyError, HandoffError):
         logger.exception("could not queue a handoff for %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_request_human_unavailable")
-        return [SlotSet("pending_offer", None)]
-    dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz))
+        return [SlotSet("pending_offer", None), FollowupAction("action_listen")]
     events: list[EventType] = [SlotSet("pending_offer", None)]
+    if not ticket.created and ticket.position == 0:
+        # An agent already holds it: the conversation is paused, nothing to wait for.
+        dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz))
+        return [*events, FollowupAction("action_listen")]
+    dispatcher.utter_message(
+        text=format_handoff_notice(ticket, settings().tz), buttons=[LEAVE_BUTTON]
+    )
     if tracker.active_loop.get("name"):
         # A half-filled form would take over the first message after the hand-back.
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-    return [*events, ConversationPaused()]
+    return [
+        *events,
+        SlotSet(HANDOFF_SLOT, str(ticket.id)),
+        SlotSet(ACK_SLOT, None),
+        SlotSet(WAIT_SLOT, None),
+        FollowupAction(WAIT_FORM),
+    ]
 
 
 class ActionRequestHuman(Action):
@@ -144,4 +200,121 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        text = latest_text(tracker)
+        if not text.startswith("/") and is_noise(text):
+            # 10,000 repeated letters once read as "a person please": never by itself a
+            # reason to queue (the fallback asks for a short message instead).
+            return [FollowupAction("action_fallback")]
         return await hand_off(dispatcher, tracker, infer_reason(tracker))
+
+
+def _wants_to_leave(tracker: Tracker) -> bool:
+    text = latest_text(tracker)
+    return latest_intent(tracker)[0] == "stop" or bool(_LEAVE_WORDS.match(text.strip()))
+
+
+class ValidateHandoffWaitForm(FormValidationAction):
+    """Every message while queued: kept for the agent, or the customer leaves the queue."""
+
+    def name(self) -> str:
+        return "validate_handoff_wait_form"
+
+    async def extract_handoff_wait_done(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not validates_new_message(tracker, self.form_name()):
+            # Joining the queue: the message that asked for a person is in the summary.
+            return {}
+        if _wants_to_leave(tracker):
+            return {WAIT_SLOT: LEFT}
+        if latest_intent(tracker)[0].startswith("EXTERNAL_"):
+            # Sent by the service itself (a survey offer), not written by the customer.
+            return {WAIT_SLOT: KEEP_WAITING}
+        text = latest_text(tracker)
+        try:
+            ticket = await run_in_session(
+                get_engine(),
+                lambda session: note_waiting_message(session, tracker.sender_id, text),
+            )
+        except SQLAlchemyError:
+            logger.exception("could not keep a waiting customer's message (%s)", tracker.sender_id)
+            return {WAIT_SLOT: KEEP_WAITING}
+        return {WAIT_SLOT: KEEP_WAITING if ticket is not None else ENDED}
+
+    def validate_handoff_wait_done(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value in (LEFT, ENDED):
+            return {WAIT_SLOT: value}
+        # Still waiting: the form asks its "question" again, which answers the customer
+        # with their place when an answer is due (ActionAskHandoffWaitDone).
+        return {WAIT_SLOT: None}
+
+
+class ActionAskHandoffWaitDone(Action):
+    """The wait form's question: the customer's place and wait, when it is due."""
+
+    def name(self) -> str:
+        return "action_ask_handoff_wait_done"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if _joining(tracker):
+            return []
+        last = tracker.get_slot(ACK_SLOT)
+        now = time.time()
+        if not acknowledgement_due(float(last) if last is not None else None, now):
+            return []
+        try:
+            ticket: HandoffTicket | None = await run_in_session(
+                get_engine(), lambda session: waiting_ticket(session, tracker.sender_id)
+            )
+        except SQLAlchemyError:
+            logger.exception("could not read the queue for %s", tracker.sender_id)
+            return []
+        if ticket is None:
+            return []
+        dispatcher.utter_message(
+            text=format_waiting_ack(ticket, settings().tz), buttons=[LEAVE_BUTTON]
+        )
+        return [SlotSet(ACK_SLOT, now)]
+
+
+def _joining(tracker: Tracker) -> bool:
+    """True when the wait form was just started (the notice has been given already)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == HANDOFF_SLOT:
+            return True
+    return False
+
+
+class ActionLeaveQueue(Action):
+    """The wait ended from the customer's side: they left the queue, or it had ended."""
+
+    def name(self) -> str:
+        return "action_leave_queue"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset: list[EventType] = [
+            SlotSet(WAIT_SLOT, None),
+            SlotSet(HANDOFF_SLOT, None),
+            SlotSet(ACK_SLOT, None),
+        ]
+        if tracker.get_slot(WAIT_SLOT) != LEFT:
+            dispatcher.utter_message(text=QUEUE_ENDED_TEXT)
+            return reset
+        try:
+            await run_in_session(
+                get_engine(), lambda session: leave_queue(session, tracker.sender_id)
+            )
+        except SQLAlchemyError:
+            logger.exception("could not take %s out of the queue", tracker.sender_id)
+            dispatcher.utter_message(response="utter_request_human_unavailable")
+            return reset
+        dispatcher.utter_message(text=LEFT_QUEUE_TEXT)
+        return reset

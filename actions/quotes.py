@@ -15,6 +15,7 @@ from actions.common import (
     OFFER_HUMAN,
     OFFER_QUOTE,
     OFFER_SALES_CONTACT,
+    RepeatsQuestionOnRequest,
     channel_of,
     entity_values,
     is_interruption,
@@ -160,7 +161,7 @@ def _place_or_explain(value: Any, dispatcher: CollectingDispatcher) -> str | Non
     return place.name
 
 
-class ValidateQuoteForm(LaneExtraction, FormValidationAction):
+class ValidateQuoteForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidationAction):
     """Collects mode, lane, weight and (for freight) volume for an indicative quote."""
 
     def name(self) -> str:
@@ -303,7 +304,7 @@ _YES_NO = [
 ]
 
 
-class ValidateTransitForm(LaneExtraction, FormValidationAction):
+class ValidateTransitForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidationAction):
     """Needs only the destination; origin defaults to Hong Kong, mode is optional."""
 
     def name(self) -> str:
@@ -350,7 +351,7 @@ class ActionGiveTransitTime(Action):
         ]
 
 
-class ValidateLeadForm(FormValidationAction):
+class ValidateLeadForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Takes the customer's name and a contact our sales team can use."""
 
     def name(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.common import (
+    RepeatsQuestionOnRequest,
     channel_of,
     client_address,
     is_interruption,
@@ -126,7 +127,7 @@ class ActionOfferSurvey(Action):
         return []
 
 
-class ValidateSurveyForm(FormValidationAction):
+class ValidateSurveyForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Asks the configured questions; stores each answer as it arrives.
 
     A typed answer is read whatever NLU made of it ("4", "five", "yes"); a message that

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     OFFER_HUMAN,
+    RepeatsQuestionOnRequest,
     entity_values,
     is_interruption,
     latest_text,
@@ -35,7 +36,7 @@ ASK_HUMAN_BUTTONS = [
 ]
 
 
-class ValidateTrackingForm(FormValidationAction):
+class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Finds the tracking number in what the customer wrote and checks its check digit."""
 
     def name(self) -> str:

@@ -26,6 +26,10 @@ from bot.core.settings import Settings
 from bot.domain.conversations import AGENT_KEY, NOTICE_KEY, NotifyError, agent_message_notice
 from bot.engine.channels.guard import safe_sender_id
 
+#: The slots of the wait in the handoff queue (domain.yml, actions/handoff.py), cleared when
+#: an agent hands the conversation back or closes it.
+WAIT_SLOTS = ("requested_slot", "handoff_wait_done", "handoff_id", "handoff_acked_at")
+
 
 class RasaClient:
     """Talks to customers' conversations through Rasa's HTTP API.
@@ -168,12 +172,16 @@ class RasaClient:
         """Resume the conversation and tell the customer, in one request.
 
         ``action_listen`` goes with ``resume``: without it a conversation in which an
-        action ran during the pause stays silent after resuming.
+        action ran during the pause stays silent after resuming. The wait in the queue
+        (``handoff_wait_form``, still active while the agent chatted) ends with it, so the
+        customer's next message goes to the assistant again.
         """
         await self.append(
             sender_id,
             [
                 {"event": "resume"},
+                {"event": "active_loop", "name": None},
+                *({"event": "slot", "name": name, "value": None} for name in WAIT_SLOTS),
                 {"event": "action", "name": "action_listen"},
                 {"event": "bot", "text": text, "metadata": dict(metadata)},
             ],

@@ -4,6 +4,8 @@
 
 - **Failed custom actions apologise** instead of leaving the customer with nothing
   (:mod:`bot.engine.action_failures`).
+- **A tripped circuit breaker is answered** and the conversation listens again, instead
+  of staying silent for good (:mod:`bot.engine.circuit_breaker`).
 - **Tracker store outages are loud**: a failed read is answered honestly instead of
   starting an empty conversation, a failed save is kept and written later
   (:mod:`bot.engine.tracker_outages`); and the project's tracker store
@@ -63,6 +65,7 @@ from typing import Any
 
 from bot.domain import logmask
 from bot.engine.action_failures import make_remote_action_run
+from bot.engine.circuit_breaker import make_run_prediction_loop
 from bot.engine.tracker_outages import (
     FAILSAFE_METHODS,
     PROCESSOR_METHODS,
@@ -227,6 +230,12 @@ def _install() -> None:
         Event.resolve_by_type = staticmethod(_make_resolve_by_type(Event.resolve_by_type))
     if not getattr(RemoteAction.run, MARK, False):
         RemoteAction.run = make_remote_action_run(RemoteAction.run)
+    from rasa.core.processor import MessageProcessor
+
+    if not getattr(MessageProcessor._run_prediction_loop, MARK, False):
+        MessageProcessor._run_prediction_loop = make_run_prediction_loop(
+            MessageProcessor._run_prediction_loop
+        )
     keep_tracker_store_failures_loud()
     apply_tracker_store_fixes()
     import rasa.core.tracker_store as rasa_tracker_store
@@ -254,6 +263,7 @@ def missing_fixes() -> list[str]:
         (RemoteAction, "run"),
         (Event, "resolve_by_type"),
         (Agent, "_create_tracker_store"),
+        (MessageProcessor, "_run_prediction_loop"),
         *((FailSafeTrackerStore, method) for method in FAILSAFE_METHODS),
         *((MessageProcessor, method) for method in PROCESSOR_METHODS),
     ]

@@ -435,7 +435,7 @@ class LoginAttempt(Base):
 
 #: Handoff status codes: ``waiting`` in the queue, ``active`` with an agent, then either
 #: ``handed_back`` to the bot or ``closed`` by the agent.
-HANDOFF_STATUSES: tuple[str, ...] = ("waiting", "active", "handed_back", "closed")
+HANDOFF_STATUSES: tuple[str, ...] = ("waiting", "active", "handed_back", "closed", "left")
 
 
 class Handoff(Base):

@@ -253,6 +253,15 @@ def test_typed_internal_commands_do_not_unpause_a_handed_over_chat(
     running_stack: RunningStack, customer: Customer
 ) -> None:
     assert "queue" in customer.reply_text("can I talk to a real person please")
+    # An agent takes it over: the console pauses the conversation (the queue itself no
+    # longer does, so the waiting customer is answered).
+    paused = requests.post(
+        f"{running_stack.url}/conversations/{customer.sender}/tracker/events",
+        params={"token": TOKEN},
+        json=[{"event": "pause"}],
+        timeout=30,
+    )
+    assert paused.status_code == 200, paused.text
     for command in ("/restart", "/session_start", "/back", '/restart{"x": 1}'):
         assert customer.say(command) == [], command
     events = running_stack.tracker(customer.sender)["events"]

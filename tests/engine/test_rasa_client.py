@@ -142,6 +142,12 @@ def test_resume_listens_and_tells_the_customer_in_one_request(rasa: RasaStandIn)
     assert request.query["execute_side_effects"] == "true"
     assert request.body == [
         {"event": "resume"},
+        # The wait in the queue ends: the next message goes to the assistant again.
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "requested_slot", "value": None},
+        {"event": "slot", "name": "handoff_wait_done", "value": None},
+        {"event": "slot", "name": "handoff_id", "value": None},
+        {"event": "slot", "name": "handoff_acked_at", "value": None},
         {"event": "action", "name": "action_listen"},
         {"event": "bot", "text": "You're back.", "metadata": {"by": "ann"}},
     ]

@@ -36,6 +36,7 @@ class HandoffConfig:
     keywords: tuple[str, ...]
     minutes_per_conversation: float
     canned_replies: tuple[CannedReply, ...]
+    acknowledge_every_minutes: float = 3.0
 
 
 def load_handoff_config(path: Path | None = None) -> HandoffConfig:
@@ -57,6 +58,9 @@ def load_handoff_config(path: Path | None = None) -> HandoffConfig:
     minutes = data.get("minutes_per_conversation", 6)
     if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
         raise HandoffConfigError(f"{file}: minutes_per_conversation should be above 0")
+    every = data.get("acknowledge_every_minutes", 3)
+    if isinstance(every, bool) or not isinstance(every, (int, float)) or every < 0:
+        raise HandoffConfigError(f"{file}: acknowledge_every_minutes should be 0 or more")
     replies: list[CannedReply] = []
     for index, item in enumerate(data.get("canned_replies") or []):
         if not (
@@ -71,6 +75,7 @@ def load_handoff_config(path: Path | None = None) -> HandoffConfig:
         keywords=tuple(k.strip().lower() for k in keywords),
         minutes_per_conversation=float(minutes),
         canned_replies=tuple(replies),
+        acknowledge_every_minutes=float(every),
     )
 
 

@@ -67,7 +67,10 @@ def _agents_on(session: Session, team: str) -> int:
     return int(count)
 
 
-def _ticket(session: Session, handoff: Handoff, moment: datetime, created: bool) -> HandoffTicket:
+def ticket_for(
+    session: Session, handoff: Handoff, moment: datetime, created: bool
+) -> HandoffTicket:
+    """The customer's ticket for ``handoff`` at ``moment``: place, wait, staffed hours."""
     position = _position(session, handoff)
     # Each agent on the team works through the queue in parallel; with nobody on the team
     # the general desk picks it up, so count at least one.
@@ -143,7 +146,7 @@ def request_handoff(
         raise HandoffError(str(exc)) from None
     existing = _open_handoff(session, sender)
     if existing is not None:
-        return _ticket(session, existing, moment, created=False)
+        return ticket_for(session, existing, moment, created=False)
     handoff = Handoff(
         sender_id=sender,
         open_sender=sender,
@@ -163,8 +166,8 @@ def request_handoff(
         existing = _open_handoff(session, sender)
         if existing is None:
             raise
-        return _ticket(session, existing, moment, created=False)
-    return _ticket(session, handoff, moment, created=True)
+        return ticket_for(session, existing, moment, created=False)
+    return ticket_for(session, handoff, moment, created=True)
 
 
 def list_queue(session: Session, *, team: str | None = None) -> list[HandoffView]:

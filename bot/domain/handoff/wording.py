@@ -8,6 +8,19 @@ from bot.domain.business_hours import format_promise
 from bot.domain.handoff.queue import HandoffTicket
 from bot.domain.teams import team_label
 
+#: How a waiting customer leaves the queue (a button says the same).
+LEAVE_HINT = 'To leave the queue and carry on with me instead, say "cancel".'
+#: Said when the customer leaves the queue.
+LEFT_QUEUE_TEXT = (
+    "Alright, I've taken you out of the queue and no colleague will join. I'm here again: "
+    "I can track a shipment, give a quote or transit time, or explain a shipping term. "
+    "What can I do for you?"
+)
+#: Said when the customer writes while queued but their handoff has already ended.
+QUEUE_ENDED_TEXT = (
+    "You're no longer waiting for a colleague, so I'm back with you. What can I do for you?"
+)
+
 #: Said by the assistant when an agent hands the conversation back to it.
 HAND_BACK_TEXT = (
     "You're back with the virtual assistant. I can help with tracking, quotes and "
@@ -50,9 +63,12 @@ def format_handoff_notice(ticket: HandoffTicket, tz: tzinfo) -> str:
         )
     if not ticket.staffed_now and ticket.next_staffed_at is not None:
         return (
-            f"Our {team} team is not working just now, so I've put your request in their "
-            f"queue (you are number {ticket.position}). A colleague will reply in this chat "
-            f"from {format_promise(ticket.next_staffed_at, tz)}; there's no need to ask again."
+            f"Our {team} team is not working just now; they start again "
+            f"{format_promise(ticket.next_staffed_at, tz)}. I've kept your place in their "
+            f"queue (you are number {ticket.position}). If you'd like, leave a message here "
+            "with what you need, and a phone number and a time that suit you for a call-back: "
+            "a colleague will see it as soon as the queue opens. "
+            f"{LEAVE_HINT}"
         )
     opening = (
         "You're still in the queue for a colleague"
@@ -62,5 +78,27 @@ def format_handoff_notice(ticket: HandoffTicket, tz: tzinfo) -> str:
     return (
         f"{opening}. You are number {ticket.position} in the queue and the expected wait is "
         f"{_minutes(ticket.expected_wait_minutes)}. Please stay in this chat: they will "
-        "join you here."
+        f"join you here. {LEAVE_HINT}"
+    )
+
+
+def format_waiting_ack(ticket: HandoffTicket, tz: tzinfo) -> str:
+    """Answer a message the customer wrote while waiting: it is kept, and where they are.
+
+    Args:
+        ticket: the customer's place now
+            (:func:`bot.domain.handoff.waiting.note_waiting_message`).
+        tz: the service centre's time zone.
+    """
+    team = team_label(ticket.team)
+    if not ticket.staffed_now and ticket.next_staffed_at is not None:
+        return (
+            f"Thank you, I've passed that on. Our {team} team will see your message when they "
+            f"start again {format_promise(ticket.next_staffed_at, tz)} (you are number "
+            f"{ticket.position} in their queue). {LEAVE_HINT}"
+        )
+    return (
+        "Thank you, I've passed that on to the colleague who will join you. You are number "
+        f"{ticket.position} in the queue and the expected wait is "
+        f"{_minutes(ticket.expected_wait_minutes)}. {LEAVE_HINT}"
     )

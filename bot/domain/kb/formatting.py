@@ -17,16 +17,22 @@ def _join(items: Sequence[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def format_term(term: Term) -> str:
+def format_term(term: Term, unknown_words: Sequence[str] = ()) -> str:
     """Explain a glossary term.
 
     Args:
         term: the term to explain, as loaded (its ``related_names`` filled in).
+        unknown_words: words the customer put next to the term that the glossary does not
+            know ("florbex" in "florbex surcharge"); named first, so the answer does not
+            pass off the plain term as what was asked.
 
     Returns:
         The name, the definition, the related terms and what the customer can do next.
     """
     lines = [f"{term.name}: {term.definition}"]
+    if unknown_words:
+        quoted = _join([f"'{word}'" for word in unknown_words])
+        lines[0] = f"I don't know {quoted}; here is '{term.name}'. {lines[0]}"
     if term.related_names:
         lines.append(f"Related: {_join(list(term.related_names))}.")
         lines.append("Ask me about any of these, or about another term.")

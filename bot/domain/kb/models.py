@@ -90,11 +90,15 @@ class TermLookup:
         term: the term the text names, or ``None`` when nothing known matched.
         suggestions: when ``term`` is ``None``, up to three close known terms.
         query: the words of the text that were looked up, without filler words.
+        unknown_words: words right next to the matched term that are neither in the
+            glossary nor ordinary English ("florbex" in "florbex surcharge"): the customer
+            may have meant a term the glossary lacks, so the answer names them.
     """
 
     term: Term | None
     suggestions: list[Term] = field(default_factory=list)
     query: str = ""
+    unknown_words: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

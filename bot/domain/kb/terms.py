@@ -37,8 +37,29 @@ _FILLER_TEXT = """
     """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 _WORD_PROBE_WEIGHT = 0.95
+# A word at least this frequent in English (log probability, spaCy's lookup tables) is an
+# ordinary word, not a term the glossary is missing: "fuel", "charges", "asdf" are; "florbex"
+# and "blorp" are not.
+COMMON_WORD_LOGPROB = -16.5
 _CAPITALISED = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9/.&]*[A-Z0-9](?![A-Za-z0-9])")
 _PARENTHESISED = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    """Lowercase English words at least as frequent as :data:`COMMON_WORD_LOGPROB`.
+
+    Read once from ``spacy-lookups-data`` (installed with spaCy's lemmatizer tables), so
+    nothing is downloaded.
+    """
+    import gzip
+    import json
+    from importlib.resources import files
+
+    source = files("spacy_lookups_data") / "data" / "en_lexeme_prob.json.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        probs: dict[str, float] = json.load(handle)
+    return frozenset(word for word, prob in probs.items() if prob >= COMMON_WORD_LOGPROB)
 
 
 def _without_fillers(text: str) -> str:
@@ -202,7 +223,7 @@ class TermMatcher:
             tok.text for tok in doc if tok.text not in FILLER_WORDS and not tok.is_punct
         )
         if matches:
-            match_id, _, _ = min(
+            match_id, start, end = min(
                 matches,
                 key=lambda m: (
                     -(m[2] - m[1]),
@@ -211,8 +232,38 @@ class TermMatcher:
                 ),
             )
             key = self._nlp.vocab.strings[match_id]
-            return TermLookup(term=self._terms[key], suggestions=[], query=query)
+            return TermLookup(
+                term=self._terms[key],
+                suggestions=[],
+                query=query,
+                unknown_words=self._unknown_neighbours(doc, start, end),
+            )
         return TermLookup(term=None, suggestions=self.suggest(query), query=query)
+
+    def _unknown_neighbours(self, doc: Doc, start: int, end: int) -> list[str]:
+        """Words right before and after ``doc[start:end]`` that nobody would call English.
+
+        Only the immediate neighbours count: "florbex surcharge" names a kind of surcharge
+        the glossary lacks, while an odd word elsewhere in the message is not about the term.
+        """
+        found: list[str] = []
+        for index in (start - 1, end):
+            if not 0 <= index < len(doc):
+                continue
+            tok = doc[index]
+            word = tok.text
+            if (
+                not word.isalpha()
+                or len(word) < 3
+                or word in FILLER_WORDS
+                or tok.lemma_ in self._vocabulary
+                or word in self._vocabulary
+                or word in common_english_words()
+                or tok.lemma_ in common_english_words()
+            ):
+                continue
+            found.append(word)
+        return found
 
     def suggest(self, query: str) -> list[Term]:
         """Return up to three terms whose names or aliases look like ``query``.

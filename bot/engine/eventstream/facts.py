@@ -39,6 +39,9 @@ IGNORED_ACTIONS = frozenset({"action_session_start", "action_listen"})
 
 #: The slot that carries the customer's key account, when the conversation learns it.
 ACCOUNT_SLOT = "account"
+#: Set when the conversation joins the handoff queue (actions/handoff.py); the pause comes
+#: only when an agent takes it over, and a customer may leave the queue before that.
+HANDOFF_SLOT = "handoff_id"
 
 #: Name of the SQL broker consumer's high-water mark in ``event_consumer_state``.
 SQL_BROKER_CONSUMER = "rasa-sql-broker"
@@ -124,6 +127,9 @@ def apply_event(session: Session, event: dict[str, Any], sender_id: str | None =
     elif kind in ("pause", "resume"):
         if kind == "pause":
             fact.handed_off = True
+        _copy_handoff(session, fact)
+    elif kind == "slot" and event.get("name") == HANDOFF_SLOT and event.get("value"):
+        fact.handed_off = True
         _copy_handoff(session, fact)
     elif kind == "slot" and event.get("name") == ACCOUNT_SLOT and event.get("value"):
         fact.account = str(event["value"])[:40]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.handoff.waiting import note_waiting_message
+from bot.storage import db
 from tests.console.harness import PASSWORD, SCRIPT, Console
 from tests.console.server import page_csrf, sign_in
 
@@ -19,6 +21,16 @@ def test_customer_text_is_escaped(console: Console) -> None:
     agent.post(f"{console.url}/handoffs/{handoff_id}/take", data={"csrf_token": csrf})
     page = agent.get(f"{console.url}/handoffs/{handoff_id}", timeout=10).text
     assert SCRIPT not in page and "&lt;script&gt;" in page
+
+
+def test_the_queue_shows_what_the_customer_left_while_waiting(console: Console) -> None:
+    console.handoff("alice")
+    with db.session_scope(db.get_engine(console.database_url)) as session:
+        note_waiting_message(session, "alice", f"call me Monday 10am on 9123 4567 {SCRIPT}")
+    agent = sign_in(console.url, "ann", PASSWORD)
+    queue = agent.get(console.url + "/queue", timeout=10).text
+    assert "Left while waiting" in queue and "call me Monday 10am" in queue
+    assert SCRIPT not in queue
 
 
 def test_take_reply_retry_and_hand_back_reach_rasa_once(console: Console) -> None:
@@ -61,8 +73,9 @@ def test_take_reply_retry_and_hand_back_reach_rasa_once(console: Console) -> Non
     )
     assert response.status_code == 303 and response.headers["Location"] == "/queue"
     resumed = console.rasa.sent[-1]
-    assert [e.get("name", e["event"]) for e in resumed.body] == ["resume", "action_listen", "bot"]
-    assert "back with the virtual assistant" in resumed.body[2]["text"]
+    names = [e.get("name", e["event"]) for e in resumed.body if e["event"] != "slot"]
+    assert names == ["resume", None, "action_listen", "bot"]  # the wait form ends too
+    assert "back with the virtual assistant" in resumed.body[-1]["text"]
 
 
 def test_another_agents_conversation_is_not_shown(console: Console) -> None:
@@ -96,8 +109,9 @@ def test_close_says_goodbye_and_publishes_the_closed_handoff(
 
     assert response.status_code == 200 and closed == [handoff_id]
     events = console.rasa.sent[-1].body
-    assert [e.get("name", e["event"]) for e in events] == ["resume", "action_listen", "bot"]
-    assert "closed this conversation" in events[2]["text"]
+    names = [e.get("name", e["event"]) for e in events if e["event"] != "slot"]
+    assert names == ["resume", None, "action_listen", "bot"]
+    assert "closed this conversation" in events[-1]["text"]
     assert f'data-handoff="{handoff_id}"' not in response.text
 
 

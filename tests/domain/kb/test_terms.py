@@ -166,3 +166,38 @@ def test_format_unknown_term_is_honest_without_suggestions() -> None:
     assert text.startswith("I don't have that one in my glossary")
     assert "rather not guess" in text
     assert "connect you with a colleague" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "unknown"),
+    [
+        ("what does the term florbex surcharge mean", "surcharge", ["florbex"]),
+        ("surcharge florbex", "surcharge", ["florbex"]),
+        ("explain blorp demurrage please", "demurrage", ["blorp"]),
+        ("whats a zorbly TEU", "teu", ["zorbly"]),
+    ],
+)
+def test_an_unknown_word_next_to_a_term_is_named(
+    kb: KnowledgeBase, text: str, key: str, unknown: list[str]
+) -> None:
+    lookup = kb.find_term(text)
+    assert lookup.term is not None and lookup.term.key == key
+    assert lookup.unknown_words == unknown
+    answer = format_term(lookup.term, lookup.unknown_words)
+    assert answer.startswith(f"I don't know '{unknown[0]}'; here is '{lookup.term.name}'.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is a fuel surcharge",
+        "what does FOB mean",
+        "what is the surcharge on my shipment",
+        "explain demurrage charges",
+        "what does demurrage mean exactly",
+    ],
+)
+def test_ordinary_words_next_to_a_term_are_not_called_unknown(kb: KnowledgeBase, text: str) -> None:
+    lookup = kb.find_term(text)
+    assert lookup.term is not None
+    assert lookup.unknown_words == []
