@@ -159,7 +159,7 @@ def explore(bot: Bot, case: Case, tracking: str, rng: random.Random) -> Result:
 
     reply = talk.say(case.reply.text, f"off-script at {step.name}")
     continue_from: int | None = case.step
-    if step.form:
+    if step.form is not None:
         continue_from = _judge_form(talk, case, reply)
     if continue_from is not None and talk.queued(reply):
         continue_from = None
@@ -192,19 +192,21 @@ def _judge_form(talk: _Conversation, case: Case, reply: str) -> int | None:
     moved_on = bool(following) and talk.fill(following.prompt if following else "").lower() in reply
     completed = following is None and talk.fill(flow.done).lower() in reply
     form = talk.bot.active_form(result.sender)
-    if form is not None and asked_again:
+    if form == step.form and asked_again:
         result.outcome = RESUMED
         return case.step
     if moved_on or completed:
         result.outcome = ADVANCED
         return case.step + 1
-    if form is None and any(marker in reply for marker in LEAVE_MARKERS):
+    if form != step.form and any(marker in reply for marker in LEAVE_MARKERS):
         result.outcome = LEFT
         return None
-    if form is None:
-        detail = "left the form without saying so"
-    else:
+    if form == step.form:
         detail = f"is still in {form} but did not ask {step.prompt!r} again"
+    elif form is None:
+        detail = f"left {step.form} without saying so"
+    else:
+        detail = f"dropped {step.form} for {form} without saying so"
     result.outcome = f"lost ({form or 'no form'})"
     result.problems.append((LOST, f"after {case.reply.name!r} at {step.name} the bot {detail}"))
     return None

@@ -23,7 +23,7 @@ class Step:
     name: str
     prompt: str
     answer: str
-    form: bool = True
+    form: str | None
 
 
 @dataclass(frozen=True)
@@ -44,40 +44,54 @@ FLOWS: tuple[Flow, ...] = (
     Flow(
         name="tracking",
         opening=("I want to track my parcel",),
-        steps=(Step("tracking_number", "tracking number", "{tracking}"),),
+        steps=(Step("tracking_number", "tracking number", "{tracking}", "tracking_form"),),
         done="{tracking}",
     ),
     Flow(
         name="quote",
         opening=("can I get a quote?",),
         steps=(
-            Step("mode", "which service", "air freight"),
-            Step("origin", "ship from", "Shenzhen"),
-            Step("destination", "where are the goods going", "Rotterdam"),
-            Step("weight", "total weight", "300 kg"),
-            Step("volume", "total volume", "2 cbm"),
+            Step("mode", "which service", "air freight", "quote_form"),
+            Step("origin", "ship from", "Shenzhen", "quote_form"),
+            Step("destination", "where are the goods going", "Rotterdam", "quote_form"),
+            Step("weight", "total weight", "300 kg", "quote_form"),
+            Step("volume", "total volume", "2 cbm", "quote_form"),
             # The quote ends "Reply 'yes' if you'd like our sales team to confirm a firm quote."
-            Step("sales_offer", "our sales team", "yes", form=False),
-            Step("lead_name", "may i have your name", "Chris Wong, Pearl River Trading"),
-            Step("lead_contact", "email address or phone number", "chris.wong@pearlriver.example"),
+            Step("sales_offer", "our sales team", "yes", None),
+            Step(
+                "lead_name", "may i have your name", "Chris Wong, Pearl River Trading", "lead_form"
+            ),
+            Step(
+                "lead_contact",
+                "email address or phone number",
+                "chris.wong@pearlriver.example",
+                "lead_form",
+            ),
         ),
         done="passed your request to our sales team",
     ),
     Flow(
         name="transit_time",
         opening=("what's the transit time?",),
-        steps=(Step("destination", "where would you like to ship to", "Singapore"),),
+        steps=(
+            Step("destination", "where would you like to ship to", "Singapore", "transit_form"),
+        ),
         done="days",
     ),
     Flow(
         name="complaint",
         opening=("I want to make a complaint",),
         steps=(
-            Step("category", "what kind of problem", "Late delivery"),
-            Step("description", "what happened", "The parcel came two days after the date given."),
-            Step("shipment", "tracking number of the shipment concerned", "no"),
-            Step("contact", "email address or phone", "buyer@shop.example"),
-            Step("confirmed", "shall i submit it", "yes"),
+            Step("category", "what kind of problem", "Late delivery", "complaint_form"),
+            Step(
+                "description",
+                "what happened",
+                "The parcel came two days after the date given.",
+                "complaint_form",
+            ),
+            Step("shipment", "tracking number of the shipment concerned", "no", "complaint_form"),
+            Step("contact", "email address or phone", "buyer@shop.example", "complaint_form"),
+            Step("confirmed", "shall i submit it", "yes", "complaint_form"),
         ),
         done="cmp-",
     ),
@@ -89,7 +103,7 @@ FLOWS: tuple[Flow, ...] = (
                 "reference",
                 "send me your reference",
                 "CMP-2026-00017 buyer@shop.example",
-                form=False,
+                None,
             ),
         ),
         done="complaint",
@@ -99,11 +113,11 @@ FLOWS: tuple[Flow, ...] = (
         name="survey",
         opening=("where is my shipment {tracking}?", "thanks a lot"),
         steps=(
-            Step("csat", "how satisfied are you", "4"),
-            Step("fcr", "was your issue resolved", "yes"),
-            Step("ces", "how easy was it", "5"),
-            Step("nps", "how likely are you to recommend", "9"),
-            Step("comment", "anything you'd like to tell us", "No comment"),
+            Step("csat", "how satisfied are you", "4", "survey_form"),
+            Step("fcr", "was your issue resolved", "yes", "survey_form"),
+            Step("ces", "how easy was it", "5", "survey_form"),
+            Step("nps", "how likely are you to recommend", "9", "survey_form"),
+            Step("comment", "anything you'd like to tell us", "No comment", "survey_form"),
         ),
         done="thank you for your feedback",
     ),
@@ -111,13 +125,13 @@ FLOWS: tuple[Flow, ...] = (
         # Two messages the bot cannot read: the fallback offers a person.
         name="fallback_offer",
         opening=("blorp fizzwhack quantum", "grindle snoop wobbleton"),
-        steps=(Step("offer", "colleague", "no thanks", form=False),),
+        steps=(Step("offer", "colleague", "no thanks", None),),
         done="anything else",
     ),
     Flow(
         name="handoff_queue",
         opening=("I want to speak to a real person",),
-        steps=(Step("queued", "queue", "cancel", form=False),),
+        steps=(Step("queued", "queue", "cancel", None),),
         done="",
     ),
 )
