@@ -22,9 +22,9 @@ def summary(results: Sequence[Result], title: str) -> str:
             row[2 + i] += kind in result.kinds()
     total = [sum(column) for column in zip(*rows.values(), strict=True)] if rows else []
     header = ("flow", "conversations", "failed", *_KINDS)
-    lines = [title, "  ".join(f"{h:>13}" for h in header)]
+    lines = [title, "  ".join(f"{h:>16}" for h in header)]
     for name, row in [*rows.items(), ("TOTAL", total)]:
-        lines.append("  ".join(f"{v:>13}" for v in (name, *row)))
+        lines.append("  ".join(f"{v:>16}" for v in (name, *row)))
     turns = sum(len(r.turns) for r in results)
     lines.append(f"{len(results)} conversations, {turns} customer messages")
     return "\n".join(lines)
