@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from tests.explorer.grid import SEED, full_grid, sample
 from tests.explorer.replies import INTENT_REPLIES
 from tests.explorer.report import summary, write_findings
 
+#: An entity in Rasa's training format: [text](entity) or [text]{"entity": ...}.
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 #: Conversations explored at once against the one stack.
 THREADS = 4
 
@@ -77,7 +80,8 @@ def _trained_examples() -> set[str]:
     ]:
         for block in yaml.safe_load(path.read_text()).get("nlu") or []:
             for line in str(block.get("examples") or "").splitlines():
-                examples.add(" ".join(line.strip().lstrip("- ").lower().split()))
+                plain = _ANNOTATION.sub(r"\1", line.strip().lstrip("- "))
+                examples.add(" ".join(plain.lower().split()))
     return examples
 
 
