@@ -174,8 +174,9 @@ def explore(bot: Bot, case: Case, tracking: str, rng: random.Random) -> Result:
     answer = talk.say(PLAIN_QUESTION, "plain question")
     if answer and PLAIN_ANSWER not in answer:
         result.problems.append((DEAD, f"{PLAIN_QUESTION!r} was not answered with {PLAIN_ANSWER!r}"))
-    for line in bot.circuit_breaks(result.sender):
-        result.problems.append((DEAD, f"Rasa's log: {line.strip()}"))
+    # Rasa may write the same warning through two handlers: one problem per distinct line.
+    for line in dict.fromkeys(line.strip() for line in bot.circuit_breaks(result.sender)):
+        result.problems.append((DEAD, f"Rasa's log: {line}"))
     return result
 
 
