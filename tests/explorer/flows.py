@@ -3,10 +3,10 @@
 A flow is how a customer gets into it (``opening``: messages sent before the first
 step, each of which must be answered) and its steps in order. A step names what the bot
 asks at that point (``prompt``: a lower-case fragment of the question) and the answer a
-customer would give to move on (``answer``). ``form`` says whether the step is a question
-of a Rasa form: after an off-script reply a form must either ask that step's question
-again or leave with a clear message. ``done`` is a fragment of what the bot says once the
-last step is answered.
+customer would give to move on (``answer``). ``form`` names the Rasa form the question
+belongs to (None: an offer or notice, not a form's question): after an off-script reply
+that form must either ask the step's question again or be left with a clear message.
+``done`` is a fragment of what the bot says once the last step is answered.
 
 ``{tracking}`` in any text is replaced by a demo shipment's tracking number.
 """
@@ -34,10 +34,6 @@ class Flow:
     opening: tuple[str, ...]
     steps: tuple[Step, ...]
     done: str
-
-    def step_index(self, name: str) -> int:
-        """Position of the step called ``name``."""
-        return [step.name for step in self.steps].index(name)
 
 
 FLOWS: tuple[Flow, ...] = (
