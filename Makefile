@@ -39,6 +39,13 @@ train: $(MODEL)
 bench: $(MODEL)
 	$(BIN)/python -m bench
 
+# The dialogue explorer's whole grid: every multi-turn flow x every step x every class of
+# off-script reply (~620 conversations on one stack), with its figures per flow. `make
+# test` runs a seeded sample of it (tests/e2e/test_explorer.py, tests/explorer/).
+.PHONY: explore
+explore: $(MODEL)
+	EXPLORE=all $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_explorer.py
+
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock .python-version

@@ -1,0 +1,114 @@
+"""The dialogue explorer on the real model and stack (issue 12).
+
+For each multi-turn flow and each of its steps, a customer sends an off-script reply
+(a message of every intent, gibberish, emoji, a number, yes, no, "cancel", "?", 5,000
+characters, Chinese, a tracking number in the wrong place), then carries on as expected
+and asks "what does FOB mean". :mod:`tests.explorer` describes the flows and judges each
+conversation. ``make test`` runs a seeded sample that visits every flow, step and reply;
+``EXPLORE=all`` (``make explore``) runs the whole grid and prints the figures.
+``EXPLORE_FINDINGS=<file>`` appends every failed conversation's transcript to that file.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from bot.core.settings import REPO_ROOT
+from tests.e2e.conftest import RunningStack
+from tests.explorer.conversation import Result, explore
+from tests.explorer.grid import SEED, full_grid, sample
+from tests.explorer.replies import INTENT_REPLIES
+from tests.explorer.report import summary, write_findings
+
+#: An entity in Rasa's training format: [text](entity) or [text]{"entity": ...}.
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+#: Conversations explored at once against the one stack.
+THREADS = 4
+
+
+class StackBot:
+    """The explorer's view of the test session's stack: REST channel, tracker, Rasa's log."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self.stack = stack
+        log_dir = stack.stack.log_dir
+        assert log_dir is not None, "the e2e stack must write its servers' logs"
+        self.log = log_dir / "rasa.log"
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        response = requests.post(
+            f"{self.stack.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=180,
+        )
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    def paused(self, sender: str) -> bool:
+        return bool(self.stack.tracker(sender)["paused"])
+
+    def active_form(self, sender: str) -> str | None:
+        loop = self.stack.tracker(sender).get("active_loop") or {}
+        name = loop.get("name")
+        return str(name) if name else None
+
+    def circuit_breaks(self, sender: str) -> list[str]:
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return [
+            line
+            for line in text.splitlines()
+            if "Circuit breaker tripped" in line and f"'{sender}'" in line
+        ]
+
+
+def _trained_examples() -> set[str]:
+    """Every NLU example of data/nlu and of the held-out set, normalised."""
+    examples: set[str] = set()
+    for path in [
+        *(REPO_ROOT / "data" / "nlu").glob("*.yml"),
+        REPO_ROOT / "tests/data/nlu_heldout.yml",
+    ]:
+        for block in yaml.safe_load(path.read_text()).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                plain = _ANNOTATION.sub(r"\1", line.strip().lstrip("- "))
+                examples.add(" ".join(plain.lower().split()))
+    return examples
+
+
+def test_intent_replies_are_unseen_phrasings() -> None:
+    seen = _trained_examples()
+    copied = [r.text for r in INTENT_REPLIES if " ".join(r.text.lower().split()) in seen]
+    assert copied == [], "explorer phrasings must not come from the NLU data"
+
+
+def test_no_conversation_dead_ends(
+    running_stack: RunningStack, demo_shipments: list[dict[str, str]]
+) -> None:
+    everything = os.environ.get("EXPLORE", "").lower() == "all"
+    cases = full_grid() if everything else sample()
+    bot = StackBot(running_stack)
+    tracking = demo_shipments[0]["tracking_number"]
+    rngs = [random.Random(f"{SEED}-{i}") for i in range(len(cases))]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results: list[Result] = list(
+            pool.map(lambda i: explore(bot, cases[i], tracking, rngs[i]), range(len(cases)))
+        )
+    title = f"dialogue explorer, {'full grid' if everything else 'seeded sample'}"
+    table = summary(results, title)
+    print("\n" + table)
+    findings = os.environ.get("EXPLORE_FINDINGS")
+    if findings:
+        write_findings(Path(findings), results, title)
+    failed = [r for r in results if r.failed]
+    if failed:
+        pytest.fail("\n\n".join([table, *(r.transcript() for r in failed)]), pytrace=False)

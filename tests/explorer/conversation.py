@@ -1,0 +1,213 @@
+"""Play one explored conversation against a running bot and judge what the customer saw.
+
+The checks, per conversation (issue 12):
+
+- every message gets an answer (a non-empty text from the bot): otherwise it is *dead*;
+- Rasa's circuit breaker never trips for this sender (Rasa's log): otherwise *dead*;
+- the closing plain question is answered with its definition: otherwise *dead*;
+- no sentence comes three times in one answer: otherwise *looping*;
+- at a form's step, the answer to the off-script reply asks the step's question again,
+  moves on to the next step (the reply was a fine answer after all) or leaves the form
+  with a clear message: otherwise *lost*.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tests.explorer.flows import LEAVE_MARKERS, PLAIN_ANSWER, PLAIN_QUESTION
+from tests.explorer.grid import Case
+
+DEAD = "dead"
+LOOPING = "looping"
+LOST = "lost"
+SETUP = "setup"
+#: How the form took the off-script reply.
+RESUMED, ADVANCED, LEFT = "resumed", "advanced", "left"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+#: Sentences shorter than this ("Yes", "1") may fairly repeat as button titles or lists.
+_MIN_SENTENCE = 12
+
+
+class Bot(Protocol):
+    """What the explorer needs of the running assistant."""
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Send ``text`` as ``sender``; the bot's messages of that turn."""
+
+    def paused(self, sender: str) -> bool:
+        """True while the conversation waits for a person (Rasa's paused tracker)."""
+
+    def circuit_breaks(self, sender: str) -> list[str]:
+        """Rasa's log lines saying the circuit breaker tripped for ``sender``."""
+
+    def active_form(self, sender: str) -> str | None:
+        """The form the conversation is in (Rasa's active loop), if any."""
+
+
+@dataclass
+class Turn:
+    """One message of the customer and what the bot answered."""
+
+    user: str
+    bot: list[str]
+    stage: str
+
+
+@dataclass
+class Result:
+    """One explored conversation: its transcript and what went wrong."""
+
+    case: Case
+    sender: str
+    turns: list[Turn] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    outcome: str = ""
+
+    def kinds(self) -> set[str]:
+        return {kind for kind, _ in self.problems}
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+    def transcript(self) -> str:
+        """The whole conversation as the customer saw it, for a failure message."""
+        lines = [f"--- {self.case.label} (sender {self.sender}, form: {self.outcome or 'n/a'})"]
+        for kind, detail in self.problems:
+            lines.append(f"  !! {kind}: {detail}")
+        for turn in self.turns:
+            lines.append(f"  [{turn.stage}] customer: {_short(turn.user)}")
+            if not turn.bot:
+                lines.append("      bot: (nothing)")
+            for text in turn.bot:
+                lines.append(f"      bot: {text}")
+        return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    flat = text.replace("\n", " ")
+    return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(text):,} characters)"
+
+
+def repeated_sentences(texts: list[str]) -> list[str]:
+    """Sentences said at least three times in one answer."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for sentence in _SENTENCE_END.split(text):
+            normal = " ".join(sentence.lower().split())
+            if len(normal) >= _MIN_SENTENCE:
+                counts[normal] += 1
+    return [sentence for sentence, n in counts.items() if n >= 3]
+
+
+def new_sender(rng: random.Random) -> str:
+    """A sender id of letters only (digits could look like a phone number to log masking)."""
+    return "explore-" + "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
+
+
+class _Conversation:
+    def __init__(self, bot: Bot, result: Result, tracking: str) -> None:
+        self.bot = bot
+        self.result = result
+        self.tracking = tracking
+
+    def fill(self, text: str) -> str:
+        return text.replace("{tracking}", self.tracking)
+
+    def say(self, text: str, stage: str) -> str:
+        """Send one message, record the turn, check it was answered; the reply, lower-case."""
+        text = self.fill(text)
+        texts = [m["text"] for m in self.bot.say(self.result.sender, text) if m.get("text")]
+        self.result.turns.append(Turn(text, texts, stage))
+        if not any(t.strip() for t in texts):
+            self.result.problems.append((DEAD, f"no answer to {_short(text, 60)!r} ({stage})"))
+        for sentence in repeated_sentences(texts):
+            self.result.problems.append((LOOPING, f"said 3+ times in one answer: {sentence!r}"))
+        return "\n".join(texts).lower()
+
+    def queued(self, reply: str) -> bool:
+        return "queue" in reply and self.bot.paused(self.result.sender)
+
+
+def explore(bot: Bot, case: Case, tracking: str, rng: random.Random) -> Result:
+    """Walk ``case.flow`` to its step, send the off-script reply, carry on, then ask FOB.
+
+    Args:
+        bot: the running assistant.
+        case: flow, step and off-script reply.
+        tracking: a demo tracking number, for ``{tracking}`` in flows and replies.
+        rng: source of the sender id.
+    """
+    result = Result(case, new_sender(rng))
+    talk = _Conversation(bot, result, tracking)
+    flow, step = case.flow, case.at
+    reply = ""
+    for message in flow.opening:
+        reply = talk.say(message, "opening")
+    for earlier in flow.steps[: case.step]:
+        reply = talk.say(earlier.answer, f"answer {earlier.name}")
+    if talk.fill(step.prompt).lower() not in reply:
+        result.problems.append((SETUP, f"the bot did not ask {step.prompt!r} at {step.name}"))
+        return result
+
+    reply = talk.say(case.reply.text, f"off-script at {step.name}")
+    continue_from: int | None = case.step
+    if step.form is not None:
+        continue_from = _judge_form(talk, case, reply)
+    if continue_from is not None and talk.queued(reply):
+        continue_from = None
+    if continue_from is not None:
+        for later in flow.steps[continue_from:]:
+            reply = talk.say(later.answer, f"answer {later.name}")
+            if talk.queued(reply):
+                break
+    if result.turns[-1].user != "cancel" and bot.paused(result.sender):
+        # Waiting for a person: the customer leaves the queue before asking on.
+        talk.say("cancel", "leave the queue")
+    answer = talk.say(PLAIN_QUESTION, "plain question")
+    if answer and PLAIN_ANSWER not in answer:
+        result.problems.append((DEAD, f"{PLAIN_QUESTION!r} was not answered with {PLAIN_ANSWER!r}"))
+    # Rasa may write the same warning through two handlers: one problem per distinct line.
+    for line in dict.fromkeys(line.strip() for line in bot.circuit_breaks(result.sender)):
+        result.problems.append((DEAD, f"Rasa's log: {line}"))
+    return result
+
+
+def _judge_form(talk: _Conversation, case: Case, reply: str) -> int | None:
+    """How the form took the off-script reply; the step to carry on from, if any.
+
+    Still in the form, the bot must ask the step's question again (or the next one, when
+    the reply answered the step after all). Out of it, the bot must say so: one of
+    :data:`LEAVE_MARKERS`, or the flow's last answer when the reply completed it.
+    """
+    flow, step, result = case.flow, case.at, talk.result
+    following = flow.steps[case.step + 1] if case.step + 1 < len(flow.steps) else None
+    asked_again = talk.fill(step.prompt).lower() in reply
+    moved_on = bool(following) and talk.fill(following.prompt if following else "").lower() in reply
+    completed = following is None and talk.fill(flow.done).lower() in reply
+    form = talk.bot.active_form(result.sender)
+    if form == step.form and asked_again:
+        result.outcome = RESUMED
+        return case.step
+    if moved_on or completed:
+        result.outcome = ADVANCED
+        return case.step + 1
+    if form != step.form and any(marker in reply for marker in LEAVE_MARKERS):
+        result.outcome = LEFT
+        return None
+    if form == step.form:
+        detail = f"is still in {form} but did not ask {step.prompt!r} again"
+    elif form is None:
+        detail = f"left {step.form} without saying so"
+    else:
+        detail = f"dropped {step.form} for {form} without saying so"
+    result.outcome = f"lost ({form or 'no form'})"
+    result.problems.append((LOST, f"after {case.reply.name!r} at {step.name} the bot {detail}"))
+    return None
