@@ -158,6 +158,11 @@ def main() -> int:
     )
     parser.add_argument("--misses", action="store_true", help="list the project's held-out misses")
     parser.add_argument(
+        "--save-model",
+        action="store_true",
+        help="keep the fully trained model as models/freightdesk.tar.gz",
+    )
+    parser.add_argument(
         "--all", action="store_true", help="also the stack, scale-out and KPI figures"
     )
     parser.add_argument("--model", type=Path, help="model to serve (default: newest in models/)")
@@ -179,7 +184,11 @@ def main() -> int:
     if args.rest_only:
         stack_figures(args.model, args.turns)
         return 0
-    nlu_bench.main(full_training=not args.skip_training, show_misses=args.misses)
+    nlu_bench.main(
+        full_training=not args.skip_training,
+        show_misses=args.misses,
+        keep_model=REPO_ROOT / "models" / "freightdesk.tar.gz" if args.save_model else None,
+    )
     if args.all:
         stack_figures(args.model, args.turns)
         scale_bench.main(customers=args.customers)
