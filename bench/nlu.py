@@ -229,6 +229,13 @@ def main(
             print("training the project pipeline (NLU only, nothing cached)...", flush=True)
             model, elapsed = train_nlu(REPO_ROOT / "config.yml", Path(tmp) / "project")
         rows["project"] = (score(pairs, parse_all(model, texts)), elapsed)
+        early = rows["project"][0]
+        print(
+            f"project: macro-F1 {early.macro_f1:.3f}, accuracy {early.accuracy:.3f}, "
+            f"out_of_scope recall {early.oos_recall:.3f} precision {early.oos_precision:.3f}, "
+            f"trained in {_minutes(elapsed)}; the default pipeline's training follows",
+            flush=True,
+        )
         default_config = Path(tmp) / "default-config.yml"
         default_config.write_text(DEFAULT_CONFIG)
         print("training Rasa's default pipeline (NLU only, nothing cached)...", flush=True)
