@@ -6,6 +6,8 @@
   (:mod:`bot.engine.action_failures`).
 - **A tripped circuit breaker is answered** and the conversation listens again, instead
   of staying silent for good (:mod:`bot.engine.circuit_breaker`).
+- **A form set aside by another is named** to the customer instead of dropped without a
+  word (:mod:`bot.engine.form_switch`).
 - **Tracker store outages are loud**: a failed read is answered honestly instead of
   starting an empty conversation, a failed save is kept and written later
   (:mod:`bot.engine.tracker_outages`); and the project's tracker store
@@ -66,6 +68,7 @@ from typing import Any
 from bot.domain import logmask
 from bot.engine.action_failures import make_remote_action_run
 from bot.engine.circuit_breaker import make_run_prediction_loop
+from bot.engine.form_switch import make_activate_loop
 from bot.engine.tracker_outages import (
     FAILSAFE_METHODS,
     PROCESSOR_METHODS,
@@ -230,8 +233,12 @@ def _install() -> None:
         Event.resolve_by_type = staticmethod(_make_resolve_by_type(Event.resolve_by_type))
     if not getattr(RemoteAction.run, MARK, False):
         RemoteAction.run = make_remote_action_run(RemoteAction.run)
+    from rasa.core.actions.forms import FormAction
     from rasa.core.processor import MessageProcessor
 
+    if not getattr(FormAction._activate_loop, MARK, False):
+        FormAction._activate_loop = make_activate_loop(FormAction._activate_loop)
+        setattr(FormAction._activate_loop, MARK, True)
     if not getattr(MessageProcessor._run_prediction_loop, MARK, False):
         MessageProcessor._run_prediction_loop = make_run_prediction_loop(
             MessageProcessor._run_prediction_loop
@@ -250,6 +257,7 @@ def missing_fixes() -> list[str]:
     """The Rasa attributes that do not carry a fix (empty once :func:`apply_fixes` ran)."""
     import rasa.core.tracker_store as rasa_tracker_store
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.actions.forms import FormAction
     from rasa.core.agent import Agent
     from rasa.core.brokers.sql import SQLEventBroker
     from rasa.core.processor import MessageProcessor
@@ -264,6 +272,7 @@ def missing_fixes() -> list[str]:
         (Event, "resolve_by_type"),
         (Agent, "_create_tracker_store"),
         (MessageProcessor, "_run_prediction_loop"),
+        (FormAction, "_activate_loop"),
         *((FailSafeTrackerStore, method) for method in FAILSAFE_METHODS),
         *((MessageProcessor, method) for method in PROCESSOR_METHODS),
     ]

@@ -163,3 +163,19 @@ def test_an_oversized_message_of_one_letter_is_never_a_reason_to_queue(
     assert "queue" not in answer
     assert _queued(running_stack, customer.sender) == []
     assert "free on board" in customer.reply_text("what does FOB mean")
+
+
+def test_a_price_asked_mid_complaint_says_the_complaint_was_set_aside(
+    customer: Customer,
+) -> None:
+    """Rasa dropped the complaint form for the price form without a word to the customer."""
+    customer.say("I want to make a complaint")
+    answer = _assert_one_honest_answer(
+        customer.say("what would it cost to send 3 pallets to manila")
+    )
+    assert "put your complaint aside" in answer
+    assert 'say "i want to make a complaint"' in answer
+    # The price form carries on, and the complaint can be started again.
+    assert "which service" in answer
+    again = customer.reply_text("I want to make a complaint")
+    assert "what kind of problem" in again

@@ -62,9 +62,9 @@ def test_a_customer_chats_presses_a_button_and_reloads(
     bot_says(page, "Where would you like to ship to")
     page.screenshot(path=str(tmp_path / "webchat-phone.png"))
 
-    # The page keeps the server's signed token: "<session id>.<signature>".
+    # The page keeps the server's signed token: "<session id>.<issued>.<signature>".
     token = page.evaluate("localStorage.getItem('freightdesk.webchat.session')")
-    assert re.fullmatch(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}", token)
+    assert re.fullmatch(r"[0-9a-f]{32}\.[0-9]+\.[A-Za-z0-9_-]{43}", token)
     session_id = token.split(".", 1)[0]
     tracker = running_stack.tracker(f"web:{session_id}")
     user_events = [e for e in tracker["events"] if e["event"] == "user"]

@@ -27,6 +27,9 @@ DEAD = "dead"
 LOOPING = "looping"
 LOST = "lost"
 SETUP = "setup"
+#: The form a customer waiting for a person is in (actions/handoff.py).
+WAIT_FORM = "handoff_wait_form"
+
 #: How the form took the off-script reply.
 RESUMED, ADVANCED, LEFT = "resumed", "advanced", "left"
 
@@ -133,7 +136,12 @@ class _Conversation:
         return "\n".join(texts).lower()
 
     def queued(self, reply: str) -> bool:
-        return "queue" in reply and self.bot.paused(self.result.sender)
+        return "queue" in reply and self.waiting()
+
+    def waiting(self) -> bool:
+        """Queued for a person (the wait form) or held by an agent (paused)."""
+        sender = self.result.sender
+        return self.bot.active_form(sender) == WAIT_FORM or self.bot.paused(sender)
 
 
 def explore(bot: Bot, case: Case, tracking: str, rng: random.Random) -> Result:
@@ -168,7 +176,7 @@ def explore(bot: Bot, case: Case, tracking: str, rng: random.Random) -> Result:
             reply = talk.say(later.answer, f"answer {later.name}")
             if talk.queued(reply):
                 break
-    if result.turns[-1].user != "cancel" and bot.paused(result.sender):
+    if result.turns[-1].user != "cancel" and talk.waiting():
         # Waiting for a person: the customer leaves the queue before asking on.
         talk.say("cancel", "leave the queue")
     answer = talk.say(PLAIN_QUESTION, "plain question")

@@ -97,12 +97,12 @@ FLOWS: tuple[Flow, ...] = (
         steps=(
             Step(
                 "reference",
-                "send me your reference",
+                "send me the reference",
                 "CMP-2026-00017 buyer@shop.example",
                 None,
             ),
         ),
-        done="complaint",
+        done="code",
     ),
     Flow(
         # Offered after an answered enquiry (bot/domain/survey/offers.py); "thanks" ends it.
@@ -145,6 +145,8 @@ LEAVE_MARKERS: tuple[str, ...] = (
     "no survey",
     "kept the answers",
     "in the queue",
+    # Another question set the form aside (bot/domain/form_switch_wording.py).
+    "aside to help with this",
     "put your request in their queue",
     # The customer said goodbye and so did the bot: nobody is left waiting on a question.
     "goodbye",

@@ -90,8 +90,10 @@ def test_manager_closes_an_absent_agents_conversation(console: Console) -> None:
     status, agent, trail = _row(console, handoff_id)
     assert (status, agent, trail) == ("closed", "ann", [("mary", "handoff_closed")])
     resumed = console.rasa.sent[-1].body
-    assert [e.get("name", e["event"]) for e in resumed] == ["resume", "action_listen", "bot"]
-    assert resumed[2]["text"] == CLOSING_TEXT
+    kinds = [e["event"] for e in resumed]
+    assert kinds[0] == "resume" and kinds[-2:] == ["action", "bot"]
+    assert resumed[-2]["name"] == "action_listen"
+    assert resumed[-1]["text"] == CLOSING_TEXT
 
 
 def test_team_lead_hands_back_but_not_another_teams_conversation(console: Console) -> None:
