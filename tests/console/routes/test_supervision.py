@@ -49,6 +49,9 @@ def test_team_lead_reassigns_an_absent_agents_conversation(console: Console) -> 
     lee = sign_in(console.url, "lee", PASSWORD)
     queue = lee.get(console.url + "/queue", timeout=10).text
     assert f'data-supervised="{handoff_id}"' in queue and "<option>bob</option>" in queue
+    # Shown once, in the page (it once also filled the page's <title>).
+    assert queue.count(f'data-supervised="{handoff_id}"') == 1
+    assert "<title>Queue - Freight Desk console</title>" in queue
     csrf = page_csrf(lee, console.url + "/queue")
     assert _post(lee, url, agent="bob").status_code == 403  # no CSRF token
     agent = sign_in(console.url, "ann", PASSWORD)
