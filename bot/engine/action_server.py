@@ -10,7 +10,9 @@ make. This launcher builds the same application and
   :data:`ACTION_SECRET_ENV` in the :data:`SECRET_HEADER` header (Rasa sends it from
   ``action_endpoint.headers``, written by :func:`bot.ops.stack.write_endpoints`),
   compared in constant time; a missing or wrong secret is a 401 and runs nothing;
-- sends no CORS headers (no browser has any business calling it).
+- sends no CORS headers (no browser has any business calling it);
+- answers Rasa's NLG calls on ``POST /nlg`` (``endpoints.yml`` ``nlg:``, same secret):
+  every response in the conversation's language (:mod:`bot.engine.nlg`).
 
 Without a secret it still starts when bound to loopback (a developer's `rasa shell`),
 saying so loudly; bound anywhere else it refuses to start. The stack runner always gives
@@ -34,14 +36,18 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.i18n import CatalogueError
 from bot.core.settings import ACTION_HOST_ENV, ACTION_SECRET_ENV, ACTION_SECRET_HEADER
 from bot.domain import logmask
+from bot.engine import nlg
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = ACTION_SECRET_HEADER
 #: Paths anyone on the host may call: the liveness check the stack runner waits for.
 OPEN_PATHS = frozenset({"/health"})
+#: Where Rasa asks for its responses (endpoints.yml ``nlg``).
+NLG_PATH = "/nlg"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -76,6 +82,23 @@ def guard(app: Sanic, secret: str) -> None:
         return response.json({"error": "not authorised"}, status=401)
 
 
+def add_nlg_route(app: Sanic) -> None:
+    """Serve Rasa's NLG endpoint on ``POST /nlg`` (:func:`bot.engine.nlg.render`)."""
+
+    @app.post(NLG_PATH)
+    async def render_response(request: Request) -> HTTPResponse:
+        body = request.json
+        if not isinstance(body, dict) or not isinstance(body.get("response"), str):
+            return response.json({"error": "expected Rasa's NLG request"}, status=400)
+        try:
+            return response.json(nlg.render(body))
+        except CatalogueError as exc:
+            # A broken translation must not silence the bot: Rasa logs the 500 and the
+            # turn's other messages still go out.
+            logger.error("FAULT: response %s could not be rendered: %s", body["response"], exc)
+            return response.json({"error": "response could not be rendered"}, status=500)
+
+
 def listen_host(env: Mapping[str, str]) -> str:
     """The interface to listen on: :data:`ACTION_HOST_ENV`, default loopback."""
     return env.get(ACTION_HOST_ENV, "").strip() or "127.0.0.1"
@@ -100,6 +123,7 @@ def build_app(actions: str, env: Mapping[str, str]) -> Sanic:
             ACTION_SECRET_ENV,
         )
     app = create_app(actions, cors_origins=None)
+    add_nlg_route(app)
     guard(app, secret)
     return app
 

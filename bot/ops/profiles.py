@@ -48,6 +48,8 @@ DEFAULT_SECRETS = frozenset(
     }
 )
 MIN_TOKEN_LENGTH = 24
+#: Rasa's generator of responses in the conversation's language (bot/engine/nlg_client.py).
+NLG_CLASS = "bot.engine.nlg_client.LocalisedNLG"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", ""})
 
 
@@ -263,6 +265,7 @@ def production_endpoints(settings: ProductionSettings) -> dict[str, Any]:
             "url": "http://127.0.0.1:5055/webhook",
             "enable_selective_domain": True,
         },
+        "nlg": {"type": NLG_CLASS, "url": "http://127.0.0.1:5055/nlg"},
         "tracker_store": tracker_store_config(settings.tracker_database_url),
         "lock_store": lock_store_config(settings.redis_url, settings.lock_prefix),
         "event_broker": event_broker_config(settings.rabbitmq_url, settings.rabbitmq_queue),

@@ -97,8 +97,8 @@ def write_endpoints(
 ) -> Path:
     """Copy ``source`` endpoints to ``target`` with this run's action port and SQLite files.
 
-    The action endpoint gets this run's address and, when there is one, the shared secret
-    as a header Rasa sends with every action call.
+    The action endpoint, and the NLG endpoint when there is one, get this run's address
+    and, when there is one, the shared secret as a header Rasa sends with every call.
 
     Only the embedded SQLite tracker store and SQL event broker are rewritten (to absolute
     paths, so Rasa does not depend on its working directory); any other tracker store or
@@ -115,6 +115,12 @@ def write_endpoints(
             ACTION_SECRET_HEADER: action_secret,
         }
     config["action_endpoint"] = action_endpoint
+    if config.get("nlg"):
+        # The NLG endpoint is the same action server (bot.engine.nlg), same secret.
+        nlg = {**config["nlg"], "url": f"{action_base_url(action_host, action_port)}/nlg"}
+        if action_secret:
+            nlg["headers"] = {**(nlg.get("headers") or {}), ACTION_SECRET_HEADER: action_secret}
+        config["nlg"] = nlg
     tracker = config.get("tracker_store") or {}
     if tracker_db is not None and tracker.get("dialect") == "sqlite":
         tracker["db"] = str(tracker_db)

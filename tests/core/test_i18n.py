@@ -121,3 +121,15 @@ def test_an_explicit_choice_wins_over_what_the_messages_show() -> None:
     assert conversation_language([_user("where is my parcel")], "zh") == "zh"
     assert conversation_language([_user("我嘅貨幾時到")], "en") == "en"
     assert conversation_language([_user("我嘅貨幾時到")], "klingon") == "zh"
+
+
+def test_a_tapped_button_payload_shows_no_language() -> None:
+    asked = {
+        "event": "bot",
+        "text": "係邊類問題？",
+        "data": {"buttons": [{"title": "貨物損壞", "payload": "Damaged goods"}]},
+    }
+    events = [_user("我想投訴"), asked, _user("Damaged goods")]
+    assert conversation_language(events) == "zh"
+    # The same words typed after another message are the customer's own.
+    assert conversation_language([*events, _user("Damaged goods")]) == "en"

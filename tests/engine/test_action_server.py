@@ -164,3 +164,46 @@ def test_without_a_secret_it_will_not_listen_beyond_loopback(tmp_path: Path) -> 
     finally:
         if process.poll() is None:
             _stop(process)
+
+
+def _nlg_call(response: str, text: str, language: str | None = None) -> dict[str, Any]:
+    """Rasa's NLG request for ``response`` after the customer said ``text``."""
+    return {
+        "response": response,
+        "id": None,
+        "arguments": {},
+        "tracker": {
+            "sender_id": "nlg-test",
+            "slots": {"language": language},
+            "events": [{"event": "user", "text": text}],
+        },
+        "channel": {"name": "rest"},
+    }
+
+
+def test_the_nlg_route_answers_in_the_conversations_language_only_with_the_secret(
+    guarded: int,
+) -> None:
+    url = f"http://127.0.0.1:{guarded}/nlg"
+    refused = requests.post(url, json=_nlg_call("utter_greet", "你好"), timeout=30)
+    assert refused.status_code == 401
+    answered = requests.post(
+        url,
+        json=_nlg_call("utter_greet", "你好"),
+        headers={ACTION_SECRET_HEADER: SECRET},
+        timeout=30,
+    )
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["text"].startswith("你好")
+    assert [b["payload"] for b in answered.json()["buttons"]][0] == "/track_shipment"
+    english = requests.post(
+        url,
+        json=_nlg_call("utter_greet", "你好", language="en"),
+        headers={ACTION_SECRET_HEADER: SECRET},
+        timeout=30,
+    )
+    assert english.json()["text"].startswith("Hello")
+    malformed = requests.post(
+        url, json={"tracker": {}}, headers={ACTION_SECRET_HEADER: SECRET}, timeout=30
+    )
+    assert malformed.status_code == 400

@@ -81,10 +81,28 @@ def conversation_language(
     chosen = supported(explicit)
     if chosen:
         return chosen
-    for event in reversed(list(events or ())):
-        if event.get("event") != "user":
-            continue
-        found = detect_language(event.get("text"))
-        if found:
-            return found
-    return DEFAULT_LANGUAGE
+    language = DEFAULT_LANGUAGE
+    # A tapped button sends its payload ("Damaged goods", "Yes", "express"), which is
+    # English whatever the title said: it shows no language of the customer's.
+    offered: frozenset[str] = frozenset()
+    for event in events or ():
+        kind = event.get("event")
+        if kind == "bot":
+            offered = _payloads(event)
+        elif kind == "user":
+            text = event.get("text")
+            if not (isinstance(text, str) and text.strip() in offered):
+                language = detect_language(text) or language
+            offered = frozenset()
+    return language
+
+
+def _payloads(event: Mapping[str, Any]) -> frozenset[str]:
+    """The payloads of the buttons a bot event offered."""
+    data = event.get("data") or {}
+    buttons = data.get("buttons") if isinstance(data, Mapping) else None
+    return frozenset(
+        str(button.get("payload")).strip()
+        for button in buttons or ()
+        if isinstance(button, Mapping) and button.get("payload") is not None
+    )
