@@ -43,6 +43,7 @@ INTERRUPTING_INTENTS = frozenset(
         "complain",
         "complaint_status",
         "request_human",
+        "switch_language",
     }
 )
 INTERRUPTION_CONFIDENCE = 0.6
