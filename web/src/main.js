@@ -5,6 +5,9 @@
 import { io } from "socket.io-client";
 
 const SESSION_KEY = "freightdesk.webchat.session";
+const LANGUAGE_KEY = "freightdesk.webchat.language";
+const LANGUAGES = ["en", "zh"];
+const HTML_LANG = { en: "en-HK", zh: "zh-HK" };
 const GREETING = "/greet";
 const TYPING_TIMEOUT_MS = 20000;
 const LINK_RE = /\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g;
@@ -14,6 +17,40 @@ const form = document.getElementById("form");
 const input = document.getElementById("input");
 const sendButton = document.getElementById("send");
 const statusLine = document.getElementById("status");
+const languageButton = document.getElementById("language");
+
+// Every word on the page comes from the catalogue (locales/*/web.yml): the server puts
+// each language's strings in <body data-strings>; a switch of language re-labels the page.
+const STRINGS = JSON.parse(document.body.dataset.strings || "{}");
+let language = storedLanguage() || document.body.dataset.language || "en";
+let statusKey = null;
+
+function storedLanguage() {
+  try {
+    const chosen = localStorage.getItem(LANGUAGE_KEY);
+    return LANGUAGES.includes(chosen) ? chosen : null;
+  } catch {
+    return null;
+  }
+}
+
+function say(key) {
+  return STRINGS[language]?.[key] ?? STRINGS.en?.[key] ?? "";
+}
+
+function applyLanguage() {
+  document.documentElement.lang = HTML_LANG[language];
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.textContent = say(node.dataset.i18n);
+  }
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = say(node.dataset.i18nPlaceholder);
+  }
+  for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+    node.setAttribute("aria-label", say(node.dataset.i18nAriaLabel));
+  }
+  if (statusKey) setStatus(statusKey);
+}
 
 let sessionId = null;
 let typingTimer = null;
@@ -34,9 +71,10 @@ function storeSession(id) {
   }
 }
 
-function setStatus(text) {
-  statusLine.textContent = text || "";
-  statusLine.hidden = !text;
+function setStatus(key) {
+  statusKey = key || null;
+  statusLine.textContent = key ? say(key) : "";
+  statusLine.hidden = !key;
 }
 
 function setReady(ready) {
@@ -75,7 +113,7 @@ function addBubble(sender, message) {
   if (attachment && attachment.type === "image" && attachment.payload?.src) {
     const image = document.createElement("img");
     image.src = attachment.payload.src;
-    image.alt = "Image from Freight Desk";
+    image.alt = say("web.image_alt");
     item.append(image);
   } else if (message.text) {
     renderText(item, message.text);
@@ -113,7 +151,7 @@ function showTyping(on) {
   if (on) {
     const item = document.createElement("li");
     item.className = "msg msg-bot typing";
-    item.setAttribute("aria-label", "Freight Desk is typing");
+    item.setAttribute("aria-label", say("web.typing"));
     item.textContent = "•••";
     log.append(item);
     typingTimer = setTimeout(() => showTyping(false), TYPING_TIMEOUT_MS);
@@ -147,7 +185,7 @@ function send(payload, shownAs) {
 }
 
 socket.on("connect", () => {
-  setStatus("");
+  setStatus(null);
   socket.emit("session_request", { session_id: sessionId || storedSession() });
 });
 
@@ -159,8 +197,14 @@ socket.on("session_confirm", (id) => {
 
 socket.on("history", (messages) => {
   showHistory(messages);
-  // A new conversation opens with the greeting and its choices, as a person would.
-  if (messages.length === 0) send(GREETING, null);
+  // A new conversation opens with the greeting and its choices, as a person would, in
+  // the language this browser chose last time.
+  if (messages.length === 0) {
+    if (storedLanguage() && storedLanguage() !== "en") {
+      send(`/switch_language{"language":"${language}"}`, null);
+    }
+    send(GREETING, null);
+  }
 });
 
 socket.on("bot_uttered", (message) => {
@@ -171,13 +215,27 @@ socket.on("bot_uttered", (message) => {
 
 socket.on("disconnect", () => {
   setReady(false);
-  setStatus("Connection lost. Reconnecting… your conversation will be here when we're back.");
+  setStatus("web.connection_lost");
 });
 
-socket.io.on("reconnect_attempt", () => setStatus("Reconnecting…"));
+socket.io.on("reconnect_attempt", () => setStatus("web.reconnecting"));
 
+// The language button switches the page and the conversation (the bot confirms in the
+// new language; a question in progress is asked again).
+languageButton.addEventListener("click", () => {
+  language = language === "zh" ? "en" : "zh";
+  try {
+    localStorage.setItem(LANGUAGE_KEY, language);
+  } catch {
+    /* see storedSession */
+  }
+  applyLanguage();
+  send(`/switch_language{"language":"${language}"}`, null);
+});
+
+applyLanguage();
 setReady(false);
-setStatus("Connecting…");
+setStatus("web.connecting");
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -61,6 +61,7 @@ from bot.domain.rate_limits import (
     WindowCounter,
 )
 from bot.engine.channels.guard import UNREADABLE_REPLY, CommandPolicy, clean_text
+from bot.engine.channels.webchat_page import render_page
 from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
@@ -378,11 +379,13 @@ class WebChatInput(SocketIOInput):
         webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)
 
         @webchat.route("/", methods=["GET"])
-        async def page(_: Request) -> HTTPResponse:
+        async def page(request: Request) -> HTTPResponse:
             index = self.dist_dir / "index.html"
             if not index.is_file():
                 return response.html(NOT_BUILT, status=503)
-            return await response.file(index, headers=_PAGE_HEADERS)
+            # The words come from the catalogue (webchat_page); ?lang=zh opens it in Chinese.
+            text = render_page(index.read_text(encoding="utf-8"), request.args.get("lang"))
+            return response.html(text, headers=_PAGE_HEADERS)
 
         @webchat.route("/assets/<name:str>", methods=["GET"])
         async def asset(_: Request, name: str) -> HTTPResponse:
