@@ -22,20 +22,16 @@ import logging
 import os
 from typing import Any
 
+from bot.core.i18n import message
+from bot.engine.languages import tracker_language
+
 logger = logging.getLogger("freightdesk.faults")
 
-# What the customer sees when a custom action cannot run; the same service team contact
-# as the domain's utter_request_human_unavailable.
-ACTION_FAILED_TEXT = (
-    "I'm sorry, I've run into a technical problem and couldn't do that just now. Please "
-    'try again in a minute, or talk to a person: say "yes" and I\'ll put you through, or '
-    "call our service team on +852 2345 6789 or email support@freightdesk.example "
-    "(Mon-Fri 09:00-18:00, Sat 09:00-13:00 HKT)."
-)
-ACTION_FAILED_BUTTONS = [
-    {"title": "Talk to a person", "payload": "/request_human"},
-    {"title": "Try again later", "payload": "/deny"},
-]
+# What the customer sees when a custom action cannot run (locales/*/engine.yml), in the
+# conversation's language; the same service team contact as utter_request_human_unavailable.
+ACTION_FAILED_KEY = "engine.action_failed"
+ACTION_FAILED_TEXT = message(ACTION_FAILED_KEY, "en")["text"]
+ACTION_FAILED_BUTTONS = message(ACTION_FAILED_KEY, "en")["buttons"]
 #: Seconds a custom action may take before the customer is told (default
 #: :data:`ACTION_TIMEOUT_S`). Rasa's own limit is 300 s while a conversation's lock expires
 #: after 60 s (``TICKET_LOCK_LIFETIME``), after which the customer's next message would
@@ -117,10 +113,11 @@ def _apologise(action: Any, tracker: Any, exc: Exception) -> list[Any]:
     if apologised_since_last_message(tracker):
         return []
     # "yes" then takes the offer (pending_offer = human, see actions/conversation.py).
+    apology = message(ACTION_FAILED_KEY, tracker_language(tracker))
     return [
         BotUttered(
-            ACTION_FAILED_TEXT,
-            data={"buttons": ACTION_FAILED_BUTTONS},
+            apology["text"],
+            data={"buttons": apology["buttons"]},
             metadata={FAULT_MARK: "action_failed", "action": action.name()},
         ),
         SlotSet("pending_offer", "human"),

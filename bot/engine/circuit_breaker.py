@@ -21,13 +21,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.core.i18n import t
+from bot.engine.languages import tracker_language
+
 logger = logging.getLogger("freightdesk.faults")
 
 #: What the customer is told when the assistant went round in circles on their message.
-STUCK_TEXT = (
-    "Sorry, I got stuck on that message and couldn't answer it properly. I've set aside "
-    "what we were doing, so please tell me again what you need, or ask for a person."
-)
+#: (locales/*/engine.yml, in the conversation's language; English here).
+STUCK_KEY = "engine.stuck"
+STUCK_TEXT = t(STUCK_KEY, "en")
 #: Marks the message in the bot event's metadata (transcripts, tests, KPIs).
 STUCK_MARK = "freightdesk_circuit_breaker"
 
@@ -68,13 +70,14 @@ def make_run_prediction_loop(original: Any) -> Any:
             loop,
             tracker.latest_action_name,
         )
-        events: list[Any] = [BotUttered(STUCK_TEXT, metadata={STUCK_MARK: True})]
+        text = t(STUCK_KEY, tracker_language(tracker))
+        events: list[Any] = [BotUttered(text, metadata={STUCK_MARK: True})]
         if loop:
             events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
         events.append(ActionExecuted(ACTION_LISTEN_NAME))
         for event in events:
             tracker.update(event)
-        await output_channel.send_response(tracker.sender_id, {"text": STUCK_TEXT})
+        await output_channel.send_response(tracker.sender_id, {"text": text})
 
     _run_prediction_loop._freightdesk_fix = True  # type: ignore[attr-defined]
     return _run_prediction_loop

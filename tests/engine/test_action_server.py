@@ -195,7 +195,7 @@ def test_the_nlg_route_answers_in_the_conversations_language_only_with_the_secre
     )
     assert answered.status_code == 200, answered.text
     assert answered.json()["text"].startswith("你好")
-    assert [b["payload"] for b in answered.json()["buttons"]][0] == "/track_shipment"
+    assert answered.json()["buttons"][0]["payload"] == "/track_shipment"
     english = requests.post(
         url,
         json=_nlg_call("utter_greet", "你好", language="en"),

@@ -31,7 +31,9 @@ def _request(
         "arguments": arguments or {},
         "tracker": {
             "slots": {"language": language, **(slots or {})},
-            "events": events if events is not None else [{"event": "user", "text": t} for t in texts],
+            "events": events
+            if events is not None
+            else [{"event": "user", "text": t} for t in texts],
         },
         "channel": {"name": "rest"},
     }

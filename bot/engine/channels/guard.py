@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.i18n import format_number, t
 from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
 
 #: Sender id prefixes of channels whose sender ids the server makes (never the client).
@@ -51,20 +52,28 @@ MAX_SENDER_CHARS = 128
 SENDER_ID_PATTERN = re.compile(rf"[A-Za-z0-9._:@-]{{1,{MAX_SENDER_CHARS}}}")
 #: Longest entity value a slash command may carry (a glossary term, a mode).
 MAX_ENTITY_CHARS = 100
-#: What the REST channel answers a message longer than ``CUSTOMER_MESSAGE_CHARS``.
-TOO_LONG_REPLY = (
-    f"Sorry, that message is too long for me (more than {CUSTOMER_MESSAGE_CHARS:,} characters). "
-    "Please send a shorter one, or split it into a few messages."
-)
 
-#: What a customer hears when their turn failed on our side (any channel).
-TURN_FAILED_REPLY = (
-    "Sorry, something went wrong on our side and I couldn't answer that. Please send "
-    "your message again in a moment; if it keeps happening, call our service team on "
-    "+852 2345 6789."
-)
-#: What the web chat answers a message it could not read (JSON nested too deep).
-UNREADABLE_REPLY = "Sorry, I couldn't read that message. Please type it again as plain text."
+
+#: What the REST channel answers a message longer than ``CUSTOMER_MESSAGE_CHARS``.
+def too_long_reply(language: str | None = None) -> str:
+    """A message over the length limit, in ``language`` (locales/*/engine.yml)."""
+    return t("engine.too_long", language, limit=format_number(CUSTOMER_MESSAGE_CHARS, language))
+
+
+def turn_failed_reply(language: str | None = None) -> str:
+    """The apology for a turn that failed, in ``language``."""
+    return t("engine.turn_failed", language)
+
+
+def unreadable_reply(language: str | None = None) -> str:
+    """The answer to a packet that could not be read, in ``language``."""
+    return t("engine.unreadable", language)
+
+
+# The English texts, for callers that know no conversation.
+TOO_LONG_REPLY = too_long_reply("en")
+TURN_FAILED_REPLY = turn_failed_reply("en")
+UNREADABLE_REPLY = unreadable_reply("en")
 
 # Rasa's own intents (rasa.shared.core.constants.DEFAULT_INTENTS): never from a customer.
 _RASA_INTENTS = frozenset({"restart", "back", "session_start", "nlu_fallback"})

@@ -23,7 +23,8 @@ Differences from Rasa's own ``rest`` channel:
   500, and a sender id outside the safe form (:data:`~bot.engine.channels.guard.SENDER_ID_PATTERN`)
   is a 400;
 * a turn that fails with an exception is answered with one honest apology
-  (:data:`~bot.engine.channels.guard.TURN_FAILED_REPLY`), not ``200 []``.
+  (:func:`~bot.engine.channels.guard.turn_failed_reply`, in the conversation's
+  language), not ``200 []``.
 """
 
 from __future__ import annotations
@@ -45,15 +46,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.core.i18n import detect_language
 from bot.core.settings import SettingsError
 from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
 from bot.engine.channels.guard import (
-    TOO_LONG_REPLY,
-    TURN_FAILED_REPLY,
     CommandPolicy,
     clean_text,
     sender_problem,
+    too_long_reply,
+    turn_failed_reply,
 )
+from bot.engine.languages import stored_language
 from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
@@ -126,9 +129,14 @@ def _error(status: int, detail: str) -> HTTPResponse:
     return response.json({"error": detail}, status=status)
 
 
-def _failed_turn(sender_id: str, said: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a turn that failed answers: whatever was said before, then one apology."""
-    return [*said, {"recipient_id": sender_id, "text": TURN_FAILED_REPLY}]
+async def _failed_turn(
+    request: Request, sender_id: str, text: str, said: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What a turn that failed answers: whatever was said before, then one apology in the
+    conversation's language."""
+    agent = getattr(request.app.ctx, "agent", None)
+    language = await stored_language(agent, sender_id, text)
+    return [*said, {"recipient_id": sender_id, "text": turn_failed_reply(language)}]
 
 
 class CustomerRestInput(RestInput):
@@ -207,7 +215,8 @@ class CustomerRestInput(RestInput):
                 return _error(400, "'message' must be a string")
             if len(text) > CUSTOMER_MESSAGE_CHARS:
                 logger.info("REST webhook: %d-character message refused", len(text))
-                return response.json([{"recipient_id": sender_id, "text": TOO_LONG_REPLY}])
+                reply = too_long_reply(detect_language(text[:2000]))
+                return response.json([{"recipient_id": sender_id, "text": reply}])
             text = self.policy(request).screen(clean_text(text))
             if request.args.get("stream", "").lower() == "true":
                 return response.stream(
@@ -221,10 +230,14 @@ class CustomerRestInput(RestInput):
                 )
             except asyncio.CancelledError:
                 logger.error("REST webhook: the turn of %s timed out", sender_id)
-                return response.json(_failed_turn(sender_id, collector.messages))
+                return response.json(
+                    await _failed_turn(request, sender_id, text, collector.messages)
+                )
             except Exception:
                 logger.exception("REST webhook: the turn of %s failed", sender_id)
-                return response.json(_failed_turn(sender_id, collector.messages))
+                return response.json(
+                    await _failed_turn(request, sender_id, text, collector.messages)
+                )
             return response.json(collector.messages)
 
         return rest

@@ -25,12 +25,11 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.domain.limits import CUSTOMER_MESSAGE_CHARS, TELEGRAM_MESSAGE_CHARS
-from bot.engine.channels.guard import CommandPolicy, clean_text
+from bot.engine.channels.guard import CommandPolicy, clean_text, turn_failed_reply
 from bot.engine.channels.settings import TelegramSettings
 from bot.engine.channels.telegram_replies import (
-    APOLOGY_REPLY,
-    EXPIRED_BUTTON_REPLY,
     CallbackPayloads,
+    expired_button_reply,
     inline_keyboard,
     non_text_reply,
     split_text,
@@ -44,6 +43,7 @@ from bot.engine.channels.telegram_updates import (
     chat_id_from_sender,
     parse_update,
 )
+from bot.engine.languages import stored_language
 from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ class TelegramInput(InputChannel):
         # Typed slash commands are screened against the loaded model's domain.
         self.command_policy = CommandPolicy(frozenset(), frozenset())
         self._policy_domain: int | None = None
+        # Rasa's agent, for the conversation's language in the channel's own messages.
+        self._agent: Any = None
 
     @property
     def bot(self) -> Bot:
@@ -182,6 +184,7 @@ class TelegramInput(InputChannel):
             if domain is not None and self._policy_domain != id(domain):
                 self.command_policy = CommandPolicy.from_domain(domain)
                 self._policy_domain = id(domain)
+            self._agent = agent
             return self._receive(request, on_new_message)
 
         @telegram_webhook.listener("before_server_stop")
@@ -233,13 +236,17 @@ class TelegramInput(InputChannel):
                 await self._answer_callback(incoming)
                 payload = self.payloads.payload(text)
                 if payload is None:
-                    await output.send_text_message(sender_id, EXPIRED_BUTTON_REPLY)
+                    language = await self._language(incoming)
+                    await output.send_text_message(sender_id, expired_button_reply(language))
                     return
                 # Callback data comes from the customer's client, which can send any
                 # text: screened like typed text (our buttons' commands pass as they are).
                 text = self.command_policy.screen(clean_text(payload))[:CUSTOMER_MESSAGE_CHARS]
             elif incoming.kind is UpdateKind.NON_TEXT:
-                await output.send_text_message(sender_id, non_text_reply(incoming.media or ""))
+                language = await self._language(incoming)
+                await output.send_text_message(
+                    sender_id, non_text_reply(incoming.media or "", language)
+                )
                 return
             else:
                 text = self.command_policy.screen(clean_text(text))[:CUSTOMER_MESSAGE_CHARS]
@@ -255,10 +262,19 @@ class TelegramInput(InputChannel):
         except Exception:
             logger.exception("Telegram update %s failed", incoming.update_id)
             try:
-                await output.send_text_message(sender_id, APOLOGY_REPLY)
+                language = await self._language(incoming)
+                await output.send_text_message(sender_id, turn_failed_reply(language))
             except Exception:
                 # Already logged above; Telegram itself may be what is down.
                 logger.warning("could not send the apology to %s", sender_id)
+
+    async def _language(self, incoming: Incoming) -> str:
+        """The conversation's language for the channel's own messages; the customer's
+        Telegram app language while the conversation shows none."""
+        text = incoming.text if incoming.kind is UpdateKind.TEXT else None
+        return await stored_language(
+            self._agent, incoming.sender_id, text, hint=incoming.user_language
+        )
 
     async def _answer_callback(self, incoming: Incoming) -> None:
         """Stop the button's spinner; a failure here must not lose the customer's choice."""

@@ -16,7 +16,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import t
 from bot.engine.channels.guard import TURN_FAILED_REPLY
+from bot.engine.channels.telegram_updates import MEDIA_KINDS
 
 # Telegram's limit on a button's callback data.
 MAX_CALLBACK_BYTES = 64
@@ -28,21 +30,24 @@ _SHORT_TITLE = 18
 _LINK_RE = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _TOKEN_PREFIX = "#p:"
 
-NON_TEXT_REPLY = (
-    "Thank you. I can only read text messages here, so I can't open {media}. "
-    "Please type your question instead, for example your tracking number, and I'll "
-    "answer straight away."
-)
-EXPIRED_BUTTON_REPLY = (
-    "Sorry, that button is no longer active. Please type your answer instead and I'll "
-    "carry on from there."
-)
+
+def non_text_reply(media: str, language: str | None = None) -> str:
+    """The polite answer to a message we cannot read (``media``: "photos", "stickers", as
+    :func:`~bot.engine.channels.telegram_updates.media_noun` names it), in ``language``."""
+    kind = MEDIA_KINDS.get(media)
+    noun = t(f"telegram.media.{kind}", language) if kind else media
+    return t("telegram.non_text", language, media=noun)
+
+
+def expired_button_reply(language: str | None = None) -> str:
+    """The answer to a button whose payload we no longer know, in ``language``."""
+    return t("telegram.expired_button", language)
+
+
+# The English texts, for callers that know no conversation.
+NON_TEXT_REPLY = t("telegram.non_text", "en", media="{media}")
+EXPIRED_BUTTON_REPLY = expired_button_reply("en")
 APOLOGY_REPLY = TURN_FAILED_REPLY
-
-
-def non_text_reply(media: str) -> str:
-    """The polite answer to a message we cannot read (``media``: "photos", "stickers")."""
-    return NON_TEXT_REPLY.format(media=media)
 
 
 def to_html(text: str) -> str:

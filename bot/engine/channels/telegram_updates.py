@@ -8,6 +8,7 @@ without a running server.
 from __future__ import annotations
 
 import enum
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
+
+from bot.domain.language_choice import language_named
 
 SENDER_PREFIX = "telegram:"
 GREETING_PAYLOAD = "/greet"
@@ -37,6 +40,12 @@ _MEDIA_NOUNS: tuple[tuple[str, str], ...] = (
     ("poll", "polls"),
     ("dice", "dice"),
 )
+
+#: The English noun of each kind of media -> its key in locales/*/telegram.yml.
+MEDIA_KINDS = {noun: attribute for attribute, noun in reversed(_MEDIA_NOUNS)}
+#: ``/language`` (optionally ``/language zh``): choose the conversation's language.
+LANGUAGE_COMMAND = "language"
+SWITCH_LANGUAGE_PAYLOAD = "/switch_language"
 
 
 class UpdateKind(enum.Enum):
@@ -62,6 +71,8 @@ class Incoming:
         message_id: the message's id in the chat, when there is one.
         edited: the customer edited an earlier message.
         reason: why an update is ignored, for the log.
+        user_language: the language of the customer's Telegram app ("zh-hant", "en"),
+            used only while the conversation shows none of its own.
     """
 
     kind: UpdateKind
@@ -73,6 +84,7 @@ class Incoming:
     message_id: int | None = None
     edited: bool = False
     reason: str = ""
+    user_language: str | None = None
 
     @property
     def sender_id(self) -> str:
@@ -154,6 +166,7 @@ def parse_update(data: Any) -> Incoming:
             text=query.data,
             callback_query_id=query.id,
             message_id=message.message_id if message is not None else None,
+            user_language=query.from_user.language_code,
         )
 
     message = update.message or update.edited_message
@@ -169,6 +182,7 @@ def parse_update(data: Any) -> Incoming:
         "chat_id": message.chat.id,
         "message_id": message.message_id,
         "edited": edited,
+        "user_language": message.from_user.language_code if message.from_user else None,
     }
     if message.text is not None:
         text = _command_to_text(message) if _is_command(message) else message.text.strip()
@@ -208,6 +222,12 @@ def _command_to_text(message: Message) -> str:
     name = command[1:].split("@", 1)[0].lower()
     if name in GREETING_COMMANDS:
         return GREETING_PAYLOAD
+    if name == LANGUAGE_COMMAND:
+        # "/language" offers both languages as buttons; "/language 中文" switches at once.
+        chosen = language_named(rest.strip())
+        if chosen:
+            return SWITCH_LANGUAGE_PAYLOAD + json.dumps({"language": chosen})
+        return SWITCH_LANGUAGE_PAYLOAD
     return " ".join(part for part in (name.replace("_", " "), rest.strip()) if part)
 
 

@@ -60,8 +60,9 @@ from bot.domain.rate_limits import (
     NEW_WEB_SESSIONS_PER_ADDRESS,
     WindowCounter,
 )
-from bot.engine.channels.guard import UNREADABLE_REPLY, CommandPolicy, clean_text
+from bot.engine.channels.guard import CommandPolicy, clean_text, unreadable_reply
 from bot.engine.channels.webchat_page import render_page
+from bot.engine.languages import stored_language
 from bot.engine.rasa_fixes import apply_fixes
 
 logger = logging.getLogger(__name__)
@@ -434,7 +435,11 @@ class WebChatInput(SocketIOInput):
         @sio.on(UNREADABLE_EVENT)
         async def unreadable(sid: str, *_: Any) -> None:
             logger.warning("web chat: a packet nested too deep to read was refused")
-            await sio.emit(self.bot_message_evt, {"text": UNREADABLE_REPLY}, room=sid)
+            session = await sio.get_session(sid)
+            sender_id = session.get("sender_id") if session else None
+            agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+            language = await stored_language(agent, sender_id) if sender_id else None
+            await sio.emit(self.bot_message_evt, {"text": unreadable_reply(language)}, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:
