@@ -274,3 +274,44 @@ def test_long_polling_delivers_updates_to_the_webhook(
         what="getUpdates confirming the second update",
     )
     assert user_texts(running_stack, chat_id) == ["/greet", "thank you"]
+
+
+def test_a_chinese_conversation_and_the_language_command(
+    running_stack: RunningStack, telegram_api: BotApiStandIn
+) -> None:
+    from bot.core.i18n import t
+
+    chat_id = new_chat_id()
+    send(running_stack, load_update("text_message", chat_id, text="你好"))
+    [greeting] = telegram_api.wait_for_messages(chat_id)
+    assert greeting == t("utter_greet", "zh")
+    titles = [b["text"] for b in telegram_api.messages(chat_id)[0].buttons]
+    assert "追蹤貨件" in titles
+
+    command = load_update(
+        "start_command",
+        chat_id,
+        text="/language",
+        entities=[{"offset": 0, "length": 9, "type": "bot_command"}],
+    )
+    send(running_stack, command)
+    texts = telegram_api.wait_for_messages(chat_id, count=2)
+    assert texts[1] == t("language.choose", "zh")
+    keyboard = {b["text"]: b["callback_data"] for b in telegram_api.messages(chat_id)[1].buttons}
+    assert set(keyboard) == {"English", "中文"}
+
+    press = load_update("callback_query", chat_id)
+    press["callback_query"]["data"] = keyboard["English"]
+    send(running_stack, press)
+    texts = telegram_api.wait_for_messages(chat_id, count=3)
+    assert texts[2] == t("language.switched", "en")
+
+    press = load_update("callback_query", chat_id)
+    press["callback_query"]["data"] = keyboard["中文"]
+    send(running_stack, press)
+    texts = telegram_api.wait_for_messages(chat_id, count=4)
+    assert texts[3] == t("language.switched", "zh")
+    # The channel's own messages follow the conversation's language too.
+    send(running_stack, load_update("photo", chat_id))
+    texts = telegram_api.wait_for_messages(chat_id, count=5)
+    assert texts[4] == t("telegram.non_text", "zh", media=t("telegram.media.photo", "zh"))

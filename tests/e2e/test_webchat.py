@@ -121,3 +121,38 @@ def test_page_and_assets_are_served_by_the_rasa_server(running_stack: RunningSta
             requests.get(f"{running_stack.url}/webchat/assets/{name}", timeout=30).status_code
             == 404
         )
+
+
+def test_the_language_button_switches_the_page_and_the_conversation_and_back(
+    running_stack: RunningStack, page: Page
+) -> None:
+    from bot.core.i18n import t
+
+    page.goto(f"{running_stack.url}/webchat/")
+    bot_says(page, "Welcome to Freight Desk")
+    expect(page.get_by_role("button", name=t("web.send", "en"))).to_be_visible()
+    page.get_by_label(t("web.input_label", "en")).fill("I need a quote")
+    page.get_by_label(t("web.input_label", "en")).press("Enter")
+    bot_says(page, t("utter_ask_mode", "en"))
+
+    page.get_by_role("button", name=t("web.other_language_label", "en")).click()
+    # The page relabels itself at once; the bot confirms and asks its question in Chinese.
+    expect(page.get_by_role("button", name=t("web.send", "zh"))).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-HK")
+    expect(page.get_by_label(t("web.input_label", "zh"))).to_have_attribute(
+        "placeholder", t("web.input_placeholder", "zh")
+    )
+    bot_says(page, t("language.switched", "zh"))
+    bot_says(page, t("utter_ask_mode", "zh"))
+    expect(page.get_by_role("button", name="空運")).to_be_visible()
+    # The switch is not shown as something the customer typed.
+    expect(page.locator(".msg-user", has_text="switch_language")).to_have_count(0)
+
+    # A reload keeps the page's language.
+    page.reload()
+    expect(page.get_by_role("button", name=t("web.send", "zh"))).to_be_visible()
+
+    page.get_by_role("button", name=t("web.other_language_label", "zh")).click()
+    expect(page.get_by_role("button", name=t("web.send", "en"))).to_be_visible()
+    bot_says(page, t("language.switched", "en"))
+    bot_says(page, t("utter_ask_mode", "en"))

@@ -79,3 +79,11 @@ def test_non_text_reply_is_polite_and_says_what_to_do(media: str) -> None:
     reply = non_text_reply(media)
     assert f"can't open {media}" in reply
     assert "Please type your question" in reply
+
+
+def test_replies_in_chinese_name_the_media_in_chinese() -> None:
+    from bot.engine.channels.telegram_replies import expired_button_reply
+
+    assert "相片" in non_text_reply("photos", "zh")
+    assert "photos" in non_text_reply("photos", "en")
+    assert "按鈕" in expired_button_reply("zh")

@@ -135,3 +135,29 @@ def test_recent_updates_remember_ids_and_forget_the_oldest() -> None:
     assert [recent.first_time(i) for i in (1, 2, 1, 3, 4)] == [True, True, False, True, True]
     assert recent.first_time(1)  # forgotten: only the newest three are kept
     assert not recent.first_time(4)
+
+
+@pytest.mark.parametrize(
+    ("text", "payload"),
+    [
+        ("/language", "/switch_language"),
+        ("/language zh", '/switch_language{"language": "zh"}'),
+        ("/language 中文", '/switch_language{"language": "zh"}'),
+        ("/language English", '/switch_language{"language": "en"}'),
+        ("/language klingon", "/switch_language"),
+    ],
+)
+def test_the_language_command_chooses_the_language(text: str, payload: str) -> None:
+    command = text.split(" ", 1)[0]
+    update = load_update(
+        "start_command",
+        text=text,
+        entities=[{"offset": 0, "length": len(command), "type": "bot_command"}],
+    )
+    assert parse_update(update).text == payload
+
+
+def test_the_customers_app_language_comes_with_the_update() -> None:
+    update = load_update("text_message")
+    update["message"]["from"]["language_code"] = "zh-hant"
+    assert parse_update(update).user_language == "zh-hant"
