@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.core.i18n import conversation_language
 from bot.core.settings import Settings
 from bot.domain.kb import KnowledgeBase, get_knowledge_base
 from bot.domain.rate_limits import CLIENT_ADDRESS_KEY
@@ -80,6 +81,12 @@ def knowledge_base() -> KnowledgeBase:
 def latest_text(tracker: Tracker) -> str:
     """Text of the customer's latest message ('' when there is none)."""
     return (tracker.latest_message or {}).get("text") or ""
+
+
+def language_of(tracker: Tracker) -> str:
+    """The language to answer this conversation in ("en" or "zh"): the customer's explicit
+    choice (slot ``language``), else the latest message that shows a language."""
+    return conversation_language(tracker.events, tracker.get_slot("language"))
 
 
 def latest_intent(tracker: Tracker) -> tuple[str, float]:

@@ -1,0 +1,90 @@
+"""Which language a conversation is in.
+
+The customer's explicit choice ("English please", "講中文", the page's language button or
+Telegram's /language), kept in the ``language`` slot, always wins. Without one, the latest
+message that shows a language decides: any Han character makes it Chinese (Hong Kong
+customers mix English words into Chinese: "我嘅 parcel 幾時到" is Chinese), Latin words
+without Han make it English, and messages that show neither ("ok", a tracking number, an
+emoji, a button payload) leave it as it was. Hand-written: the rule is a product decision
+in a few lines, and language-identification libraries answer per message, without the
+conversation's memory or the code-mixing rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+
+_NAMES = {"en": "English", "zh": "中文"}
+
+# CJK Unified Ideographs, Extension A, compatibility ideographs.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A Latin word of two letters or more that is not a reference like "CMP-2026-00042".
+_LATIN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-]*\d)")
+
+
+def supported(language: object) -> str | None:
+    """``language`` if it is one we answer in ("en", "zh"; "zh-HK", "zh_Hant" and the like
+    count as "zh"), else None."""
+    if not isinstance(language, str):
+        return None
+    code = language.strip().lower().replace("_", "-")
+    if code in LANGUAGES:
+        return code
+    if code.startswith("zh"):
+        return "zh"
+    if code.startswith("en"):
+        return "en"
+    return None
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself: "English", "中文"."""
+    return _NAMES[supported(language) or DEFAULT_LANGUAGE]
+
+
+def detect_language(text: object) -> str | None:
+    """The language ``text`` shows, or None when it shows none.
+
+    Args:
+        text: a customer's message.
+
+    Returns:
+        "zh" if it has a Han character, "en" if it has a Latin word and no Han character,
+        None for numbers, references, emoji, single letters and button payloads ("/greet").
+    """
+    if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("/"):
+        return None
+    if _HAN.search(text):
+        return "zh"
+    if _LATIN_WORD.search(text):
+        return "en"
+    return None
+
+
+def conversation_language(
+    events: Iterable[Mapping[str, Any]] | None, explicit: object = None
+) -> str:
+    """The language to answer this conversation in.
+
+    Args:
+        events: the conversation's Rasa events as dicts (oldest first), or None.
+        explicit: the customer's explicit choice (the ``language`` slot), if any.
+
+    Returns:
+        "en" or "zh".
+    """
+    chosen = supported(explicit)
+    if chosen:
+        return chosen
+    for event in reversed(list(events or ())):
+        if event.get("event") != "user":
+            continue
+        found = detect_language(event.get("text"))
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
