@@ -18,42 +18,13 @@ REGIONS: tuple[str, ...] = (
     "africa",
 )
 
-#: Customer-facing names of the regions.
-REGION_NAMES: dict[str, str] = {
-    "greater_china": "Greater China",
-    "north_asia": "North Asia",
-    "southeast_asia": "Southeast Asia",
-    "south_asia": "South Asia",
-    "oceania": "Oceania",
-    "middle_east": "the Middle East",
-    "europe": "Europe",
-    "north_america": "North America",
-    "latin_america": "Latin America",
-    "africa": "Africa",
-}
-
 #: Modes that have their own transit times and rates.
 MODES: tuple[str, ...] = ("express", "economy", "air", "sea_fcl", "sea_lcl")
 
-#: Customer-facing names of the modes, including the unresolved "sea".
-MODE_NAMES: dict[str, str] = {
-    "express": "Express",
-    "economy": "Economy express",
-    "air": "Air freight",
-    "sea": "Sea freight",
-    "sea_fcl": "Sea freight (FCL, full container)",
-    "sea_lcl": "Sea freight (LCL, shared container)",
-}
-
-#: The same names for use inside a sentence.
-MODE_PHRASES: dict[str, str] = {
-    "express": "express",
-    "economy": "economy express",
-    "air": "air freight",
-    "sea": "sea freight",
-    "sea_fcl": "sea freight by full container (FCL)",
-    "sea_lcl": "sea freight by shared container (LCL)",
-}
+#: The mode codes a customer's wording can resolve to: :data:`MODES` and the unresolved
+#: "sea" (FCL or LCL still to be decided). Their names are in the catalogue
+#: (``kb.mode_name.<mode>``, ``kb.mode_phrase.<mode>``).
+MODE_CODES: tuple[str, ...] = (*MODES, "sea")
 
 TERM_CATEGORIES: tuple[str, ...] = ("incoterms", "air", "sea", "customs", "express", "general")
 
@@ -260,15 +231,6 @@ class TransitTime:
     def note_in(self, language: str | None) -> str:
         """What the range covers, in ``language``."""
         return self.note_zh if _zh(language) and self.note_zh else self.note
-
-    @property
-    def days_text(self) -> str:
-        """``"2-4 working days"`` or ``"1 working day"``."""
-        kind = "working day" if self.day_type == "working" else "day"
-        if self.min_days == self.max_days:
-            plural = "" if self.min_days == 1 else "s"
-            return f"{self.min_days} {kind}{plural}"
-        return f"{self.min_days}-{self.max_days} {kind}s"
 
 
 @dataclass(frozen=True)
