@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, in_thread, knowledge_base, latest_text
+from actions.common import entity_values, in_thread, knowledge_base, language_of, latest_text
 from bot.domain.kb import format_term, format_unknown_term
 
 
@@ -23,6 +23,7 @@ class ActionDefineTerm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = knowledge_base()
+        language = language_of(tracker)
         entities = entity_values(tracker, "term")
         text = latest_text(tracker)
         lookup = None
@@ -30,16 +31,20 @@ class ActionDefineTerm(Action):
         for query in [*entities, text]:
             lookup = await in_thread(kb.find_term, query)
             if lookup.term is not None:
-                dispatcher.utter_message(text=format_term(lookup.term, lookup.unknown_words))
+                dispatcher.utter_message(
+                    text=format_term(lookup.term, lookup.unknown_words, language)
+                )
                 return [SlotSet("pending_offer", None)]
         query = entities[0] if entities else text
         suggestions = lookup.suggestions if lookup is not None else []
         buttons = [
             {
-                "title": term.name,
+                "title": term.name_in(language),
                 "payload": "/define_term" + json.dumps({"term": term.name}),
             }
             for term in suggestions
         ]
-        dispatcher.utter_message(text=format_unknown_term(query, suggestions), buttons=buttons)
+        dispatcher.utter_message(
+            text=format_unknown_term(query, suggestions, language), buttons=buttons
+        )
         return [SlotSet("pending_offer", None)]

@@ -20,13 +20,16 @@ from actions.common import (
     entity_values,
     is_interruption,
     knowledge_base,
+    language_of,
     latest_intent,
     latest_text,
     looks_like_contact,
 )
+from bot.core.i18n import normalise_input, t
 from bot.domain.contacts import parse_contact
 from bot.domain.enquiries import lane_places, transit_answer
 from bot.domain.kb import normalize_mode
+from bot.domain.kb.normalise import has_chinese
 from bot.domain.leads import save_lead
 from bot.domain.quotes import QuoteError, format_quote, quote
 from bot.domain.units import parse_volume_cbm, parse_weight_kg
@@ -46,9 +49,17 @@ _TO = re.compile(
 _FROM = re.compile(
     r"\bfrom\s+(?P<origin>[A-Za-z][A-Za-z .'-]{1,40}?)(?:[,.?!]|\s+by\b|\s+to\b|$)", re.I
 )
-_WEIGHT = re.compile(r"\d[\d,.]*\s*(?:kgs?|kilos?|kilograms?|tonnes?|tons?|t|lbs?|pounds)\b", re.I)
+# A weight or volume inside a message, in English or Chinese units ("5公斤", "2個立方");
+# Chinese has no word boundaries, so a unit ends where Latin letters do not go on.
+_WEIGHT = re.compile(
+    r"\d[\d,.]*\s*(?:(?:kgs?|kilos?|kilograms?|tonnes?|tons?|t|lbs?|pounds)(?![a-z])"
+    r"|公斤|千克|公噸|噸|磅|斤)",
+    re.I,
+)
 _VOLUME = re.compile(
-    r"\d[\d,.]*\s*(?:cbm|m3|m³|cubic\s+met(?:er|re)s?)|\d+\s*[x×*]\s*\d+\s*[x×*]\s*\d+\s*(?:cm|mm|m)?",
+    r"\d[\d,.]*\s*(?:(?:cbm|m3|m³|cubic\s+met(?:er|re)s?)(?![a-z])|個?立方(?:米|公尺)?|個?方)"
+    r"|\d+\s*(?:cm|厘米|釐米)?\s*[x×*乘]\s*\d+\s*(?:cm|厘米|釐米)?\s*[x×*乘]\s*\d+"
+    r"\s*(?:cm|mm|m|厘米|釐米|公分|毫米|米)?",
     re.I,
 )
 QUOTE_SLOTS = ("mode", "origin", "destination", "weight", "volume")
@@ -116,8 +127,13 @@ class LaneExtraction:
     @staticmethod
     def _pattern(tracker: Tracker, group: str) -> list[str]:
         """'from X to Y' in the text, kept only when the knowledge base knows the place."""
-        text = latest_text(tracker)
+        text = normalise_input(latest_text(tracker))
         kb = knowledge_base()
+        if has_chinese(text):
+            # "由香港寄去洛杉磯": Chinese marks the ends with 由/去 rather than from/to.
+            origin, destination = kb.find_lane(text)
+            place = origin if group == "origin" else destination
+            return [place.name] if place is not None else []
         patterns = [_FROM_TO, _FROM if group == "origin" else _TO]
         for pattern in patterns:
             match = pattern.search(text)
@@ -245,6 +261,7 @@ class ActionGiveQuote(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = knowledge_base()
+        language = language_of(tracker)
         reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
         mode = normalize_mode(str(tracker.get_slot("mode") or ""))
         origin, destination = lane_places(
@@ -267,11 +284,12 @@ class ActionGiveQuote(Action):
                 destination=destination,
                 weight_kg=weight,
                 volume_cbm=volume,
+                language=language,
             )
         except QuoteError as exc:
             dispatcher.utter_message(
-                text=f"{exc} Would you like our sales team to contact you?",
-                buttons=_YES_NO,
+                text=f"{exc} {t('quotes.offer_sales', language)}",
+                buttons=_yes_no(language),
             )
             last = {
                 "mode": mode,
@@ -285,7 +303,7 @@ class ActionGiveQuote(Action):
                 SlotSet("last_quote", last),
                 SlotSet("pending_offer", OFFER_SALES_CONTACT),
             ]
-        dispatcher.utter_message(text=format_quote(result), buttons=_YES_NO)
+        dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
         last = {
             "mode": result.mode,
             "origin": origin.name,
@@ -298,10 +316,11 @@ class ActionGiveQuote(Action):
         return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
 
 
-_YES_NO = [
-    {"title": "Yes, please", "payload": "/affirm"},
-    {"title": "No, thanks", "payload": "/deny"},
-]
+def _yes_no(language: str) -> list[dict[str, str]]:
+    return [
+        {"title": t("quotes.button.yes", language), "payload": "/affirm"},
+        {"title": t("quotes.button.no", language), "payload": "/deny"},
+    ]
 
 
 class ValidateTransitForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidationAction):
@@ -333,17 +352,18 @@ class ActionGiveTransitTime(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = knowledge_base()
+        language = language_of(tracker)
         mode = normalize_mode(str(tracker.get_slot("mode") or ""))
         origin, destination = lane_places(
             kb, tracker.get_slot("origin"), tracker.get_slot("destination")
         )
-        answer, ok = transit_answer(kb, mode, origin, destination)
+        answer, ok = transit_answer(kb, mode, origin, destination, language)
         if not ok:
             dispatcher.utter_message(text=answer)
             return [SlotSet("pending_offer", OFFER_HUMAN)]
         dispatcher.utter_message(
-            text=f"{answer}\n\nWould you like an indicative price for this lane?",
-            buttons=_YES_NO,
+            text=f"{answer}\n\n{t('kb.transit.offer_quote', language)}",
+            buttons=_yes_no(language),
         )
         return [
             SlotSet("origin", origin.name if origin else None),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import normalise_input
+
 EMAIL = "email"
 PHONE = "phone"
 
@@ -19,11 +21,18 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 )
-_EMAIL_IN_TEXT = re.compile(r"(?<![\w.@+-])" + _EMAIL.pattern + r"(?![\w@-])")
+# A word character that is not Chinese: Chinese is written without spaces, so
+# "電郵jo@example.com" and "電話91234567" still have the contact standing on its own.
+_WORD_NOT_HAN = r"[^\W\u2e80-\u9fff\uf900-\ufaff]"
+_EMAIL_IN_TEXT = re.compile(
+    rf"(?<!{_WORD_NOT_HAN})(?<![.@+-])" + _EMAIL.pattern + rf"(?!{_WORD_NOT_HAN})(?![@-])"
+)
 # Digits with the separators people type: spaces, dashes, dots, brackets; an optional
 # leading + or 00.
 _PHONE = re.compile(r"(?:\+|00)?[\d(][\d ()./-]{6,22}\d")
-_PHONE_IN_TEXT = re.compile(r"(?<![\w+])" + _PHONE.pattern + r"(?!\w)")
+_PHONE_IN_TEXT = re.compile(
+    rf"(?<!{_WORD_NOT_HAN})(?<![+])" + _PHONE.pattern + rf"(?!{_WORD_NOT_HAN})"
+)
 
 HONG_KONG_CODE = "852"
 
@@ -82,12 +91,14 @@ def parse_contact(text: str) -> Contact | None:
     email me at jo@example.com").
 
     Args:
-        text: the customer's answer.
+        text: the customer's answer, in any language; full-width digits, letters and
+            "＠" are folded first ("我電話係９１２３ ４５６７").
 
     Returns:
         The contact, or None when there is no usable email address or phone number.
     """
-    stripped = text.strip().strip(".,;")
+    text = normalise_input(text)
+    stripped = text.strip().strip(".,;。，；")
     if not stripped:
         return None
     whole = _email(stripped) if "@" in stripped else _phone(stripped)

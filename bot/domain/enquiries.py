@@ -6,26 +6,13 @@ is the region of whichever end is not home.
 
 from __future__ import annotations
 
+from bot.core.i18n import t
 from bot.domain.kb import KnowledgeBase, Place, format_transit
+from bot.domain.kb.formatting import days_text
 
 DEFAULT_ORIGIN = "Hong Kong"
-MODE_LABELS = {
-    "express": "Express",
-    "economy": "Economy express",
-    "air": "Air freight",
-    "sea_lcl": "Sea freight, shared container (LCL)",
-    "sea_fcl": "Sea freight, full container (FCL)",
-}
-LOCAL_LANE = (
-    "Our transit table covers international lanes to and from Hong Kong and South China. "
-    "For a delivery within the region, a colleague can give you the timing: would you "
-    "like me to arrange that?"
-)
-FOREIGN_LANE = (
-    "Our transit table covers lanes to and from Hong Kong and South China, and {origin} to "
-    "{destination} is outside it. A colleague can advise on that lane: would you like me to "
-    "arrange that?"
-)
+#: The modes a transit answer lists when the customer named none, in this order.
+LISTED_MODES = ("express", "economy", "air", "sea_lcl", "sea_fcl")
 
 
 def lane_places(
@@ -47,7 +34,11 @@ def lane_region(origin: Place, destination: Place) -> str | None:
 
 
 def transit_answer(
-    kb: KnowledgeBase, mode: str | None, origin: Place | None, destination: Place | None
+    kb: KnowledgeBase,
+    mode: str | None,
+    origin: Place | None,
+    destination: Place | None,
+    language: str = "en",
 ) -> tuple[str, bool]:
     """The customer's transit-time answer and whether the table covered the lane.
 
@@ -56,31 +47,48 @@ def transit_answer(
         mode: canonical mode, ``"sea"`` for either sea service, or None for all modes.
         origin: origin place (None when unknown).
         destination: destination place (None when unknown).
+        language: ``"en"`` or ``"zh"``.
     """
     if origin is None or destination is None:
-        return (
-            "Sorry, I couldn't place one end of that lane. Could you tell me the city or "
-            "country the goods go to?",
-            False,
-        )
+        return t("kb.transit.unplaced", language), False
     region = lane_region(origin, destination)
     if region is None:
         if origin.home and destination.home:
-            return LOCAL_LANE, False
-        return FOREIGN_LANE.format(origin=origin.name, destination=destination.name), False
+            return t("kb.transit.local_lane", language), False
+        return (
+            t(
+                "kb.transit.foreign_lane",
+                language,
+                origin=origin.name_in(language),
+                destination=destination.name_in(language),
+            ),
+            False,
+        )
     if mode is not None and mode != "sea":
         transit = kb.transit_time(mode, region)
         if transit is not None:
-            return format_transit(mode, origin, destination, transit), True
-    modes = ["sea_lcl", "sea_fcl"] if mode == "sea" else list(MODE_LABELS)
+            return format_transit(mode, origin, destination, transit, language), True
+    modes = ["sea_lcl", "sea_fcl"] if mode == "sea" else list(LISTED_MODES)
     lines = []
     for code in modes:
         transit = kb.transit_time(code, region)
         if transit is not None:
-            note = f" ({transit.note})" if transit.note else ""
-            lines.append(f"- {MODE_LABELS[code]}: {transit.min_days}-{transit.max_days} days{note}")
+            note = transit.note_in(language)
+            lines.append(
+                t(
+                    "kb.transit.list_item",
+                    language,
+                    service=t(f"kb.mode_label.{code}", language),
+                    days=days_text(transit, language),
+                    note=t("kb.transit.list_note", language, note=note) if note else "",
+                )
+            )
     if not lines:
-        return LOCAL_LANE, False
-    header = f"Typical transit times from {origin.name} to {destination.name}:"
-    footer = "These are typical ranges, not guarantees; customs clearance can add time."
-    return "\n".join([header, *lines, footer]), True
+        return t("kb.transit.local_lane", language), False
+    header = t(
+        "kb.transit.list_header",
+        language,
+        origin=origin.name_in(language),
+        destination=destination.name_in(language),
+    )
+    return "\n".join([header, *lines, t("kb.transit.list_footer", language)]), True

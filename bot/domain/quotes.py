@@ -13,8 +13,11 @@ import math
 from dataclasses import dataclass, field
 from itertools import product
 
-from bot.domain.kb import KnowledgeBase, Place, TransitTime, normalize_mode
-from bot.domain.kb.models import MODE_PHRASES, MODES, ContainerType, LaneRate, ModeRates
+from bot.core.i18n import format_date, format_number, t
+from bot.core.i18n import format_money as i18n_money
+from bot.domain.kb import KnowledgeBase, Place, TransitTime, days_text, mode_phrase, normalize_mode
+from bot.domain.kb.formatting import lane_text
+from bot.domain.kb.models import MODE_CODES, ContainerType, LaneRate, ModeRates
 
 # Express and air carriers bill in half-kilo steps.
 _WEIGHT_STEP_KG = 0.5
@@ -44,6 +47,7 @@ class Quote:
         transit: typical transit time of the lane, if known.
         advice: suggestions such as a cheaper service, one sentence each.
         containers: for FCL, the containers priced as (label, count).
+        language: the language ``basis``, ``assumptions`` and ``advice`` are written in.
     """
 
     mode: str
@@ -61,80 +65,86 @@ class Quote:
     transit: TransitTime | None
     advice: list[str] = field(default_factory=list)
     containers: list[tuple[str, int]] = field(default_factory=list)
+    language: str = "en"
 
 
-def _num(value: float) -> str:
-    """1234.5 -> "1,234.5"; 2.0 -> "2"."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+def _num(value: float, language: str) -> str:
+    """1234.5 -> "1,234.5"; 2.0 -> "2" (at most two decimals, the locale's grouping)."""
+    return format_number(round(value, 2), language)
 
 
-def format_money(amount: float, currency: str) -> str:
-    """``HKD 1,234`` or ``HKD 1,234.50``."""
-    if float(amount).is_integer():
-        return f"{currency} {amount:,.0f}"
-    return f"{currency} {amount:,.2f}"
+def format_money(amount: float, currency: str, language: str = "en") -> str:
+    """``HK$1,234.00`` in the customer's language (Babel, via :mod:`bot.core.i18n`)."""
+    return i18n_money(amount, currency, language)
 
 
-def _date(iso: str) -> str:
+def _date(iso: str, language: str) -> str:
     day = dt.date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
+    return format_date(noon, language, dt.timezone.utc, year=True)
 
 
 def _round_up(value: float, step: float) -> float:
     return math.ceil(round(value / step, 9)) * step
 
 
-def _place(kb: KnowledgeBase, value: Place | str, end: str) -> Place:
+def _place(kb: KnowledgeBase, value: Place | str, end: str, language: str) -> Place:
     if isinstance(value, Place):
         return value
     place = kb.find_place(value)
     if place is None:
         shown = " ".join(str(value).split())[:60]
         raise QuoteError(
-            f"I don't know the place \"{shown}\" ({end}), so I can't price that lane from "
-            "our table."
+            t(
+                "quotes.error.unknown_place",
+                language,
+                place=shown,
+                end=t(f"quotes.end.{end}", language),
+            )
         )
     return place
 
 
-def _mode(mode: str) -> str:
-    code = mode if mode in (*MODES, "sea") else normalize_mode(mode)
+def _mode(mode: str, language: str) -> str:
+    code = mode if mode in MODE_CODES else normalize_mode(mode)
     if code is None:
-        raise QuoteError(
-            "I couldn't tell which service you'd like: express, economy express, air freight "
-            "or sea freight."
-        )
+        raise QuoteError(t("quotes.error.unknown_mode", language))
     return code
 
 
-def _lane_region(origin: Place, destination: Place) -> str:
+def _lane_region(origin: Place, destination: Place, language: str) -> str:
+    names = {
+        "origin": origin.name_in(language),
+        "destination": destination.name_in(language),
+    }
     if origin.home and destination.home:
-        raise QuoteError(
-            "Our indicative table covers international shipments to and from Hong Kong and "
-            f"South China; a colleague can quote {origin.name} to {destination.name} for you."
-        )
+        raise QuoteError(t("quotes.error.home_lane", language, **names))
     if not origin.home and not destination.home:
-        raise QuoteError(
-            "Our indicative table covers shipments to and from Hong Kong and South China; a "
-            f"colleague can quote {origin.name} to {destination.name} for you."
-        )
+        raise QuoteError(t("quotes.error.foreign_lane", language, **names))
     return destination.region if origin.home else origin.region
 
 
 def _weight_mode_price(
-    mode_rates: ModeRates, lane: LaneRate, weight_kg: float, volume_cbm: float | None, cur: str
+    mode_rates: ModeRates,
+    lane: LaneRate,
+    weight_kg: float,
+    volume_cbm: float | None,
+    cur: str,
+    language: str,
 ) -> tuple[float, float | None, float, str]:
     """(amount, volumetric kg, chargeable kg, basis) for express, economy and air."""
     factor = mode_rates.kg_per_cbm or 0.0
     volumetric = None if volume_cbm is None else volume_cbm * factor
     chargeable = _round_up(max(weight_kg, volumetric or 0.0), _WEIGHT_STEP_KG)
     if mode_rates.max_shipment_kg is not None and chargeable > mode_rates.max_shipment_kg:
-        name = MODE_PHRASES[mode_rates.mode]
         raise QuoteError(
-            f"At {_num(chargeable)} kg chargeable this shipment is over the "
-            f"{_num(mode_rates.max_shipment_kg)} kg limit for {name}; air freight suits "
-            "heavier shipments and a colleague can quote it."
+            t(
+                "quotes.error.over_limit",
+                language,
+                chargeable=_num(chargeable, language),
+                limit=_num(mode_rates.max_shipment_kg, language),
+                service=mode_phrase(mode_rates.mode, language),
+            )
         )
     applicable = max((b for b in lane.breaks if b.from_kg <= chargeable), key=lambda b: b.from_kg)
     amount, billed_kg, rate = chargeable * applicable.per_kg, chargeable, applicable
@@ -142,42 +152,67 @@ def _weight_mode_price(
     for higher in lane.breaks:
         if higher.from_kg > chargeable and higher.from_kg * higher.per_kg < amount:
             amount, billed_kg, rate = higher.from_kg * higher.per_kg, higher.from_kg, higher
+    lang = language
     if volumetric is None:
-        weight_text = (
-            f"chargeable weight {_num(chargeable)} kg (actual weight; no dimensions given)"
-        )
+        weight_text = t("quotes.basis.weight_actual", lang, chargeable=_num(chargeable, lang))
     else:
-        weight_text = (
-            f"chargeable weight {_num(chargeable)} kg (the greater of the actual "
-            f"{_num(weight_kg)} kg and the volumetric {_num(volumetric)} kg from "
-            f"{_num(volume_cbm or 0)} cbm at {_num(factor)} kg per cbm)"
+        weight_text = t(
+            "quotes.basis.weight_volumetric",
+            lang,
+            chargeable=_num(chargeable, lang),
+            actual=_num(weight_kg, lang),
+            volumetric=_num(volumetric, lang),
+            cbm=_num(volume_cbm or 0, lang),
+            factor=_num(factor, lang),
         )
-    band = "" if rate.from_kg == 0 else f" ({_num(rate.from_kg)} kg+ rate)"
-    basis = f"{weight_text} at {format_money(rate.per_kg, cur)} per kg{band}"
+    band = (
+        "" if rate.from_kg == 0 else t("quotes.basis.band", lang, from_kg=_num(rate.from_kg, lang))
+    )
+    basis = t(
+        "quotes.basis.rate",
+        lang,
+        weight=weight_text,
+        rate=format_money(rate.per_kg, cur, lang),
+        band=band,
+    )
     if billed_kg != chargeable:
-        basis += f", billed as {_num(billed_kg)} kg because that rate works out cheaper"
+        basis += t("quotes.basis.billed_as", lang, billed=_num(billed_kg, lang))
     if amount < lane.minimum_charge:
         amount = lane.minimum_charge
-        basis += f"; the lane's minimum charge of {format_money(amount, cur)} applies"
+        basis += t("quotes.basis.minimum", lang, amount=format_money(amount, cur, lang))
     return round(amount, 2), volumetric, chargeable, basis
 
 
 def _lcl_price(
-    mode_rates: ModeRates, lane: LaneRate, weight_kg: float, volume_cbm: float | None, cur: str
+    mode_rates: ModeRates,
+    lane: LaneRate,
+    weight_kg: float,
+    volume_cbm: float | None,
+    cur: str,
+    language: str,
 ) -> tuple[float, float, str]:
     """(amount, revenue tonnes, basis) for LCL."""
+    lang = language
     factor = mode_rates.kg_per_cbm or 1000.0
     tonnes = weight_kg / factor
     revenue_tonnes = max(tonnes, volume_cbm or 0.0, mode_rates.minimum_cbm)
     amount = round(revenue_tonnes * lane.per_revenue_tonne, 2)
     if volume_cbm is None:
-        measure = f"{_num(tonnes)} tonnes by weight (no volume given)"
+        measure = t("quotes.basis.lcl_weight_only", lang, tonnes=_num(tonnes, lang))
     else:
-        measure = f"the greater of {_num(tonnes)} tonnes and {_num(volume_cbm)} cbm"
-    basis = (
-        f"{_num(revenue_tonnes)} revenue tonnes (W/M: {measure}, minimum "
-        f"{_num(mode_rates.minimum_cbm)}) at {format_money(lane.per_revenue_tonne, cur)} per "
-        "revenue tonne"
+        measure = t(
+            "quotes.basis.lcl_greater",
+            lang,
+            tonnes=_num(tonnes, lang),
+            cbm=_num(volume_cbm, lang),
+        )
+    basis = t(
+        "quotes.basis.lcl",
+        lang,
+        revenue_tonnes=_num(revenue_tonnes, lang),
+        measure=measure,
+        minimum=_num(mode_rates.minimum_cbm, lang),
+        rate=format_money(lane.per_revenue_tonne, cur, lang),
     )
     return amount, revenue_tonnes, basis
 
@@ -213,18 +248,21 @@ def quote(
     destination: Place | str,
     weight_kg: float,
     volume_cbm: float | None = None,
+    language: str = "en",
 ) -> Quote:
     """Work out an indicative price from the rate table.
 
     Args:
         kb: the knowledge base with the rate table.
-        mode: a mode code or the customer's wording ("air", "sea", "courier", "FCL").
+        mode: a mode code or the customer's wording ("air", "sea", "courier", "FCL", "空運").
             ``"sea"`` becomes FCL from the LCL-to-FCL threshold (by volume, or weight in
             tonnes when no volume is given), LCL below it.
         origin: a place or its name; it or ``destination`` must be in the home area.
         destination: a place or its name.
         weight_kg: gross weight in kg.
         volume_cbm: volume in cbm, if known.
+        language: ``"en"`` or ``"zh"``: the language of the working, the assumptions, the
+            advice and any :class:`QuoteError`.
 
     Returns:
         The quote, with its working, assumptions and the lane's transit time.
@@ -233,14 +271,15 @@ def quote(
         QuoteError: the mode or a place is unknown, the lane is not to or from the home
             area, or the shipment is outside the table; the message is customer-facing.
     """
-    code = _mode(mode)
-    origin_place = _place(kb, origin, "origin")
-    destination_place = _place(kb, destination, "destination")
-    region = _lane_region(origin_place, destination_place)
+    lang = language
+    code = _mode(mode, lang)
+    origin_place = _place(kb, origin, "origin", lang)
+    destination_place = _place(kb, destination, "destination", lang)
+    region = _lane_region(origin_place, destination_place, lang)
     if not (weight_kg > 0 and math.isfinite(weight_kg)):
-        raise QuoteError("I need the shipment's weight in kilograms to work out a price.")
+        raise QuoteError(t("quotes.error.no_weight", lang))
     if volume_cbm is not None and not (volume_cbm > 0 and math.isfinite(volume_cbm)):
-        raise QuoteError("The volume should be more than zero cubic metres.")
+        raise QuoteError(t("quotes.error.bad_volume", lang))
     rates = kb.rates
     lcl = rates.modes["sea_lcl"]
     threshold = lcl.fcl_suggested_from_cbm
@@ -250,71 +289,83 @@ def quote(
     mode_rates = rates.modes[code]
     lane = mode_rates.regions.get(region)
     if lane is None:
-        raise QuoteError(
-            f"I don't have an indicative {MODE_PHRASES[code]} rate to that region; a "
-            "colleague can quote it for you."
-        )
+        raise QuoteError(t("quotes.error.no_rate", lang, service=mode_phrase(code, lang)))
     cur = rates.currency
     volumetric: float | None = None
     advice: list[str] = []
     containers: list[tuple[str, int]] = []
+    excluded = (*mode_rates.excluded_in(lang), *rates.excluded_in(lang))
     assumptions = [
-        "This is an indicative price, not a firm quote.",
-        f"It covers {mode_rates.covers}.",
-        "Not included: " + "; ".join((*mode_rates.excluded, *rates.excluded)) + ".",
-        f"Rates are valid until {_date(rates.valid_until)}.",
-        f"It is based on {rates.basis}.",
+        t("quotes.assume.indicative", lang),
+        t("quotes.assume.covers", lang, covers=mode_rates.covers_in(lang)),
+        t(
+            "quotes.assume.excluded",
+            lang,
+            items=t("quotes.assume.excluded_separator", lang).join(excluded),
+        ),
+        t("quotes.assume.valid_until", lang, date=_date(rates.valid_until, lang)),
+        t("quotes.assume.basis", lang, basis=rates.basis_in(lang)),
     ]
     if code in ("express", "economy", "air"):
         amount, volumetric, chargeable, basis = _weight_mode_price(
-            mode_rates, lane, weight_kg, volume_cbm, cur
+            mode_rates, lane, weight_kg, volume_cbm, cur, lang
         )
         if volume_cbm is None:
-            assumptions.append(
-                "No dimensions were given, so it is charged on actual weight; if the "
-                "volumetric weight is higher, the price will be higher."
-            )
+            assumptions.append(t("quotes.assume.no_dimensions", lang))
     elif code == "sea_lcl":
-        amount, revenue_tonnes, basis = _lcl_price(mode_rates, lane, weight_kg, volume_cbm, cur)
+        amount, revenue_tonnes, basis = _lcl_price(
+            mode_rates, lane, weight_kg, volume_cbm, cur, lang
+        )
         chargeable = revenue_tonnes * (mode_rates.kg_per_cbm or 1000.0)
         if volume_cbm is None:
-            assumptions.append(
-                "No volume was given, so it is charged on weight; the final charge uses the "
-                "greater of weight and volume."
-            )
+            assumptions.append(t("quotes.assume.lcl_no_volume", lang))
         if threshold is not None and revenue_tonnes >= threshold:
             fcl = rates.modes["sea_fcl"]
             fcl_lane = fcl.regions.get(region)
             if fcl_lane is not None:
                 cost, plan = _fcl_plan(fcl.containers, fcl_lane, weight_kg, volume_cbm or 0.0)
                 advice.append(
-                    f"At {_num(revenue_tonnes)} revenue tonnes a full container is usually "
-                    f"better value: {_plan_text(plan)} would be about "
-                    f"{format_money(cost, cur)}. Ask me for an FCL quote to compare."
+                    t(
+                        "quotes.advice.fcl",
+                        lang,
+                        revenue_tonnes=_num(revenue_tonnes, lang),
+                        plan=_plan_text(plan, lang),
+                        amount=format_money(cost, cur, lang),
+                    )
                 )
     else:
         volume = volume_cbm or 0.0
         amount, plan = _fcl_plan(mode_rates.containers, lane, weight_kg, volume)
         amount = round(amount, 2)
         chargeable = weight_kg
-        containers = [(c.label, n) for c, n in plan]
-        prices = ", ".join(
-            f"{n} x {c.label} at {format_money(lane.per_container[c.code], cur)}" for c, n in plan
-        )
-        basis = f"{prices}, the cheapest choice that holds {_fcl_load(weight_kg, volume_cbm)}"
-        if volume_cbm is None:
-            assumptions.append(
-                "No volume was given, so the container was chosen by weight alone; tell us "
-                "the volume so we can check it fits."
+        containers = [(c.label_in(lang), n) for c, n in plan]
+        prices = t("kb.list.separator", lang).join(
+            t(
+                "quotes.basis.fcl_item",
+                lang,
+                count=n,
+                label=c.label_in(lang),
+                price=format_money(lane.per_container[c.code], cur, lang),
             )
+            for c, n in plan
+        )
+        basis = t(
+            "quotes.basis.fcl", lang, prices=prices, load=_fcl_load(weight_kg, volume_cbm, lang)
+        )
+        if volume_cbm is None:
+            assumptions.append(t("quotes.assume.fcl_no_volume", lang))
         else:
             lcl_lane = lcl.regions.get(region)
             if lcl_lane is not None:
-                lcl_amount, _, _ = _lcl_price(lcl, lcl_lane, weight_kg, volume_cbm, cur)
+                lcl_amount, _, _ = _lcl_price(lcl, lcl_lane, weight_kg, volume_cbm, cur, lang)
                 if lcl_amount < amount:
                     advice.append(
-                        f"At {_num(volume_cbm)} cbm a shared container (LCL) would be about "
-                        f"{format_money(lcl_amount, cur)}. Ask me for an LCL quote to compare."
+                        t(
+                            "quotes.advice.lcl",
+                            lang,
+                            cbm=_num(volume_cbm, lang),
+                            amount=format_money(lcl_amount, cur, lang),
+                        )
                     )
     return Quote(
         mode=code,
@@ -332,40 +383,65 @@ def quote(
         transit=kb.transit_time(code, region),
         advice=advice,
         containers=containers,
+        language=lang,
     )
 
 
-def _plan_text(plan: list[tuple[ContainerType, int]]) -> str:
-    return " and ".join(f"{n} x {c.label}" for c, n in plan)
+def _plan_text(plan: list[tuple[ContainerType, int]], language: str) -> str:
+    from bot.domain.kb.formatting import join_list
+
+    items = [t("quotes.plan_item", language, count=n, label=c.label_in(language)) for c, n in plan]
+    return join_list(items, language)
 
 
-def _fcl_load(weight_kg: float, volume_cbm: float | None) -> str:
+def _fcl_load(weight_kg: float, volume_cbm: float | None, language: str) -> str:
     if volume_cbm is None:
-        return f"{_num(weight_kg)} kg"
-    return f"{_num(weight_kg)} kg and {_num(volume_cbm)} cbm"
+        return t("quotes.load.weight", language, kg=_num(weight_kg, language))
+    return t(
+        "quotes.load.weight_volume",
+        language,
+        kg=_num(weight_kg, language),
+        cbm=_num(volume_cbm, language),
+    )
 
 
-def format_quote(q: Quote) -> str:
+def format_quote(q: Quote, language: str | None = None) -> str:
     """The customer-facing text of a quote: price, working, assumptions, transit, next step.
 
     Args:
         q: a quote from :func:`quote`.
+        language: ``"en"`` or ``"zh"``; default the language the quote was worked out in
+            (its working and assumptions are in that language).
 
     Returns:
         Several short paragraphs, ending with how to get a firm quote.
     """
-    price = format_money(q.amount, q.currency)
-    lane = f"from {q.origin.label} to {q.destination.label}"
+    lang = language or q.language
+    price = format_money(q.amount, q.currency, lang)
     lines = [
-        f"Indicative price: {price} for {MODE_PHRASES[q.mode]} {lane}.",
+        t(
+            "quotes.text.price",
+            lang,
+            price=price,
+            service=mode_phrase(q.mode, lang),
+            lane=lane_text(q.origin, q.destination, lang),
+        ),
         "",
-        f"How it was worked out: {q.basis}.",
+        t("quotes.text.working", lang, basis=q.basis),
     ]
     if q.transit is not None:
-        lines += ["", f"Typical transit: {q.transit.days_text}, {q.transit.note}."]
-    lines += ["", "Please note:"]
+        lines += [
+            "",
+            t(
+                "quotes.text.transit",
+                lang,
+                days=days_text(q.transit, lang),
+                note=q.transit.note_in(lang),
+            ),
+        ]
+    lines += ["", t("quotes.text.note_header", lang)]
     lines += [f"- {item}" for item in q.assumptions]
     if q.advice:
         lines += ["", *q.advice]
-    lines += ["", "Reply 'yes' if you'd like our sales team to confirm a firm quote."]
+    lines += ["", t("quotes.text.firm", lang)]
     return "\n".join(lines)

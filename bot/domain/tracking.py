@@ -21,14 +21,18 @@ one cannot be told apart from a phone or order number in a chat message, and a m
 one could only ever be answered with "not found", which sends customers to the phone.
 
 Customers type numbers with spaces, dashes and in any case ("awb 160 1234 5675",
-"mscu 123456 6", "rr 123 456 785 hk"); :func:`find_tracking_numbers` tolerates that while
-avoiding hits on weights, phone numbers and dates.
+"mscu 123456 6", "rr 123 456 785 hk"), right next to Chinese characters and in
+full-width digits ("查下１６０－４８２１９３７１去咗邊"); :func:`find_tracking_numbers` folds
+full-width forms first and tolerates all that while avoiding hits on weights, phone
+numbers and dates.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bot.core.i18n import normalise_input
 
 AIR_WAYBILL = "air_waybill"
 CONTAINER = "container"
@@ -215,6 +219,12 @@ _PHONE_WORDS = re.compile(
     r"\b(?:tel|phone|mobile|cell|whats\s*app|call|fax|contact|reach|sms|text)\b",
     re.IGNORECASE,
 )
+# The same signals in Chinese, which has no word boundaries to anchor on.
+_TRACKING_WORDS_ZH = re.compile(
+    r"追蹤|查件|查詢|查下|查吓|查一查|幫我查|單號|運單|提單|貨件|包裹|件貨|批貨|個件|速遞|快遞"
+    r"|空運|海運|貨櫃|去咗邊|到咗邊|到咗未|幾時到|狀態|喺邊"
+)
+_PHONE_WORDS_ZH = re.compile(r"電話|手機|致電|打俾|打畀|聯絡|聯繫|微信|短訊|傳真")
 _CONTEXT_CHARS = 30
 
 _CONTAINER_IN_TEXT = re.compile(
@@ -234,6 +244,11 @@ _AWB_GROUPINGS: tuple[tuple[int, ...], ...] = ((11,), (3, 8), (3, 4, 4))
 _EXPRESS_GROUPINGS: tuple[tuple[int, ...], ...] = ((10,), (2, 4, 4), (5, 5))
 
 
+def _is_latin(char: str) -> bool:
+    """Whether ``char`` is a letter of a Latin alphabet (not a Chinese character)."""
+    return char.isalpha() and ord(char) < 0x2E80
+
+
 def _compact(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text).upper()
 
@@ -245,7 +260,9 @@ def _context_before(text: str, start: int) -> tuple[bool, bool]:
     """
     window = text[max(0, start - _CONTEXT_CHARS) : start]
     tracking = [m.end() for m in _TRACKING_WORDS.finditer(window)]
+    tracking += [m.end() for m in _TRACKING_WORDS_ZH.finditer(window)]
     phone = [m.end() for m in _PHONE_WORDS.finditer(window)]
+    phone += [m.end() for m in _PHONE_WORDS_ZH.finditer(window)]
     if window.rstrip().endswith("+"):
         return False, True
     if tracking and phone:
@@ -285,7 +302,9 @@ def _best_window(
     """
     start = runs[i][0]
     before = text[:start]
-    glued = bool(before) and before[-1].isalpha()
+    # Only Latin letters glue a number into a code; Chinese is written without spaces, so
+    # "查下160-48219371去咗邊" has the number standing on its own.
+    glued = bool(before) and _is_latin(before[-1])
     if glued and not _GLUED_PREFIX.search(before):
         return None  # part of a word or code such as "A1234567890"
     intent, phone = _context_before(text, start)
@@ -297,7 +316,7 @@ def _best_window(
         if total > 11:
             break
         end = runs[j][1]
-        if end < len(text) and text[end].isalpha():
+        if end < len(text) and _is_latin(text[end]):
             continue  # "1234567890kg", "12345678901st" and the like
         lengths = tuple(e - s for s, e in runs[i : j + 1])
         raw = text[start:end]
@@ -352,12 +371,12 @@ def find_tracking_numbers(text: str) -> list[TrackingNumber]:
     "call", "phone", "+" and the like are left alone.
 
     Args:
-        text: the message as typed.
+        text: the message as typed; full-width digits and letters are folded first.
 
     Returns:
         The numbers in the order they appear, each once.
     """
-    return _find(text, intent=False)
+    return _find(normalise_input(text), intent=False)
 
 
 def check_tracking_number(text: str) -> TrackingNumber | None:
@@ -370,7 +389,7 @@ def check_tracking_number(text: str) -> TrackingNumber | None:
         The parsed number (``valid=False`` with a ``problem`` if the check digit is
         wrong), or None when it matches none of the known formats.
     """
-    stripped = text.strip()
+    stripped = normalise_input(text).strip()
     if re.fullmatch(r"[A-Za-z0-9 \-.]+", stripped):
         candidate = _parse_compact(_compact(stripped), stripped)
         if candidate is not None:

@@ -7,7 +7,15 @@ module of it holds what.
 """
 
 from bot.domain.kb.errors import KnowledgeBaseError
-from bot.domain.kb.formatting import format_term, format_transit, format_unknown_term
+from bot.domain.kb.formatting import (
+    days_text,
+    format_term,
+    format_transit,
+    format_unknown_term,
+    mode_name,
+    mode_phrase,
+    region_name,
+)
 from bot.domain.kb.loader import (
     KnowledgeBase,
     clear_knowledge_base_cache,
@@ -15,9 +23,8 @@ from bot.domain.kb.loader import (
     load_knowledge_base,
 )
 from bot.domain.kb.models import (
-    MODE_NAMES,
+    MODE_CODES,
     MODES,
-    REGION_NAMES,
     REGIONS,
     Faq,
     Place,
@@ -33,9 +40,8 @@ from bot.domain.kb.parsers import FAQ_TOPICS
 __all__ = [
     "FAQ_TOPICS",
     "MODES",
-    "MODE_NAMES",
+    "MODE_CODES",
     "REGIONS",
-    "REGION_NAMES",
     "Faq",
     "KnowledgeBase",
     "KnowledgeBaseError",
@@ -46,10 +52,14 @@ __all__ = [
     "TermLookup",
     "TransitTime",
     "clear_knowledge_base_cache",
+    "days_text",
     "format_term",
     "format_transit",
     "format_unknown_term",
     "get_knowledge_base",
     "load_knowledge_base",
+    "mode_name",
+    "mode_phrase",
     "normalize_mode",
+    "region_name",
 ]

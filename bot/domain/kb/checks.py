@@ -9,6 +9,7 @@ find the problem without reading code.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,47 @@ def read_yaml(path: Path, file: str) -> Any:
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "unreadable"
         raise KnowledgeBaseError(f"{file}: bad YAML{at}: {problem}") from None
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def chinese(entry: Mapping[str, Any], name: str, where: str) -> str:
+    """Field ``name``: required Chinese text (it must contain Chinese characters).
+
+    Every customer-facing field has a Chinese twin (``name`` -> ``name_zh``), so a Chinese
+    customer never gets an English answer because a translation was forgotten.
+    """
+    if name not in entry:
+        raise fail(where, f"missing Chinese field {name!r}")
+    value = text(entry, name, where)
+    if not _HAN.search(value):
+        raise fail(where, f"{name!r} must be written in Chinese, not {value!r}")
+    return value
+
+
+def chinese_texts(
+    entry: Mapping[str, Any], name: str, where: str, *, like: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """Field ``name``: a list of Chinese texts; with ``like``, required and as long as it.
+
+    Args:
+        entry: the YAML entry.
+        name: the field, e.g. ``"limits_zh"``.
+        where: the entry, for errors.
+        like: the English list this one translates, item by item; ``None`` when the list
+            is optional (Chinese aliases).
+    """
+    if like is not None and name not in entry:
+        raise fail(where, f"missing Chinese field {name!r}")
+    values = texts(entry, name, where)
+    for value in values:
+        if not _HAN.search(value):
+            raise fail(where, f"{name!r} must hold Chinese text, found {value!r}")
+    if like is not None and len(values) != len(like):
+        raise fail(
+            where,
+            f"{name!r} has {len(values)} items but its English list has {len(like)}; "
+            "translate each one",
+        )
+    return values

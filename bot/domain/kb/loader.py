@@ -103,6 +103,13 @@ class KnowledgeBase:
         """Every place named in ``text``, in the order they appear."""
         return self._place_index.find_all(text)
 
+    def find_lane(self, text: str) -> tuple[Place | None, Place | None]:
+        """Origin and destination a Chinese message names ("由香港寄去洛杉磯").
+
+        See :meth:`bot.domain.kb.places.PlaceIndex.find_lane`.
+        """
+        return self._place_index.find_lane(text)
+
     def transit_time(self, mode: str, region: str) -> TransitTime | None:
         """Typical transit time of ``mode`` to ``region``.
 
@@ -126,6 +133,7 @@ class KnowledgeBase:
             max_days=max(t.max_days for t in known),
             day_type=known[0].day_type,
             note=known[0].note,
+            note_zh=known[0].note_zh,
         )
 
     def services_for_mode(self, mode: str) -> list[Service]:

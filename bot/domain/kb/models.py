@@ -18,44 +18,20 @@ REGIONS: tuple[str, ...] = (
     "africa",
 )
 
-#: Customer-facing names of the regions.
-REGION_NAMES: dict[str, str] = {
-    "greater_china": "Greater China",
-    "north_asia": "North Asia",
-    "southeast_asia": "Southeast Asia",
-    "south_asia": "South Asia",
-    "oceania": "Oceania",
-    "middle_east": "the Middle East",
-    "europe": "Europe",
-    "north_america": "North America",
-    "latin_america": "Latin America",
-    "africa": "Africa",
-}
-
 #: Modes that have their own transit times and rates.
 MODES: tuple[str, ...] = ("express", "economy", "air", "sea_fcl", "sea_lcl")
 
-#: Customer-facing names of the modes, including the unresolved "sea".
-MODE_NAMES: dict[str, str] = {
-    "express": "Express",
-    "economy": "Economy express",
-    "air": "Air freight",
-    "sea": "Sea freight",
-    "sea_fcl": "Sea freight (FCL, full container)",
-    "sea_lcl": "Sea freight (LCL, shared container)",
-}
-
-#: The same names for use inside a sentence.
-MODE_PHRASES: dict[str, str] = {
-    "express": "express",
-    "economy": "economy express",
-    "air": "air freight",
-    "sea": "sea freight",
-    "sea_fcl": "sea freight by full container (FCL)",
-    "sea_lcl": "sea freight by shared container (LCL)",
-}
+#: The mode codes a customer's wording can resolve to: :data:`MODES` and the unresolved
+#: "sea" (FCL or LCL still to be decided). Their names are in the catalogue
+#: (``kb.mode_name.<mode>``, ``kb.mode_phrase.<mode>``).
+MODE_CODES: tuple[str, ...] = (*MODES, "sea")
 
 TERM_CATEGORIES: tuple[str, ...] = ("incoterms", "air", "sea", "customs", "express", "general")
+
+
+def _zh(language: str | None) -> bool:
+    """Whether ``language`` asks for the Chinese wording ("zh"); anything else is English."""
+    return language == "zh"
 
 
 @dataclass(frozen=True)
@@ -71,6 +47,10 @@ class Term:
         related: keys of other terms worth reading next.
         related_names: display names of ``related``, in the same order (filled in by the
             loader, so a term can be explained without the whole glossary at hand).
+        name_zh: Chinese display name, e.g. ``"提單（B/L）"``.
+        aliases_zh: Chinese names customers use (``"提單"``, ``"海運提單"``).
+        definition_zh: the definition in Hong Kong Chinese.
+        related_names_zh: Chinese display names of ``related``.
     """
 
     key: str
@@ -80,6 +60,22 @@ class Term:
     category: str
     related: tuple[str, ...]
     related_names: tuple[str, ...] = ()
+    name_zh: str = ""
+    aliases_zh: tuple[str, ...] = ()
+    definition_zh: str = ""
+    related_names_zh: tuple[str, ...] = ()
+
+    def name_in(self, language: str | None) -> str:
+        """The display name in ``language`` ("en" or "zh")."""
+        return self.name_zh if _zh(language) and self.name_zh else self.name
+
+    def definition_in(self, language: str | None) -> str:
+        """The definition in ``language`` ("en" or "zh")."""
+        return self.definition_zh if _zh(language) and self.definition_zh else self.definition
+
+    def related_names_in(self, language: str | None) -> tuple[str, ...]:
+        """Display names of the related terms in ``language``."""
+        return self.related_names_zh if _zh(language) else self.related_names
 
 
 @dataclass(frozen=True)
@@ -103,11 +99,21 @@ class TermLookup:
 
 @dataclass(frozen=True)
 class Faq:
-    """One frequently asked question with Freight Desk's answer."""
+    """One frequently asked question with Freight Desk's answer, in English and Chinese."""
 
     topic: str
     question: str
     answer: str
+    question_zh: str = ""
+    answer_zh: str = ""
+
+    def question_in(self, language: str | None) -> str:
+        """The question in ``language`` ("en" or "zh")."""
+        return self.question_zh if _zh(language) and self.question_zh else self.question
+
+    def answer_in(self, language: str | None) -> str:
+        """The answer in ``language`` ("en" or "zh")."""
+        return self.answer_zh if _zh(language) and self.answer_zh else self.answer
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class Service:
         description: what the service is.
         typical_use: who or what it suits.
         limits: size, weight or content limits, one sentence each.
+        name_zh, description_zh, typical_use_zh, limits_zh: the same in Chinese.
     """
 
     code: str
@@ -129,6 +136,26 @@ class Service:
     description: str
     typical_use: str
     limits: tuple[str, ...]
+    name_zh: str = ""
+    description_zh: str = ""
+    typical_use_zh: str = ""
+    limits_zh: tuple[str, ...] = ()
+
+    def name_in(self, language: str | None) -> str:
+        """The service's name in ``language``."""
+        return self.name_zh if _zh(language) and self.name_zh else self.name
+
+    def description_in(self, language: str | None) -> str:
+        """What the service is, in ``language``."""
+        return self.description_zh if _zh(language) and self.description_zh else self.description
+
+    def typical_use_in(self, language: str | None) -> str:
+        """Who or what the service suits, in ``language``."""
+        return self.typical_use_zh if _zh(language) and self.typical_use_zh else self.typical_use
+
+    def limits_in(self, language: str | None) -> tuple[str, ...]:
+        """The service's limits in ``language``."""
+        return self.limits_zh if _zh(language) and self.limits_zh else self.limits
 
 
 @dataclass(frozen=True)
@@ -144,6 +171,10 @@ class Place:
         aliases: other names and codes, matched case-insensitively.
         exact_aliases: codes matched only as written, because in lowercase they are
             ordinary words (``"US"``, ``"CAN"``).
+        name_zh: Chinese name, e.g. ``"洛杉磯"``.
+        aliases_zh: other Chinese names (``"洛城"``), found inside Chinese text.
+        country_zh: Chinese name of ``country`` (filled in by the loader from the country's
+            own entry).
     """
 
     name: str
@@ -153,12 +184,25 @@ class Place:
     kind: str = "city"
     aliases: tuple[str, ...] = ()
     exact_aliases: tuple[str, ...] = ()
+    name_zh: str = ""
+    aliases_zh: tuple[str, ...] = ()
+    country_zh: str = ""
 
     @property
     def label(self) -> str:
         """``"Los Angeles, United States"``, or just the name for a country."""
+        return self.label_in("en")
+
+    def name_in(self, language: str | None) -> str:
+        """The place's name in ``language`` ("en" or "zh")."""
+        return self.name_zh if _zh(language) and self.name_zh else self.name
+
+    def label_in(self, language: str | None) -> str:
+        """``"Los Angeles, United States"`` / ``"洛杉磯（美國）"``; a country alone by name."""
         if self.kind == "country" or self.name == self.country:
-            return self.name
+            return self.name_in(language)
+        if _zh(language) and self.name_zh:
+            return f"{self.name_zh}（{self.country_zh}）" if self.country_zh else self.name_zh
         return f"{self.name}, {self.country}"
 
 
@@ -173,6 +217,7 @@ class TransitTime:
         max_days: longest typical transit.
         day_type: ``"working"`` or ``"calendar"``.
         note: what the range covers, e.g. ``"door-to-door from pick-up"``.
+        note_zh: the same in Chinese.
     """
 
     mode: str
@@ -181,15 +226,11 @@ class TransitTime:
     max_days: int
     day_type: str
     note: str
+    note_zh: str = ""
 
-    @property
-    def days_text(self) -> str:
-        """``"2-4 working days"`` or ``"1 working day"``."""
-        kind = "working day" if self.day_type == "working" else "day"
-        if self.min_days == self.max_days:
-            plural = "" if self.min_days == 1 else "s"
-            return f"{self.min_days} {kind}{plural}"
-        return f"{self.min_days}-{self.max_days} {kind}s"
+    def note_in(self, language: str | None) -> str:
+        """What the range covers, in ``language``."""
+        return self.note_zh if _zh(language) and self.note_zh else self.note
 
 
 @dataclass(frozen=True)
@@ -227,6 +268,11 @@ class ContainerType:
     label: str
     usable_cbm: float
     max_payload_kg: float
+    label_zh: str = ""
+
+    def label_in(self, language: str | None) -> str:
+        """The container's name in ``language``."""
+        return self.label_zh if _zh(language) and self.label_zh else self.label
 
 
 @dataclass(frozen=True)
@@ -254,6 +300,16 @@ class ModeRates:
     fcl_suggested_from_cbm: float | None
     containers: dict[str, ContainerType]
     regions: dict[str, LaneRate]
+    covers_zh: str = ""
+    excluded_zh: tuple[str, ...] = ()
+
+    def covers_in(self, language: str | None) -> str:
+        """What the price covers, in ``language``."""
+        return self.covers_zh if _zh(language) and self.covers_zh else self.covers
+
+    def excluded_in(self, language: str | None) -> tuple[str, ...]:
+        """This mode's extra charges, in ``language``."""
+        return self.excluded_zh if _zh(language) else self.excluded
 
 
 @dataclass(frozen=True)
@@ -277,3 +333,18 @@ class RateCard:
     excluded: tuple[str, ...]
     basis: str
     modes: dict[str, ModeRates]
+    origin_zh: str = ""
+    excluded_zh: tuple[str, ...] = ()
+    basis_zh: str = ""
+
+    def origin_in(self, language: str | None) -> str:
+        """The origin area, in ``language``."""
+        return self.origin_zh if _zh(language) and self.origin_zh else self.origin
+
+    def excluded_in(self, language: str | None) -> tuple[str, ...]:
+        """Charges no rate includes, in ``language``."""
+        return self.excluded_zh if _zh(language) else self.excluded
+
+    def basis_in(self, language: str | None) -> str:
+        """What the rates assume about the cargo, in ``language``."""
+        return self.basis_zh if _zh(language) and self.basis_zh else self.basis

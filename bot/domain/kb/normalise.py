@@ -58,3 +58,25 @@ def abbreviation_plurals(text: str) -> set[str]:
     """
     found = _CAPITAL_PLURAL.findall(text) + _SEPARATED_PLURAL.findall(text)
     return {normalise_text(word) for word in found}
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"\s+")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` contains Chinese (Han) characters."""
+    return bool(_HAN.search(text))
+
+
+def normalise_chinese(text: str) -> str:
+    """``text`` made comparable for Chinese phrase lookup.
+
+    Full-width forms are folded and Simplified Chinese written in Traditional (Hong Kong)
+    by :func:`bot.core.i18n.normalise_input`, Latin letters lowercased and white space
+    dropped, since Chinese is written without spaces: ``"滯期 費"``, ``"滞期费"`` and
+    ``"滯期費"`` all become ``"滯期費"``.
+    """
+    from bot.core.i18n import normalise_input
+
+    return _SPACES.sub("", normalise_input(text)).lower()

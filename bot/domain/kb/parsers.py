@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.domain.kb import checks
@@ -30,7 +30,7 @@ from bot.domain.kb.models import (
     TransitTime,
     WeightBreak,
 )
-from bot.domain.kb.normalise import normalise_text
+from bot.domain.kb.normalise import normalise_chinese, normalise_text
 from bot.domain.kb.terms import term_phrases
 
 #: The FAQ topics other parts of the bot (NLU, responses) rely on: a contract.
@@ -90,7 +90,12 @@ def parse_terms(data: Any, file: str) -> dict[str, Term]:
     """Validate the glossary and return it by key."""
     terms: dict[str, Term] = {}
     for key, where, entry in checks.entries(data, file, "terms", "key"):
-        checks.fields(entry, where, ("key", "name", "definition", "aliases", "category", "related"))
+        checks.fields(
+            entry,
+            where,
+            ("key", "name", "definition", "aliases", "category", "related"),
+            ("name_zh", "aliases_zh", "definition_zh"),
+        )
         if not _KEY.match(key):
             raise checks.fail(where, "'key' must be lowercase letters, digits and underscores")
         terms[key] = Term(
@@ -100,7 +105,13 @@ def parse_terms(data: Any, file: str) -> dict[str, Term]:
             aliases=checks.texts(entry, "aliases", where),
             category=checks.choice(entry["category"], TERM_CATEGORIES, where, "category"),
             related=checks.texts(entry, "related", where),
+            name_zh=checks.chinese(entry, "name_zh", where),
+            aliases_zh=checks.chinese_texts(entry, "aliases_zh", where),
+            definition_zh=checks.chinese(entry, "definition_zh", where),
         )
+    _check_chinese_phrases(
+        file, ((t.key, t.name_zh, t.aliases_zh) for t in terms.values()), what="entry"
+    )
     owner: dict[str, tuple[str, str]] = {}
     for term in terms.values():
         where = f"{file}: entry {term.key!r}"
@@ -120,7 +131,9 @@ def parse_terms(data: Any, file: str) -> dict[str, Term]:
                 )
     return {
         key: dataclasses.replace(
-            term, related_names=tuple(terms[other].name for other in term.related)
+            term,
+            related_names=tuple(terms[other].name for other in term.related),
+            related_names_zh=tuple(terms[other].name_zh for other in term.related),
         )
         for key, term in terms.items()
     }
@@ -130,7 +143,7 @@ def parse_faqs(data: Any, file: str) -> dict[str, Faq]:
     """Validate the FAQs: exactly the agreed topics, each with a question and an answer."""
     faqs: dict[str, Faq] = {}
     for topic, where, entry in checks.entries(data, file, "faqs", "topic"):
-        checks.fields(entry, where, ("topic", "question", "answer"))
+        checks.fields(entry, where, ("topic", "question", "answer"), ("question_zh", "answer_zh"))
         if topic not in FAQ_TOPICS:
             raise checks.fail(
                 where, f"unknown topic {topic!r}; the topics are a contract with the NLU"
@@ -139,6 +152,8 @@ def parse_faqs(data: Any, file: str) -> dict[str, Faq]:
             topic=topic,
             question=checks.text(entry, "question", where),
             answer=checks.text(entry, "answer", where),
+            question_zh=checks.chinese(entry, "question_zh", where),
+            answer_zh=checks.chinese(entry, "answer_zh", where),
         )
     missing = [topic for topic in FAQ_TOPICS if topic not in faqs]
     if missing:
@@ -151,15 +166,23 @@ def parse_services(data: Any, file: str) -> dict[str, Service]:
     services: dict[str, Service] = {}
     for code, where, entry in checks.entries(data, file, "services", "code"):
         checks.fields(
-            entry, where, ("code", "name", "mode", "description", "typical_use", "limits")
+            entry,
+            where,
+            ("code", "name", "mode", "description", "typical_use", "limits"),
+            ("name_zh", "description_zh", "typical_use_zh", "limits_zh"),
         )
+        limits = checks.texts(entry, "limits", where)
         services[code] = Service(
             code=code,
             name=checks.text(entry, "name", where),
             mode=checks.choice(entry["mode"], MODES, where, "mode"),
             description=checks.text(entry, "description", where),
             typical_use=checks.text(entry, "typical_use", where),
-            limits=checks.texts(entry, "limits", where),
+            limits=limits,
+            name_zh=checks.chinese(entry, "name_zh", where),
+            description_zh=checks.chinese(entry, "description_zh", where),
+            typical_use_zh=checks.chinese(entry, "typical_use_zh", where),
+            limits_zh=checks.chinese_texts(entry, "limits_zh", where, like=limits),
         )
     return services
 
@@ -174,7 +197,7 @@ def parse_places(data: Any, file: str) -> tuple[Place, ...]:
             entry,
             where,
             ("name", "country", "region"),
-            ("home", "kind", "aliases", "exact_aliases"),
+            ("home", "kind", "aliases", "exact_aliases", "name_zh", "aliases_zh"),
         )
         home = entry.get("home", False)
         if not isinstance(home, bool):
@@ -187,6 +210,8 @@ def parse_places(data: Any, file: str) -> tuple[Place, ...]:
             kind=checks.choice(entry.get("kind", "city"), PLACE_KINDS, where, "kind"),
             aliases=checks.texts(entry, "aliases", where),
             exact_aliases=checks.texts(entry, "exact_aliases", where),
+            name_zh=checks.chinese(entry, "name_zh", where),
+            aliases_zh=checks.chinese_texts(entry, "aliases_zh", where),
         )
         for phrase in (place.name, *place.aliases):
             text = normalise_text(phrase)
@@ -200,7 +225,26 @@ def parse_places(data: Any, file: str) -> tuple[Place, ...]:
             if other != place.name:
                 raise checks.fail(where, f"exact alias {code!r} is already used by entry {other!r}")
         places.append(place)
-    return tuple(places)
+    _check_chinese_phrases(file, ((p.name, p.name_zh, p.aliases_zh) for p in places), what="entry")
+    # A place is labelled with its country's name; the country's own entry has it in Chinese.
+    country_zh = {p.name: p.name_zh for p in places if p.name == p.country or p.kind == "country"}
+    return tuple(dataclasses.replace(p, country_zh=country_zh.get(p.country, "")) for p in places)
+
+
+def _check_chinese_phrases(
+    file: str, owners: Iterable[tuple[str, str, tuple[str, ...]]], *, what: str
+) -> None:
+    """No Chinese name or alias may belong to two entries (after Simplified->Traditional)."""
+    owner: dict[str, str] = {}
+    for ident, name, aliases in owners:
+        for phrase in (name, *aliases):
+            text = normalise_chinese(phrase)
+            other = owner.setdefault(text, ident)
+            if other != ident:
+                raise checks.fail(
+                    f"{file}: {what} {ident!r}",
+                    f"Chinese alias {phrase!r} is already used by {what} {other!r}",
+                )
 
 
 def parse_transit(data: Any, file: str) -> dict[tuple[str, str], TransitTime]:
@@ -212,15 +256,16 @@ def parse_transit(data: Any, file: str) -> dict[tuple[str, str], TransitTime]:
         where = f"{file}: mode {mode!r}"
         checks.choice(mode, MODES, f"{file}: entry {mode!r}", "mode")
         block = checks.mapping(block, where, "a mode")
-        checks.fields(block, where, ("day_type", "note", "regions"))
+        checks.fields(block, where, ("day_type", "note", "regions"), ("note_zh",))
         day_type = checks.choice(block["day_type"], DAY_TYPES, where, "day_type")
         note = checks.text(block, "note", where)
+        note_zh = checks.chinese(block, "note_zh", where)
         regions = checks.mapping(block["regions"], where, "'regions'")
         for region, times in regions.items():
             rwhere = f"{file}: entry '{mode}.{region}'"
             checks.choice(region, REGIONS, rwhere, "region")
             times = checks.mapping(times, rwhere, "a region")
-            checks.fields(times, rwhere, ("min_days", "max_days"), ("note",))
+            checks.fields(times, rwhere, ("min_days", "max_days"), ("note", "note_zh"))
             low = checks.whole_days(times["min_days"], rwhere, "'min_days'")
             high = checks.whole_days(times["max_days"], rwhere, "'max_days'")
             if low > high:
@@ -234,6 +279,7 @@ def parse_transit(data: Any, file: str) -> dict[tuple[str, str], TransitTime]:
                 max_days=high,
                 day_type=day_type,
                 note=checks.text(times, "note", rwhere) if "note" in times else note,
+                note_zh=checks.chinese(times, "note_zh", rwhere) if "note" in times else note_zh,
             )
     return result
 
@@ -259,23 +305,29 @@ def _parse_mode_rates(mode: str, block: Any, file: str) -> ModeRates:
     where = f"{file}: mode {mode!r}"
     block = checks.mapping(block, where, "a mode")
     if mode == "sea_fcl":
-        checks.fields(block, where, ("covers", "excluded", "containers", "regions"))
+        checks.fields(
+            block,
+            where,
+            ("covers", "excluded", "containers", "regions"),
+            ("covers_zh", "excluded_zh"),
+        )
         containers: dict[str, ContainerType] = {}
         for code, spec in checks.mapping(block["containers"], where, "'containers'").items():
             cwhere = f"{file}: entry 'sea_fcl.containers.{code}'"
             spec = checks.mapping(spec, cwhere, "a container")
-            checks.fields(spec, cwhere, ("label", "usable_cbm", "max_payload_kg"))
+            checks.fields(spec, cwhere, ("label", "usable_cbm", "max_payload_kg"), ("label_zh",))
             containers[str(code)] = ContainerType(
                 code=str(code),
                 label=checks.text(spec, "label", cwhere),
                 usable_cbm=checks.number(spec["usable_cbm"], cwhere, "'usable_cbm'"),
                 max_payload_kg=checks.number(spec["max_payload_kg"], cwhere, "'max_payload_kg'"),
+                label_zh=checks.chinese(spec, "label_zh", cwhere),
             )
         if not containers:
             raise checks.fail(where, "'containers' must name at least one container")
     else:
         required = ["covers", "excluded", "kg_per_cbm", "regions"]
-        optional = ["max_shipment_kg"]
+        optional = ["max_shipment_kg", "covers_zh", "excluded_zh"]
         if mode == "sea_lcl":
             required.append("minimum_cbm")
             optional.append("fcl_suggested_from_cbm")
@@ -312,10 +364,13 @@ def _parse_mode_rates(mode: str, block: Any, file: str) -> ModeRates:
             )
     max_kg = block.get("max_shipment_kg")
     suggest_fcl = block.get("fcl_suggested_from_cbm")
+    excluded = checks.texts(block, "excluded", where)
     return ModeRates(
         mode=mode,
         covers=checks.text(block, "covers", where),
-        excluded=checks.texts(block, "excluded", where),
+        excluded=excluded,
+        covers_zh=checks.chinese(block, "covers_zh", where),
+        excluded_zh=checks.chinese_texts(block, "excluded_zh", where, like=excluded),
         kg_per_cbm=(
             None if mode == "sea_fcl" else checks.number(block["kg_per_cbm"], where, "'kg_per_cbm'")
         ),
@@ -341,7 +396,10 @@ def parse_rates(data: Any, file: str) -> RateCard:
     """Validate the indicative rate table."""
     top = checks.mapping(data, file, "the file")
     checks.fields(
-        top, file, ("currency", "as_of", "valid_until", "origin", "excluded", "basis", "modes")
+        top,
+        file,
+        ("currency", "as_of", "valid_until", "origin", "excluded", "basis", "modes"),
+        ("origin_zh", "excluded_zh", "basis_zh"),
     )
     as_of = checks.iso_date(top["as_of"], file, "'as_of'")
     valid_until = checks.iso_date(top["valid_until"], file, "'valid_until'")
@@ -354,14 +412,18 @@ def parse_rates(data: Any, file: str) -> RateCard:
     for mode, block in checks.mapping(top["modes"], file, "'modes'").items():
         checks.choice(mode, MODES, f"{file}: entry {mode!r}", "mode")
         modes[mode] = _parse_mode_rates(mode, block, file)
+    excluded = checks.texts(top, "excluded", file)
     return RateCard(
         currency=currency,
         as_of=as_of.isoformat(),
         valid_until=valid_until.isoformat(),
         origin=checks.text(top, "origin", file),
-        excluded=checks.texts(top, "excluded", file),
+        excluded=excluded,
         basis=checks.text(top, "basis", file),
         modes=modes,
+        origin_zh=checks.chinese(top, "origin_zh", file),
+        excluded_zh=checks.chinese_texts(top, "excluded_zh", file, like=excluded),
+        basis_zh=checks.chinese(top, "basis_zh", file),
     )
 
 

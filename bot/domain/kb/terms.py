@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from bot.domain.kb.errors import KnowledgeBaseError
 from bot.domain.kb.models import Term, TermLookup
-from bot.domain.kb.normalise import abbreviation_plurals, normalise_text
+from bot.domain.kb.normalise import (
+    abbreviation_plurals,
+    has_chinese,
+    normalise_chinese,
+    normalise_text,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -41,6 +46,19 @@ _WORD_PROBE_WEIGHT = 0.95
 # ordinary word, not a term the glossary is missing: "fuel", "charges", "asdf" are; "florbex"
 # and "blorp" are not.
 COMMON_WORD_LOGPROB = -16.5
+# Chinese words that frame a question about a term ("FOB係咩意思", "咩叫計費重量", "什麼是提單"),
+# longest first; dropped before a Chinese query is echoed or compared for suggestions.
+_ZH_FILLER_TEXT = """
+    係咩意思 係乜嘢意思 係乜意思 即係咩 即係乜 咩意思 乜意思 乜嘢意思 咩叫做 咩叫 乜嘢叫 乜叫
+    咩係 乜嘢係 乜係 什麼是 甚麼是 是什麼 是甚麼 什麼意思 甚麼意思 的意思 嘅意思 點解釋 點樣解釋
+    解釋下 解釋一下 請解釋 講解下 我想問下 我想問 想問下 想問 請問 問下 唔該 麻煩 你知唔知
+    知唔知 有冇人知 定義 名詞 術語 意思 係咩 係乜 即係 咩嚟 乜嘢 乜野 什麼 甚麼 係 咩 乜 嘅 的 是
+    呢 呀 啊 吖 嗎 嘛 啦 喎 囉 下 個 同 和 有咩分別 有咩唔同 分別 唔同 有
+    """
+_ZH_FILLERS = sorted(_ZH_FILLER_TEXT.split(), key=len, reverse=True)
+# Below this similarity a Chinese "suggestion" is noise; "滯期" ~ "滯期費" is 0.8.
+ZH_SUGGESTION_CUTOFF = 0.66
+_ZH_PUNCTUATION = re.compile(r"[\s\W_]+")
 _CAPITALISED = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9/.&]*[A-Z0-9](?![A-Za-z0-9])")
 _PARENTHESISED = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
 
@@ -78,6 +96,29 @@ def english_pipeline() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
+
+
+def chinese_term_phrases(term: Term) -> list[str]:
+    """Every Chinese phrase that names ``term``: its Chinese name, its part outside any
+    brackets ("離岸價（FOB）" gives "離岸價"), and its Chinese aliases."""
+    phrases = [term.name_zh, *term.aliases_zh]
+    outer = re.split(r"[（(]", term.name_zh, maxsplit=1)[0].strip()
+    if outer:
+        phrases.append(outer)
+    return [p for p in phrases if has_chinese(p)]
+
+
+def chinese_query(text: str) -> str:
+    """The Chinese words of ``text`` left once question words and punctuation are dropped.
+
+    ``"請問滯期係咩意思？"`` gives ``"滯期"``; Latin words are dropped too, since the English
+    matcher reads those.
+    """
+    folded = normalise_chinese(text)
+    folded = re.sub(r"[a-z0-9]+", " ", folded)
+    for filler in _ZH_FILLERS:
+        folded = folded.replace(filler, " ")
+    return "".join(_ZH_PUNCTUATION.split(folded))
 
 
 def term_phrases(term: Term) -> list[str]:
@@ -152,6 +193,12 @@ class TermMatcher:
             matcher.add(key, docs)
         self._matcher: PhraseMatcher = matcher
         self._lock = threading.Lock()
+        # Chinese names are found as substrings: Chinese is written without spaces.
+        self._zh_phrases: dict[str, str] = {}
+        for term in self._terms.values():
+            for phrase in chinese_term_phrases(term):
+                self._zh_phrases.setdefault(normalise_chinese(phrase), term.key)
+        self._zh_longest = max((len(p) for p in self._zh_phrases), default=0)
         # Plain strings for suggestions, per term.
         self._suggestion_strings: dict[str, list[str]] = {
             term.key: sorted(
@@ -208,11 +255,51 @@ class TermMatcher:
         Args:
             text: a bare term ("demurrage") or a whole message ("what does FOB mean?").
 
+        A Chinese name is found inside Chinese or mixed text ("FOB係咩意思", "滯期費即係咩",
+        "咩叫計費重量"); a term written in Latin letters is matched as in English, so the
+        English match wins when both are present.
+
         Returns:
             The longest match (then one the customer capitalised, then the earliest);
             with no match, ``term`` is ``None``
             and ``suggestions`` holds up to three close terms.
         """
+        lookup = self._find_english(text)
+        if lookup.term is not None or not has_chinese(text):
+            return lookup
+        key = self._find_chinese(text)
+        query = chinese_query(text)
+        if key is not None:
+            return TermLookup(term=self._terms[key], query=query)
+        suggestions = lookup.suggestions if lookup.query else self.suggest_chinese(query)
+        return TermLookup(term=None, suggestions=suggestions, query=lookup.query or query)
+
+    def _find_chinese(self, text: str) -> str | None:
+        """Key of the longest (then earliest) Chinese term name in ``text``."""
+        folded = normalise_chinese(text)
+        best: tuple[int, int, str] | None = None
+        for start in range(len(folded)):
+            for length in range(min(self._zh_longest, len(folded) - start), 1, -1):
+                key = self._zh_phrases.get(folded[start : start + length])
+                if key is not None:
+                    if best is None or length > best[0]:
+                        best = (length, start, key)
+                    break
+        return best[2] if best is not None else None
+
+    def suggest_chinese(self, query: str) -> list[Term]:
+        """Up to three terms whose Chinese names look like the Chinese ``query`` ("滯期")."""
+        if not 2 <= len(query) <= 12:
+            return []
+        scores: dict[str, float] = {}
+        for phrase, key in self._zh_phrases.items():
+            ratio = difflib.SequenceMatcher(None, query, phrase).ratio()
+            if ratio >= ZH_SUGGESTION_CUTOFF and ratio > scores.get(key, 0.0):
+                scores[key] = ratio
+        ranked = sorted(scores, key=lambda k: (-scores[k], k))[:MAX_SUGGESTIONS]
+        return [self._terms[key] for key in ranked]
+
+    def _find_english(self, text: str) -> TermLookup:
         with self._lock:
             doc = self._parse(text)
             matches = self._matcher(doc)

@@ -27,10 +27,15 @@ TEST_RATES: dict[str, Any] = {
     "origin": "Hong Kong and South China",
     "basis": "general cargo",
     "excluded": ["import duties and taxes", "cargo insurance"],
+    "origin_zh": "香港及華南",
+    "basis_zh": "普通貨物",
+    "excluded_zh": ["進口關稅同稅項", "貨物保險"],
     "modes": {
         "express": {
             "covers": "door-to-door",
             "excluded": ["fuel surcharge"],
+            "covers_zh": "門到門",
+            "excluded_zh": ["燃油附加費"],
             "kg_per_cbm": 200,
             "max_shipment_kg": 300,
             "regions": {},
@@ -38,6 +43,8 @@ TEST_RATES: dict[str, Any] = {
         "economy": {
             "covers": "door-to-door",
             "excluded": ["fuel surcharge"],
+            "covers_zh": "門到門",
+            "excluded_zh": ["燃油附加費"],
             "kg_per_cbm": 200,
             "max_shipment_kg": 1000,
             "regions": {},
@@ -45,12 +52,16 @@ TEST_RATES: dict[str, Any] = {
         "air": {
             "covers": "airport-to-airport",
             "excluded": ["fuel and security surcharges"],
+            "covers_zh": "機場至機場",
+            "excluded_zh": ["燃油及保安附加費"],
             "kg_per_cbm": 167,
             "regions": {},
         },
         "sea_lcl": {
             "covers": "port-to-port",
             "excluded": ["BAF"],
+            "covers_zh": "港到港",
+            "excluded_zh": ["燃油附加費（BAF）"],
             "kg_per_cbm": 1000,
             "minimum_cbm": 1,
             "fcl_suggested_from_cbm": 15,
@@ -59,9 +70,21 @@ TEST_RATES: dict[str, Any] = {
         "sea_fcl": {
             "covers": "port-to-port",
             "excluded": ["THC"],
+            "covers_zh": "港到港",
+            "excluded_zh": ["碼頭操作費"],
             "containers": {
-                "20ft": {"label": "20' container", "usable_cbm": 28, "max_payload_kg": 21000},
-                "40ft": {"label": "40' container", "usable_cbm": 58, "max_payload_kg": 26000},
+                "20ft": {
+                    "label": "20' container",
+                    "label_zh": "20 呎櫃",
+                    "usable_cbm": 28,
+                    "max_payload_kg": 21000,
+                },
+                "40ft": {
+                    "label": "40' container",
+                    "label_zh": "40 呎櫃",
+                    "usable_cbm": 58,
+                    "max_payload_kg": 26000,
+                },
             },
             "regions": {},
         },

@@ -77,7 +77,7 @@ def test_weight_break_cheaper_is_explained(quote_kb: KnowledgeBase) -> None:
 
 def test_minimum_charge_is_explained(quote_kb: KnowledgeBase) -> None:
     result = _quote(quote_kb, "express", 1)
-    assert "minimum charge of HKD 100 applies" in result.basis
+    assert "minimum charge of HK$100.00 applies" in result.basis
 
 
 def test_volumetric_weight_is_reported(quote_kb: KnowledgeBase) -> None:
@@ -126,7 +126,7 @@ def test_large_lcl_suggests_a_full_container(quote_kb: KnowledgeBase) -> None:
     assert result.amount == 1600
     assert len(result.advice) == 1
     assert "full container is usually better value: 1 x 20' container" in result.advice[0]
-    assert "HKD 1,000" in result.advice[0]
+    assert "HK$1,000.00" in result.advice[0]
 
 
 def test_small_lcl_suggests_nothing(quote_kb: KnowledgeBase) -> None:
@@ -136,7 +136,7 @@ def test_small_lcl_suggests_nothing(quote_kb: KnowledgeBase) -> None:
 def test_small_fcl_points_to_cheaper_lcl(quote_kb: KnowledgeBase) -> None:
     result = _quote(quote_kb, "FCL", 500, 3.0)
     assert result.amount == 1000
-    assert any("shared container (LCL) would be about HKD 300" in a for a in result.advice)
+    assert any("shared container (LCL) would be about HK$300.00" in a for a in result.advice)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,7 @@ def test_assumptions(quote_kb: KnowledgeBase) -> None:
         "Not included: fuel and security surcharges; import duties and taxes; cargo insurance."
         in result.assumptions
     )
-    assert "Rates are valid until 30 June 2026." in result.assumptions
+    assert "Rates are valid until 30 Jun 2026." in result.assumptions
     assert "It is based on general cargo." in result.assumptions
     assert any("No dimensions were given" in a for a in result.assumptions)
 
@@ -220,12 +220,12 @@ def test_format_quote(quote_kb: KnowledgeBase) -> None:
     result = _quote(quote_kb, "air", 100, 1.0)
     text = format_quote(result)
     assert text.startswith(
-        "Indicative price: HKD 1,670 for air freight from Hong Kong to Hamburg, Germany."
+        "Indicative price: HK$1,670.00 for air freight from Hong Kong to Hamburg, Germany."
     )
     assert "How it was worked out: chargeable weight 167 kg" in text
     assert result.transit is not None
     assert f"Typical transit: {result.transit.min_days}-{result.transit.max_days} days" in text
-    assert "- Rates are valid until 30 June 2026." in text
+    assert "- Rates are valid until 30 Jun 2026." in text
     assert text.endswith("Reply 'yes' if you'd like our sales team to confirm a firm quote.")
 
 
