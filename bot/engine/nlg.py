@@ -92,8 +92,7 @@ def _faq_answer(topic: str, language: str) -> str | None:
     faq = get_knowledge_base().faqs.get(topic)
     if faq is None:
         return None
-    answer_in = getattr(faq, "answer_in", None)
-    return str(answer_in(language)) if callable(answer_in) else faq.answer
+    return faq.answer_in(language)
 
 
 def render(body: Mapping[str, Any]) -> dict[str, Any]:

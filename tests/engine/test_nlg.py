@@ -95,9 +95,10 @@ def test_faq_answers_come_from_the_knowledge_base_in_the_language() -> None:
     kb = get_knowledge_base()
     topic, faq = next(iter(kb.faqs.items()))
     rendered = nlg.render(_request(f"utter_faq/{topic}", "你哋幾點開門"))
-    answer_in = getattr(faq, "answer_in", None)
-    expected = answer_in("zh") if callable(answer_in) else faq.answer
-    assert rendered == {"text": expected}
+    assert rendered == {"text": faq.answer_in("zh")}
+    assert rendered["text"] != faq.answer_in("en")
+    english = nlg.render(_request(f"utter_faq/{topic}", "when do you open"))
+    assert english == {"text": faq.answer_in("en")}
 
 
 def test_placeholders_are_filled_from_arguments_then_slots_and_unknown_ones_kept(
