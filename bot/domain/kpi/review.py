@@ -11,7 +11,7 @@ needed to make it, and its fonts (:mod:`bot.domain.kpi.pdf_fonts`) print Chinese
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.kpi.conversations import Comment
 from bot.domain.kpi.dashboard import Filters, Tile, tiles
-from bot.domain.kpi.formulas import SOURCES, nearest_rank, period_bounds
+from bot.domain.kpi.formulas import KPI_BY_CODE, SOURCES, nearest_rank, period_bounds
+from bot.domain.kpi.languages import LANGUAGE_KPIS, LanguageRow, language_rows
 from bot.domain.kpi.pdf_fonts import FAMILY, pdf_document, printable
 from bot.storage.models import Complaint, SurveyResponse, utcnow
 
@@ -118,6 +119,7 @@ class Review:
     categories: list[CategoryLine]
     praise: list[Comment]
     concerns: list[Comment]
+    languages: list[LanguageRow] = field(default_factory=list)
 
     @property
     def scope(self) -> str:
@@ -292,6 +294,7 @@ def build_review(
         categories=_categories(session, period, tz, filters),
         praise=_notable(session, period, tz, filters, best=True),
         concerns=_notable(session, period, tz, filters, best=False),
+        languages=language_rows(session, period.start, period.end, tz, filters),
     )
 
 
@@ -321,7 +324,11 @@ def render_html(review: Review, tz: ZoneInfo, *, standalone: bool = True) -> str
     puts in its own page (whose policy allows no inline styles).
     """
     env = _environment()
-    values = {"review": review, "local": lambda m: m.astimezone(tz).strftime("%d %b %Y %H:%M")}
+    values = {
+        "review": review,
+        "local": lambda m: m.astimezone(tz).strftime("%d %b %Y %H:%M"),
+        "language_columns": [KPI_BY_CODE[code] for code in LANGUAGE_KPIS],
+    }
     body = Markup(env.get_template("review_body.html").render(**values))
     if not standalone:
         return str(body)
@@ -403,6 +410,29 @@ def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
     row(["", "This period", "Previous period"], [60.0, 30.0, 30.0], bold=True)
     for name, (now_count, before) in review.volumes.items():
         row([name, f"{now_count:,}", f"{before:,}"], [60.0, 30.0, 30.0])
+
+    heading("By conversation language")
+    widths = [22.0, 22.0, 24.0, 24.0, 20.0, 20.0, 20.0, 28.0]
+    row(
+        [
+            "Language",
+            "Conversations",
+            "Containment",
+            "Fallback",
+            "CSAT",
+            "FCR",
+            "NPS",
+            "Queue wait",
+        ],
+        widths,
+        bold=True,
+    )
+    for lang in review.languages:
+        cells = [lang.name, str(lang.conversations)]
+        for code in ("containment", "fallback", "csat", "fcr", "nps", "queue_wait_p50"):
+            value = lang.figures.get(code, (None, 0))[0]
+            cells.append(figure(value, KPI_BY_CODE[code].unit))
+        row(cells, widths)
 
     heading("Top complaint categories and their follow-up")
     widths = [50.0, 20.0, 20.0, 32.0, 30.0, 28.0]

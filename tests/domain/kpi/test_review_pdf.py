@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.domain.kpi import pdf_fonts
-from bot.domain.kpi.review import build_review, parse_period, render_pdf
+from bot.domain.kpi.review import build_review, parse_period, render_html, render_pdf
 from bot.storage.models import ConversationFact, SurveyResponse
 from tests.domain.kpi.dashboard_data import HK, T0
 
@@ -100,6 +100,8 @@ def test_a_chinese_review_prints_every_character_in_embedded_fonts(
     _seed(session)
     review = build_review(session, parse_period("2026-11"), HK, account=ACCOUNT)
     assert [c.comment for c in review.praise] == [PRAISE]
+    page = render_html(review, HK)
+    assert '<tr data-language="zh"><td lang="zh">中文</td><td>2</td>' in page
     pdf = render_pdf(review, HK)
 
     assert fpdf_log.warnings == []
@@ -107,6 +109,8 @@ def test_a_chinese_review_prints_every_character_in_embedded_fonts(
     for words in (ACCOUNT, PRAISE, CONCERN, "agent陳小姐", "Servicereview:November2026"):
         assert "".join(words.split()) in text, words
     assert "\ufffd" not in text
+    # The KPIs per language: two Chinese conversations, none in English.
+    assert "Byconversationlanguage" in text and "中文2100%" in text and "English0-" in text
     fonts = _fonts(pdf, tmp_path)
     names = [line[0].split("+")[-1] for line in fonts]
     assert sorted(names) == ["DejaVuSansBold", "DejaVuSansBook", "NotoSansCJKHK"]
