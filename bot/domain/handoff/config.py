@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.config_files import ConfigFile, ConfigFileError, read_mapping
-from bot.core.i18n import get_catalogue, t
 from bot.core.settings import REPO_ROOT
+from bot.domain.handoff.canned import CannedReply, canned_reply
 
 #: The handoff settings file agents may edit (keywords, canned replies, wait estimate).
 HANDOFF_CONFIG_FILE = REPO_ROOT / "config" / "handoff.yml"
@@ -20,24 +20,6 @@ HANDOFF_CONFIG_FILE = REPO_ROOT / "config" / "handoff.yml"
 
 class HandoffConfigError(ConfigFileError):
     """The handoff settings file is broken; the message names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class CannedReply:
-    """A service-standard phrase offered in the console.
-
-    ``key`` names its wording in the catalogue (``locales/<language>/console.yml``), so it
-    is offered in the conversation's language; a reply with only ``text`` is offered as
-    written, whatever the language.
-    """
-
-    label: str
-    text: str = ""
-    key: str | None = None
-
-    def text_in(self, language: str) -> str:
-        """The reply's wording in ``language`` (English for a language not supported)."""
-        return t(self.key, language) if self.key else self.text
 
 
 @dataclass(frozen=True)
@@ -74,30 +56,16 @@ def load_handoff_config(path: Path | None = None) -> HandoffConfig:
         raise HandoffConfigError(f"{file}: acknowledge_every_minutes should be 0 or more")
     replies: list[CannedReply] = []
     for index, item in enumerate(data.get("canned_replies") or []):
-        replies.append(_canned_reply(file, index, item))
+        try:
+            replies.append(canned_reply(item))
+        except ValueError as exc:
+            raise HandoffConfigError(f"{file}: canned_replies[{index}] {exc}") from None
     return HandoffConfig(
         keywords=tuple(k.strip().lower() for k in keywords),
         minutes_per_conversation=float(minutes),
         canned_replies=tuple(replies),
         acknowledge_every_minutes=float(every),
     )
-
-
-def _canned_reply(file: Path, index: int, item: object) -> CannedReply:
-    """One ``canned_replies`` entry: a label and a catalogue ``key`` (or a ``text``)."""
-    where = f"{file}: canned_replies[{index}]"
-    if not (isinstance(item, dict) and isinstance(item.get("label"), str) and item["label"]):
-        raise HandoffConfigError(f"{where} needs a label")
-    key, text = item.get("key"), item.get("text")
-    if isinstance(key, str) and key.strip():
-        if not get_catalogue().has(key.strip()):
-            raise HandoffConfigError(
-                f"{where}: {key.strip()} is not in the catalogue (locales/*/console.yml)"
-            )
-        return CannedReply(item["label"].strip(), key=key.strip())
-    if isinstance(text, str) and text.strip():
-        return CannedReply(item["label"].strip(), text.strip())
-    raise HandoffConfigError(f"{where} needs a key (of locales/*/console.yml) or a text")
 
 
 _HANDOFF_CONFIG: ConfigFile[HandoffConfig] = ConfigFile(HANDOFF_CONFIG_FILE, load_handoff_config)
