@@ -165,6 +165,9 @@ def test_the_dashboard_shows_kpis_per_language_and_filters_by_it(dashboard: Dash
 
     log = dashboard.get(manager, f"/dashboard/conversations?{PERIOD}&language=zh").text
     assert log.count('<tr data-conversation="') == zh and "中文" in log
+    first = log.split('<tr data-conversation="', 1)[1].split('"', 1)[0]
+    detail = dashboard.get(manager, f"/dashboard/conversations/{first}").text
+    assert '<dt>Language</dt><dd><span class="lang lang-zh" lang="zh">中文</span>' in detail
     csv = dashboard.get(manager, f"/dashboard/export.csv?{PERIOD}").text.splitlines()
     assert csv[0].endswith(",language")
     assert sum(line.endswith(",zh") for line in csv[1:]) == zh
