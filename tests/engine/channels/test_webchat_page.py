@@ -20,7 +20,7 @@ SCRIPT = (REPO_ROOT / "web" / "src" / "main.js").read_text(encoding="utf-8")
 def test_every_mark_is_filled_in_the_language(language: str) -> None:
     page = render_page(TEMPLATE, language)
     assert "{{" not in page
-    assert f"<title data-i18n=\"web.page_title\">{html.escape(t('web.page_title', language))}" in page
+    assert f'<title data-i18n="web.page_title">{html.escape(t("web.page_title", language))}' in page
     assert html.escape(t("web.input_placeholder", language)) in page
     assert f'data-language="{language}"' in page
     strings = json.loads(html.unescape(re.search(r'data-strings="([^"]*)"', page).group(1)))
