@@ -1,0 +1,172 @@
+"""One tokenizer for English, Chinese and the two mixed in one message.
+
+Hong Kong customers write "where is my parcel", "我嘅 parcel 幾時到", "查下１６０－４８２１９３７１"
+and sometimes Simplified Chinese. One model reads all of them, so one tokenizer has to:
+
+- the text is first folded by :func:`bot.core.i18n.normalise_input` (NFKC, so full-width
+  digits and letters are ASCII; Simplified Chinese written in Traditional). Tokens carry
+  the folded text, so "运单" and "運單" are one feature, while their offsets point into the
+  customer's own text, so an entity's value is what the customer typed (actions fold it
+  again where they read numbers);
+- Latin, digits and punctuation are split exactly as Rasa's ``WhitespaceTokenizer`` does
+  (the English training data, regexes and entities were written against it);
+- each run of Han characters is cut into words by jieba (``han: words``; jieba's own
+  dictionary, which is Simplified, so the run is cut on its Simplified form, plus the
+  Cantonese and freight words in ``yue_words.txt``) or into single characters
+  (``han: characters``; the featurizers' n-grams then make the words).
+
+Rasa's own ``JiebaTokenizer`` needs ``language: zh`` and cuts English too, keeping spaces as
+tokens; ``make bench`` and ``/tmp`` figures in docs/nlu.md compare the two.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import regex
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.io import get_emoji_regex
+
+from bot.core.i18n import normalise_input
+
+USER_WORDS = Path(__file__).with_name("yue_words.txt")
+HAN_MODES = ("words", "characters")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+# Rasa 3.6's WhitespaceTokenizer: which non-word characters become a space.
+_NOT_A_WORD = regex.compile(
+    r"[^\w#@&]+(?=\s|$)|"
+    r"(\s|^)[^\w#@&]+(?=[^0-9\s])|"
+    r"(?<=[^0-9\s])[^\w._~:/?#\[\]()@!$&*+,;=-]+(?=[^0-9\s])"
+)
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """``text`` folded by ``normalise_input``, and for each folded character its index in
+    ``text``. Folding is nearly always one character for one; when it is not (NFKC of
+    "㎏" is "kg"), characters are folded one by one so every one keeps its origin.
+    """
+    folded = normalise_input(text)
+    if len(folded) == len(text):
+        return folded, list(range(len(text)))
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = char if char.isspace() else normalise_input(char)
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(pieces), origin
+
+
+@functools.lru_cache(maxsize=1)
+def _to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("hk2s")
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba() -> Any:
+    """A jieba tokenizer of its own (not jieba's global one) with the project's words."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for line in USER_WORDS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, frequency = line.strip().partition(" ")
+        segmenter.add_word(_to_simplified().convert(word), int(frequency) if frequency else None)
+    return segmenter
+
+
+def cut_han(run: str, mode: str) -> list[tuple[int, int]]:
+    """(start, end) of each word of a run of Han characters."""
+    if mode == "characters":
+        return [(index, index + 1) for index in range(len(run))]
+    simplified = _to_simplified().convert(run)
+    text = simplified if len(simplified) == len(run) else run
+    return [(start, end) for _, start, end in _jieba().tokenize(text, HMM=True)]
+
+
+def word_spans(folded: str, emoji: Any) -> list[tuple[int, int]]:
+    """(start, end) of the non-Han words, split as Rasa's WhitespaceTokenizer splits."""
+    masked = _HAN.sub(lambda match: " " * len(match.group()), folded)
+    spans = []
+    position = 0
+    for word in _NOT_A_WORD.sub(" ", masked).split():
+        start = masked.find(word, position)
+        position = start + len(word)
+        if not emoji.fullmatch(word):
+            spans.append((start, position))
+    return spans
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class MixedLanguageTokenizer(Tokenizer):
+    """English words as Rasa's WhitespaceTokenizer cuts them, Chinese by jieba or by
+    character, on text folded by ``normalise_input``."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Rasa's tokenizer options, and ``han``: ``words`` (jieba) or ``characters``."""
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            "han": "words",
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """jieba cuts Chinese into words; OpenCC folds Simplified Chinese."""
+        return ["jieba", "opencc"]
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Checks the Han mode and loads jieba's dictionary once, when it is used."""
+        super().__init__(config)
+        self.han_mode = self._config["han"]
+        if self.han_mode not in HAN_MODES:
+            raise ValueError(f"han must be one of {HAN_MODES}, not {self.han_mode!r}")
+        self.emoji = get_emoji_regex()
+        if self.han_mode == "words":
+            _jieba()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MixedLanguageTokenizer:
+        """A new tokenizer (it learns nothing from the data)."""
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        """The tokens of ``attribute``: folded text, offsets in the customer's text."""
+        text = message.get(attribute)
+        folded, origin = fold(text)
+        spans = word_spans(folded, self.emoji)
+        for run in _HAN.finditer(folded):
+            spans.extend(
+                (run.start() + start, run.start() + end)
+                for start, end in cut_han(run.group(), self.han_mode)
+            )
+        if not spans:  # only emoji or punctuation, e.g. ":)": the whole text, as Rasa does
+            return [Token(text, 0)]
+        tokens = [
+            Token(folded[start:end], origin[start], origin[end - 1] + 1)
+            for start, end in sorted(spans)
+        ]
+        return self._apply_token_pattern(tokens)

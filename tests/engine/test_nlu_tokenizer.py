@@ -1,0 +1,109 @@
+"""The project's tokenizer: English as Rasa cuts it, Chinese in words, offsets in the
+customer's own text (bot/engine/nlu/tokenizer.py)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.core.settings import REPO_ROOT
+from bot.engine.nlu.tokenizer import MixedLanguageTokenizer, fold
+
+
+def _tokenizer(han: str = "words") -> MixedLanguageTokenizer:
+    return MixedLanguageTokenizer({**MixedLanguageTokenizer.get_default_config(), "han": han})
+
+
+def _tokens(text: str, han: str = "words") -> list[tuple[str, str]]:
+    """(token text, the customer's text at the token's offsets) of each token."""
+    tokens = _tokenizer(han).tokenize(Message({"text": text}), "text")
+    return [(token.text, text[token.start : token.end]) for token in tokens]
+
+
+def _all_texts() -> list[Message]:
+    training = load_data(str(REPO_ROOT / "data" / "nlu"))
+    heldout = load_data(str(REPO_ROOT / "tests" / "data" / "nlu_heldout.yml"))
+    return [*training.intent_examples, *heldout.intent_examples]
+
+
+def test_english_is_cut_exactly_as_rasas_whitespace_tokenizer_cuts_it() -> None:
+    whitespace = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    ours = _tokenizer()
+    english = [m for m in _all_texts() if not any("\u4e00" <= c <= "\u9fff" for c in m.get("text"))]
+    assert len(english) > 3000
+    for message in english:
+        expected = [(t.text, t.start, t.end) for t in whitespace.tokenize(message, "text")]
+        got = [(t.text, t.start, t.end) for t in ours.tokenize(message, "text")]
+        assert got == expected, message.get("text")
+
+
+def test_chinese_is_cut_into_words_next_to_english_and_numbers() -> None:
+    assert _tokens("我嘅 parcel 幾時到?") == [
+        ("我", "我"),
+        ("嘅", "嘅"),
+        ("parcel", "parcel"),
+        ("幾時", "幾時"),
+        ("到", "到"),
+    ]
+    assert [text for text, _ in _tokens("FOB係咩意思")] == ["FOB", "係", "咩", "意思"]
+    assert [text for text, _ in _tokens("由香港寄5公斤去洛杉磯要幾錢")] == [
+        *["由", "香港", "寄", "5", "公斤", "去", "洛杉磯", "要", "幾錢"]
+    ]
+
+
+def test_the_project_words_keep_cantonese_and_freight_terms_whole() -> None:
+    words = [text for text, _ in _tokens("我想投訴你哋嘅速遞服務 唔該 空運提單 滯期費")]
+    for word in ("投訴", "你哋", "速遞", "唔該", "空運提單", "滯期費"):
+        assert word in words
+
+
+def test_full_width_digits_are_folded_while_offsets_keep_what_was_typed() -> None:
+    assert _tokens("查下１６０－４８２１９３７１去咗邊")[1] == (
+        "160-48219371",
+        "１６０－４８２１９３７１",
+    )
+    assert ("AWB", "ＡＷＢ") in _tokens("ＡＷＢ 幾時到")
+
+
+def test_simplified_chinese_is_read_as_traditional() -> None:
+    assert [text for text, _ in _tokens("请帮我查一下运单号")] == [
+        text for text, _ in _tokens("請幫我查一下運單號")
+    ]
+    assert ("運單", "运单") in _tokens("请帮我查一下运单号")
+
+
+def test_a_fold_that_changes_length_keeps_every_character_origin() -> None:
+    folded, origin = fold("10㎏ 去東京")
+    assert folded == "10kg 去東京"
+    assert origin == [0, 1, 2, 2, 3, 4, 5, 6]
+    assert _tokens("10㎏ 去東京")[0] == ("10kg", "10㎏")
+
+
+def test_characters_mode_gives_one_token_per_han_character() -> None:
+    assert [text for text, _ in _tokens("我嘅parcel", han="characters")] == ["我", "嘅", "parcel"]
+
+
+def test_a_message_of_emoji_only_is_one_token() -> None:
+    assert _tokens("🙂🙂") == [("🙂🙂", "🙂🙂")]
+
+
+def test_an_unknown_han_mode_is_refused() -> None:
+    with pytest.raises(ValueError):
+        _tokenizer("bigrams")
+
+
+def test_every_entity_annotation_in_the_training_data_falls_on_token_boundaries() -> None:
+    """DIET learns an entity only over whole tokens; a Chinese annotation that cuts a word
+    (e.g. [香](origin)港) would be dropped with a warning, so it is caught here."""
+    tokenizer = _tokenizer()
+    misaligned = []
+    for message in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples:
+        tokens = tokenizer.tokenize(message, "text")
+        starts = {token.start for token in tokens}
+        ends = {token.end for token in tokens}
+        for entity in message.get("entities") or []:
+            if entity["start"] not in starts or entity["end"] not in ends:
+                misaligned.append((message.get("text"), entity["value"]))
+    assert misaligned == []
