@@ -3,10 +3,17 @@ customer's own text (bot/engine/nlu/tokenizer.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.settings import REPO_ROOT
 from bot.engine.nlu.tokenizer import MixedLanguageTokenizer, fold
@@ -94,12 +101,44 @@ def test_an_unknown_han_mode_is_refused() -> None:
         _tokenizer("bigrams")
 
 
-def test_every_entity_annotation_in_the_training_data_falls_on_token_boundaries() -> None:
+def _trained(tmp_path: Path, training: TrainingData) -> MixedLanguageTokenizer:
+    """A tokenizer trained on ``training`` in a real model storage, then loaded back."""
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("tokenizer")
+    config = MixedLanguageTokenizer.get_default_config()
+    context = ExecutionContext(GraphSchema({}))
+    MixedLanguageTokenizer.create(config, storage, resource, context).train(training)
+    return MixedLanguageTokenizer.load(config, storage, resource, context)
+
+
+def test_a_chinese_entity_value_of_the_training_data_becomes_one_word(tmp_path: Path) -> None:
+    text = "冷凍貨櫃同溫控貨櫃有咩分別"
+    assert ("溫控貨櫃", "溫控貨櫃") not in _tokens(text)
+    training = TrainingData(
+        [
+            Message(
+                {
+                    "text": text,
+                    "intent": "define_term",
+                    "entities": [{"start": 5, "end": 9, "value": "溫控貨櫃", "entity": "term"}],
+                }
+            )
+        ]
+    )
+    tokenizer = _trained(tmp_path, training)
+    tokens = tokenizer.tokenize(Message({"text": "溫控貨櫃係咩"}), "text")
+    assert (tokens[0].start, tokens[0].end) == (0, 4)
+
+
+def test_every_entity_annotation_in_the_training_data_falls_on_token_boundaries(
+    tmp_path: Path,
+) -> None:
     """DIET learns an entity only over whole tokens; a Chinese annotation that cuts a word
     (e.g. [香](origin)港) would be dropped with a warning, so it is caught here."""
-    tokenizer = _tokenizer()
+    training = load_data(str(REPO_ROOT / "data" / "nlu"))
+    tokenizer = _trained(tmp_path, training)
     misaligned = []
-    for message in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples:
+    for message in training.intent_examples:
         tokens = tokenizer.tokenize(message, "text")
         starts = {token.start for token in tokens}
         ends = {token.end for token in tokens}
@@ -107,3 +146,8 @@ def test_every_entity_annotation_in_the_training_data_falls_on_token_boundaries(
             if entity["start"] not in starts or entity["end"] not in ends:
                 misaligned.append((message.get("text"), entity["value"]))
     assert misaligned == []
+
+
+def test_rasa_trains_the_tokenizer_so_its_words_are_kept_in_the_model() -> None:
+    registered = DefaultV1Recipe()._from_registry("bot.engine.nlu.tokenizer.MixedLanguageTokenizer")
+    assert registered.is_trainable

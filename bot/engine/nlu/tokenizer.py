@@ -12,8 +12,10 @@ and sometimes Simplified Chinese. One model reads all of them, so one tokenizer 
   (the English training data, regexes and entities were written against it);
 - each run of Han characters is cut into words by jieba (``han: words``; jieba's own
   dictionary, which is Simplified, so the run is cut on its Simplified form, plus the
-  Cantonese and freight words in ``yue_words.txt``) or into single characters
-  (``han: characters``; the featurizers' n-grams then make the words).
+  Cantonese and freight words in ``yue_words.txt`` and every Chinese entity value of the
+  training data, learnt at training and kept in the model, so an annotated 電放 or 香港 is
+  never cut or glued to its neighbour) or into single characters (``han: characters``;
+  the featurizers' n-grams then make the words).
 
 Rasa's own ``JiebaTokenizer`` needs ``language: zh`` and cuts English too, keeping spaces as
 tokens; ``make bench`` and ``/tmp`` figures in docs/nlu.md compare the two.
@@ -22,6 +24,7 @@ tokens; ``make bench`` and ``/tmp`` figures in docs/nlu.md compare the two.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from pathlib import Path
@@ -34,11 +37,15 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.io import get_emoji_regex
 
 from bot.core.i18n import normalise_input
 
 USER_WORDS = Path(__file__).with_name("yue_words.txt")
+LEARNT_WORDS = "words.json"
+#: A word of the training data's entities outweighs jieba's own words around it.
+ENTITY_WORD_FREQUENCY = 20000
 HAN_MODES = ("words", "characters")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 # Rasa 3.6's WhitespaceTokenizer: which non-word characters become a space.
@@ -89,6 +96,25 @@ def _jieba() -> Any:
     return segmenter
 
 
+def add_words(words: list[str]) -> None:
+    """Make ``words`` (Traditional or Simplified) whole words for jieba in this process."""
+    segmenter = _jieba()
+    for word in words:
+        segmenter.add_word(_to_simplified().convert(word), ENTITY_WORD_FREQUENCY)
+
+
+def entity_words(training_data: TrainingData) -> list[str]:
+    """The folded Chinese entity values annotated in the training data."""
+    words = set()
+    for message in training_data.training_examples:
+        text = message.get("text") or ""
+        for entity in message.get("entities") or []:
+            value = normalise_input(text[entity["start"] : entity["end"]]).strip()
+            if _HAN.fullmatch(value):
+                words.add(value)
+    return sorted(words)
+
+
 def cut_han(run: str, mode: str) -> list[tuple[int, int]]:
     """(start, end) of each word of a run of Han characters."""
     if mode == "characters":
@@ -111,7 +137,7 @@ def word_spans(folded: str, emoji: Any) -> list[tuple[int, int]]:
     return spans
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class MixedLanguageTokenizer(Tokenizer):
     """English words as Rasa's WhitespaceTokenizer cuts them, Chinese by jieba or by
     character, on text folded by ``normalise_input``."""
@@ -132,9 +158,16 @@ class MixedLanguageTokenizer(Tokenizer):
         """jieba cuts Chinese into words; OpenCC folds Simplified Chinese."""
         return ["jieba", "opencc"]
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+    ) -> None:
         """Checks the Han mode and loads jieba's dictionary once, when it is used."""
         super().__init__(config)
+        self._model_storage = model_storage
+        self._resource = resource
         self.han_mode = self._config["han"]
         if self.han_mode not in HAN_MODES:
             raise ValueError(f"han must be one of {HAN_MODES}, not {self.han_mode!r}")
@@ -150,8 +183,34 @@ class MixedLanguageTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MixedLanguageTokenizer:
-        """A new tokenizer (it learns nothing from the data)."""
-        return cls(config)
+        """A new tokenizer, to be trained."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns the Chinese entity values as words and keeps them in the model."""
+        words = entity_words(training_data) if self.han_mode == "words" else []
+        add_words(words)
+        if self._model_storage is not None and self._resource is not None:
+            with self._model_storage.write_to(self._resource) as directory:
+                (directory / LEARNT_WORDS).write_text(json.dumps(words, ensure_ascii=False))
+        assert self._resource is not None
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> MixedLanguageTokenizer:
+        """The trained tokenizer, with the words it learnt."""
+        tokenizer = cls(config, model_storage, resource)
+        if tokenizer.han_mode == "words":
+            with model_storage.read_from(resource) as directory:
+                add_words(json.loads((directory / LEARNT_WORDS).read_text(encoding="utf-8")))
+        return tokenizer
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """The tokens of ``attribute``: folded text, offsets in the customer's text."""
