@@ -17,8 +17,9 @@ and sometimes Simplified Chinese. One model reads all of them, so one tokenizer 
   never cut or glued to its neighbour) or into single characters (``han: characters``;
   the featurizers' n-grams then make the words).
 
-Rasa's own ``JiebaTokenizer`` needs ``language: zh`` and cuts English too, keeping spaces as
-tokens; ``make bench`` and ``/tmp`` figures in docs/nlu.md compare the two.
+Rasa's own ``JiebaTokenizer`` needs ``language: zh``, cuts English with jieba too and
+reads Traditional Chinese with a Simplified dictionary; docs/nlu.md has the measurements
+that chose this tokenizer.
 """
 
 from __future__ import annotations
