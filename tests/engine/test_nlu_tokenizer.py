@@ -35,6 +35,21 @@ def _all_texts() -> list[Message]:
     return [*training.intent_examples, *heldout.intent_examples]
 
 
+def _trained(
+    tmp_path: Path, training: TrainingData, dictionary: Path | None = None
+) -> MixedLanguageTokenizer:
+    """A tokenizer trained on ``training`` in a real model storage, then loaded back."""
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("tokenizer")
+    config = {
+        **MixedLanguageTokenizer.get_default_config(),
+        "dictionary_path": str(dictionary) if dictionary else None,
+    }
+    context = ExecutionContext(GraphSchema({}))
+    MixedLanguageTokenizer.create(config, storage, resource, context).train(training)
+    return MixedLanguageTokenizer.load(config, storage, resource, context)
+
+
 def test_english_is_cut_exactly_as_rasas_whitespace_tokenizer_cuts_it() -> None:
     whitespace = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     ours = _tokenizer()
@@ -60,8 +75,10 @@ def test_chinese_is_cut_into_words_next_to_english_and_numbers() -> None:
     ]
 
 
-def test_the_project_words_keep_cantonese_and_freight_terms_whole() -> None:
-    words = [text for text, _ in _tokens("我想投訴你哋嘅速遞服務 唔該 空運提單 滯期費")]
+def test_the_repos_dictionary_keeps_cantonese_and_freight_terms_whole(tmp_path: Path) -> None:
+    tokenizer = _trained(tmp_path, TrainingData(), REPO_ROOT / "data" / "jieba")
+    text = "我想投訴你哋嘅速遞服務 唔該 空運提單 滯期費"
+    words = [token.text for token in tokenizer.tokenize(Message({"text": text}), "text")]
     for word in ("投訴", "你哋", "速遞", "唔該", "空運提單", "滯期費"):
         assert word in words
 
@@ -99,16 +116,6 @@ def test_a_message_of_emoji_only_is_one_token() -> None:
 def test_an_unknown_han_mode_is_refused() -> None:
     with pytest.raises(ValueError):
         _tokenizer("bigrams")
-
-
-def _trained(tmp_path: Path, training: TrainingData) -> MixedLanguageTokenizer:
-    """A tokenizer trained on ``training`` in a real model storage, then loaded back."""
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("tokenizer")
-    config = MixedLanguageTokenizer.get_default_config()
-    context = ExecutionContext(GraphSchema({}))
-    MixedLanguageTokenizer.create(config, storage, resource, context).train(training)
-    return MixedLanguageTokenizer.load(config, storage, resource, context)
 
 
 def test_a_chinese_entity_value_of_the_training_data_becomes_one_word(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ and sometimes Simplified Chinese. One model reads all of them, so one tokenizer 
   (the English training data, regexes and entities were written against it);
 - each run of Han characters is cut into words by jieba (``han: words``; jieba's own
   dictionary, which is Simplified, so the run is cut on its Simplified form, plus the
-  Cantonese and freight words in ``yue_words.txt`` and every Chinese entity value of the
-  training data, learnt at training and kept in the model, so an annotated 電放 or 香港 is
-  never cut or glued to its neighbour) or into single characters (``han: characters``;
-  the featurizers' n-grams then make the words).
+  words of the jieba user dictionaries in ``dictionary_path`` (data/jieba: places, modes,
+  terms, Cantonese) and every Chinese entity value of the training data; both are learnt
+  at training and kept in the model, so an annotated 電放 or 香港 is never cut or glued to
+  its neighbour) or into single characters (``han: characters``; the featurizers' n-grams
+  then make the words).
 
 Rasa's own ``JiebaTokenizer`` needs ``language: zh``, cuts English with jieba too and
 reads Traditional Chinese with a Simplified dictionary; docs/nlu.md has the measurements
@@ -43,7 +44,6 @@ from rasa.utils.io import get_emoji_regex
 
 from bot.core.i18n import normalise_input
 
-USER_WORDS = Path(__file__).with_name("yue_words.txt")
 LEARNT_WORDS = "words.json"
 #: A word of the training data's entities outweighs jieba's own words around it.
 ENTITY_WORD_FREQUENCY = 20000
@@ -83,29 +83,38 @@ def _to_simplified() -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _jieba() -> Any:
-    """A jieba tokenizer of its own (not jieba's global one) with the project's words."""
+    """A jieba tokenizer of its own, not jieba's global one (Rasa's JiebaTokenizer uses that)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     segmenter = jieba.Tokenizer()
     segmenter.initialize()
-    for line in USER_WORDS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        word, _, frequency = line.strip().partition(" ")
-        segmenter.add_word(_to_simplified().convert(word), int(frequency) if frequency else None)
     return segmenter
 
 
-def add_words(words: list[str]) -> None:
-    """Make ``words`` (Traditional or Simplified) whole words for jieba in this process."""
+def add_words(words: list[tuple[str, int]]) -> None:
+    """Make each (word, frequency) a whole word for jieba in this process; the word may be
+    written in Traditional or Simplified."""
     segmenter = _jieba()
-    for word in words:
-        segmenter.add_word(_to_simplified().convert(word), ENTITY_WORD_FREQUENCY)
+    for word, frequency in words:
+        segmenter.add_word(_to_simplified().convert(word), frequency)
 
 
-def entity_words(training_data: TrainingData) -> list[str]:
-    """The folded Chinese entity values annotated in the training data."""
+def dictionary_words(path: str | None) -> list[tuple[str, int]]:
+    """(word, frequency) of the jieba user dictionaries (``word [frequency] [tag]`` lines)
+    in the folder ``path``."""
+    words = []
+    for file in sorted(Path(path).glob("*.txt")) if path else []:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            fields = line.split()
+            if fields and not fields[0].startswith("#"):
+                frequency = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+                words.append((fields[0], frequency or ENTITY_WORD_FREQUENCY))
+    return words
+
+
+def entity_words(training_data: TrainingData) -> list[tuple[str, int]]:
+    """The folded Chinese entity values annotated in the training data, as words."""
     words = set()
     for message in training_data.training_examples:
         text = message.get("text") or ""
@@ -113,7 +122,7 @@ def entity_words(training_data: TrainingData) -> list[str]:
             value = normalise_input(text[entity["start"] : entity["end"]]).strip()
             if _HAN.fullmatch(value):
                 words.add(value)
-    return sorted(words)
+    return [(word, ENTITY_WORD_FREQUENCY) for word in sorted(words)]
 
 
 def cut_han(run: str, mode: str) -> list[tuple[int, int]]:
@@ -145,13 +154,15 @@ class MixedLanguageTokenizer(Tokenizer):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Rasa's tokenizer options, and ``han``: ``words`` (jieba) or ``characters``."""
+        """Rasa's tokenizer options; ``han``: ``words`` (jieba) or ``characters``;
+        ``dictionary_path``: a folder of jieba user dictionaries, read at training."""
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
             "token_pattern": None,
             "prefix_separator_symbol": None,
             "han": "words",
+            "dictionary_path": None,
         }
 
     @staticmethod
@@ -188,8 +199,12 @@ class MixedLanguageTokenizer(Tokenizer):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Learns the Chinese entity values as words and keeps them in the model."""
-        words = entity_words(training_data) if self.han_mode == "words" else []
+        """Learns the dictionaries' words and the Chinese entity values as words and keeps
+        them in the model (the server needs neither the dictionaries nor the data)."""
+        words: list[tuple[str, int]] = []
+        if self.han_mode == "words":
+            words = dictionary_words(self._config["dictionary_path"])
+            words += entity_words(training_data)
         add_words(words)
         if self._model_storage is not None and self._resource is not None:
             with self._model_storage.write_to(self._resource) as directory:
@@ -210,7 +225,8 @@ class MixedLanguageTokenizer(Tokenizer):
         tokenizer = cls(config, model_storage, resource)
         if tokenizer.han_mode == "words":
             with model_storage.read_from(resource) as directory:
-                add_words(json.loads((directory / LEARNT_WORDS).read_text(encoding="utf-8")))
+                learnt = json.loads((directory / LEARNT_WORDS).read_text(encoding="utf-8"))
+                add_words([(word, frequency) for word, frequency in learnt])
         return tokenizer
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
