@@ -271,3 +271,16 @@ def test_rasa_data_validation_is_clean() -> None:
         unexpected.append(message)
     assert ok
     assert unexpected == []
+
+
+def test_jieba_dictionary_holds_every_chinese_lookup_and_synonym(
+    training_zh: TrainingData,
+) -> None:
+    lines = (REPO_ROOT / "data" / "jieba" / "freight_zh.txt").read_text("utf-8").splitlines()
+    entries = [line.split(" ") for line in lines]
+    assert all(len(e) == 3 and e[1].isdigit() and e[2].isalpha() for e in entries), entries
+    words = {e[0] for e in entries}
+    chinese = re.compile(r"[\u3400-\u9fff]")
+    lookups = {w for table in training_zh.lookup_tables for w in table["elements"]}
+    written = {w for w in lookups | set(training_zh.entity_synonyms) if chinese.search(w)}
+    assert written - words == set()
