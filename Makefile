@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python$(PYTHON_VERSION) || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/freightdesk.tar.gz
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null) bot/engine/nlu/tokenizer.py
 # The web chat page, built from web/ into the git-ignored web/dist by the project's esbuild.
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := web/build.mjs $(wildcard web/src/*)
