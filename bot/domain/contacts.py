@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import normalise_input
+
 EMAIL = "email"
 PHONE = "phone"
 
@@ -19,11 +21,13 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 )
-_EMAIL_IN_TEXT = re.compile(r"(?<![\w.@+-])" + _EMAIL.pattern + r"(?![\w@-])")
+# Bounded by ASCII word characters, not \w: Chinese is written without spaces and its
+# characters are word characters ("電郵係jo@example.com", "電話91234567唔該").
+_EMAIL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.@+-])" + _EMAIL.pattern + r"(?![A-Za-z0-9_@-])")
 # Digits with the separators people type: spaces, dashes, dots, brackets; an optional
 # leading + or 00.
 _PHONE = re.compile(r"(?:\+|00)?[\d(][\d ()./-]{6,22}\d")
-_PHONE_IN_TEXT = re.compile(r"(?<![\w+])" + _PHONE.pattern + r"(?!\w)")
+_PHONE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_+])" + _PHONE.pattern + r"(?![A-Za-z0-9_])")
 
 HONG_KONG_CODE = "852"
 
@@ -81,12 +85,16 @@ def parse_contact(text: str) -> Contact | None:
     the first email address, then the first phone number, inside a sentence ("you can
     email me at jo@example.com").
 
+    Full-width forms are folded first ("９１２３ ４５６７", "ｊｏ＠ｅｘａｍｐｌｅ．ｃｏｍ"), and a
+    contact written right after Chinese is found ("我電話係91234567").
+
     Args:
         text: the customer's answer.
 
     Returns:
         The contact, or None when there is no usable email address or phone number.
     """
+    text = normalise_input(text)
     stripped = text.strip().strip(".,;")
     if not stripped:
         return None
