@@ -66,6 +66,17 @@ def detect_language(text: object) -> str | None:
     return None
 
 
+# Rasa records an intent triggered through its HTTP API (the survey offer after a resolved
+# complaint) as a user event with the text "EXTERNAL: <intent>": the service spoke, not the
+# customer, and its English words say nothing of the customer's language.
+_EXTERNAL_PREFIX = "EXTERNAL: "
+
+
+def _external(event: Mapping[str, Any]) -> bool:
+    text = event.get("text")
+    return isinstance(text, str) and text.startswith(_EXTERNAL_PREFIX)
+
+
 def conversation_language(
     events: Iterable[Mapping[str, Any]] | None, explicit: object = None
 ) -> str:
@@ -82,7 +93,7 @@ def conversation_language(
     if chosen:
         return chosen
     for event in reversed(list(events or ())):
-        if event.get("event") != "user":
+        if event.get("event") != "user" or _external(event):
             continue
         found = detect_language(event.get("text"))
         if found:
