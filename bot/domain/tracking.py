@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import t
+
 AIR_WAYBILL = "air_waybill"
 CONTAINER = "container"
 POSTAL = "postal"
@@ -38,13 +40,12 @@ EXPRESS = "express"
 #: Every kind of number this module recognises.
 KINDS: tuple[str, ...] = (AIR_WAYBILL, CONTAINER, POSTAL, EXPRESS)
 
-#: How each kind is named to a customer.
-KIND_LABELS: dict[str, str] = {
-    AIR_WAYBILL: "air waybill",
-    CONTAINER: "container number",
-    POSTAL: "postal tracking number",
-    EXPRESS: "express waybill",
-}
+
+def kind_label(kind: str, language: str = "en") -> str:
+    """How a kind of number is named to a customer: "air waybill" / "空運提單"
+    (``locales/<language>/tracking.yml``)."""
+    return t(f"tracking.kind.{kind}", language)
+
 
 # ISO 3166-1 alpha-2, which S10 numbers end with.
 _COUNTRY_CODE_LIST = """
@@ -82,19 +83,33 @@ class TrackingNumber:
         number: the normalised form we store and show (``160-12345675``).
         kind: one of :data:`KINDS`.
         valid: whether the check digit (and, for postal items, the country code) is right.
-        problem: when not valid, a sentence for the customer saying what looks wrong.
+        problem_key: when not valid, the catalogue key of the sentence saying what looks
+            wrong (``tracking.problem.*``), and ``problem_params`` its placeholders.
     """
 
     raw: str
     number: str
     kind: str
     valid: bool
-    problem: str | None = None
+    problem_key: str | None = None
+    problem_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind_label(self) -> str:
-        """How the kind is named to a customer, e.g. ``"air waybill"``."""
-        return KIND_LABELS[self.kind]
+        """How the kind is named in English, e.g. ``"air waybill"``."""
+        return kind_label(self.kind)
+
+    def problem_in(self, language: str) -> str | None:
+        """When not valid, a sentence for the customer saying what looks wrong, in
+        ``language``; None for a valid number."""
+        if self.problem_key is None:
+            return None
+        return t(self.problem_key, language, **dict(self.problem_params))
+
+    @property
+    def problem(self) -> str | None:
+        """:meth:`problem_in` English (operators' messages, the shipment import)."""
+        return self.problem_in("en")
 
 
 def awb_check_digit(serial7: str) -> int:
@@ -149,8 +164,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             number,
             AIR_WAYBILL,
             False,
-            f"The last digit of air waybill {prefix}-{serial[:7]}… should be {expected}, so a "
-            "digit may have been mistyped. Please check the number on your air waybill.",
+            "tracking.problem.air_waybill",
+            (("start", f"{prefix}-{serial[:7]}"), ("expected", str(expected))),
         )
     if compact.isdigit() and len(compact) == 10 and not _DASHED_PREFIX.match(raw):
         expected = express_check_digit(compact[:9])
@@ -161,8 +176,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             EXPRESS,
             False,
-            f"The last digit of express waybill {compact[:9]}… should be {expected}, so a "
-            "digit may have been mistyped. Please check the number on your receipt or label.",
+            "tracking.problem.express",
+            (("start", compact[:9]), ("expected", str(expected))),
         )
     if _CONTAINER_COMPACT.fullmatch(compact):
         expected = container_check_digit(compact[:10])
@@ -173,9 +188,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             CONTAINER,
             False,
-            f"The last digit of container number {compact[:10]}… should be {expected}, so a "
-            "letter or digit may have been mistyped. Please check it against the container "
-            "or your bill of lading.",
+            "tracking.problem.container",
+            (("start", compact[:10]), ("expected", str(expected))),
         )
     if _POSTAL_COMPACT.fullmatch(compact):
         country = compact[11:]
@@ -185,8 +199,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
                 compact,
                 POSTAL,
                 False,
-                f"A postal tracking number ends with a country code, and “{country}” isn't "
-                "one. Please check the last two letters on your receipt.",
+                "tracking.problem.postal_country",
+                (("country", country),),
             )
         expected = s10_check_digit(compact[2:10])
         if int(compact[10]) == expected:
@@ -196,9 +210,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             POSTAL,
             False,
-            f"The digit just before the country code in {compact[:10]}…{country} should be "
-            f"{expected}, so a digit may have been mistyped. Please check the number on "
-            "your receipt.",
+            "tracking.problem.postal",
+            (("start", compact[:10]), ("country", country), ("expected", str(expected))),
         )
     return None
 
@@ -215,6 +228,12 @@ _PHONE_WORDS = re.compile(
     r"\b(?:tel|phone|mobile|cell|whats\s*app|call|fax|contact|reach|sms|text)\b",
     re.IGNORECASE,
 )
+# The same in Chinese, which has no spaces between words (so no \b): "我嘅貨件160-...",
+# "打電話俾我 9123 4567".
+_TRACKING_WORDS_ZH = re.compile(
+    r"貨件|貨物|包裹|單號|運單|提單|追蹤|追踪|查|速遞|快遞|派送|送貨|到貨"
+)
+_PHONE_WORDS_ZH = re.compile(r"電話|手機|致電|打俾|打畀|覆電|聯絡|聯繫|傳真|短訊")
 _CONTEXT_CHARS = 30
 
 _CONTAINER_IN_TEXT = re.compile(
@@ -234,6 +253,10 @@ _AWB_GROUPINGS: tuple[tuple[int, ...], ...] = ((11,), (3, 8), (3, 4, 4))
 _EXPRESS_GROUPINGS: tuple[tuple[int, ...], ...] = ((10,), (2, 4, 4), (5, 5))
 
 
+def _is_latin_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
 def _compact(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text).upper()
 
@@ -244,8 +267,10 @@ def _context_before(text: str, start: int) -> tuple[bool, bool]:
     The nearer one wins, so "call me on 9123 4567, my awb is ..." still finds the awb.
     """
     window = text[max(0, start - _CONTEXT_CHARS) : start]
-    tracking = [m.end() for m in _TRACKING_WORDS.finditer(window)]
-    phone = [m.end() for m in _PHONE_WORDS.finditer(window)]
+    tracking = [
+        m.end() for words in (_TRACKING_WORDS, _TRACKING_WORDS_ZH) for m in words.finditer(window)
+    ]
+    phone = [m.end() for words in (_PHONE_WORDS, _PHONE_WORDS_ZH) for m in words.finditer(window)]
     if window.rstrip().endswith("+"):
         return False, True
     if tracking and phone:
@@ -285,7 +310,9 @@ def _best_window(
     """
     start = runs[i][0]
     before = text[:start]
-    glued = bool(before) and before[-1].isalpha()
+    # Only a Latin letter glues a number to a word: Chinese is written without spaces, so
+    # "單號160-12345675" is a number after a word.
+    glued = bool(before) and _is_latin_letter(before[-1])
     if glued and not _GLUED_PREFIX.search(before):
         return None  # part of a word or code such as "A1234567890"
     intent, phone = _context_before(text, start)
@@ -297,7 +324,7 @@ def _best_window(
         if total > 11:
             break
         end = runs[j][1]
-        if end < len(text) and text[end].isalpha():
+        if end < len(text) and _is_latin_letter(text[end]):
             continue  # "1234567890kg", "12345678901st" and the like
         lengths = tuple(e - s for s, e in runs[i : j + 1])
         raw = text[start:end]
