@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -34,6 +36,11 @@ CONTRACT_INTENTS = [
 ]
 CONTRACT_ENTITIES = ["tracking_number", "term", "origin", "destination", "weight", "volume", "mode"]
 MIN_EXAMPLES = 25
+# Chinese (data/nlu/zh): every customer intent and every FAQ topic, written the way Hong
+# Kong customers type. switch_language has its own file, EXTERNAL_* are never typed.
+MIN_ZH_EXAMPLES = 25
+MIN_ZH_FAQ_EXAMPLES = 10
+MIN_ZH_HELDOUT = 300
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +53,35 @@ def training() -> TrainingData:
 def heldout() -> TrainingData:
     """The held-out evaluation set, kept out of training."""
     return load_data(str(REPO_ROOT / "tests" / "data" / "nlu_heldout.yml"))
+
+
+@pytest.fixture(scope="module")
+def training_zh() -> TrainingData:
+    """The Chinese NLU training data under data/nlu/zh."""
+    return load_data(str(REPO_ROOT / "data" / "nlu" / "zh"))
+
+
+@pytest.fixture(scope="module")
+def heldout_zh() -> TrainingData:
+    """The Chinese held-out evaluation set, kept out of training."""
+    return load_data(str(REPO_ROOT / "tests" / "data" / "nlu_heldout_zh.yml"))
+
+
+def _labels(data: TrainingData) -> Counter[str]:
+    """Examples per intent, a FAQ example counted under its topic (faq/<topic>)."""
+    return Counter(
+        m.get("intent_response_key") if m.get("intent") == "faq" else m.get("intent")
+        for m in data.intent_examples
+    )
+
+
+def _customer_intents() -> list[str]:
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [
+        intent
+        for intent in domain["intents"]
+        if not intent.startswith("EXTERNAL_") and intent != "switch_language"
+    ]
 
 
 @pytest.mark.parametrize("intent", CONTRACT_INTENTS)
@@ -71,16 +107,106 @@ def test_every_faq_topic_has_an_answer(training: TrainingData) -> None:
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    """Case, width (NFKC), punctuation and spaces ignored, in any script.
+
+    Chinese needs no spaces, so "我嘅 parcel 幾時到" and "我嘅parcel幾時到" are the same
+    sentence; English words are compared run together, which only makes the check stricter.
+    """
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
-def test_heldout_set_is_not_trained_on(training: TrainingData, heldout: TrainingData) -> None:
+def test_normalise_keeps_chinese_and_ignores_spacing_width_and_case() -> None:
+    assert _normalise("我嘅 parcel 幾時到?") == _normalise("我嘅Parcel幾時到")
+    assert _normalise("查下１６０－４８２１９３７１") == _normalise("查下160-48219371")
+    assert _normalise("FOB係咩意思") != _normalise("FOB")
+    assert _normalise("where is my parcel?") == _normalise("Where is my parcel")
+
+
+@pytest.mark.parametrize("name", ["nlu_heldout.yml", "nlu_heldout_zh.yml"])
+def test_heldout_set_is_not_trained_on(training: TrainingData, name: str) -> None:
+    heldout = load_data(str(REPO_ROOT / "tests" / "data" / name))
     trained = {_normalise(m.get("text")) for m in training.intent_examples}
     leaked = [
         m.get("text") for m in heldout.intent_examples if _normalise(m.get("text")) in trained
     ]
     assert leaked == []
     assert len(heldout.intent_examples) >= 10 * len(CONTRACT_INTENTS)
+
+
+@pytest.mark.parametrize("name", ["nlu_heldout.yml", "nlu_heldout_zh.yml"])
+def test_heldout_set_covers_every_intent_and_faq_topic(training: TrainingData, name: str) -> None:
+    heldout = load_data(str(REPO_ROOT / "tests" / "data" / name))
+    assert set(_labels(training)) - set(_labels(heldout)) == set()
+    assert set(_labels(heldout)) - set(_labels(training)) == set()
+
+
+def test_chinese_heldout_set_is_large_enough(heldout_zh: TrainingData) -> None:
+    assert len(heldout_zh.intent_examples) >= MIN_ZH_HELDOUT
+    # Chinese in every sentence: a held-out message in English alone tests nothing new.
+    english_only = [
+        m.get("text")
+        for m in heldout_zh.intent_examples
+        if not re.search(r"[\u3400-\u9fff]", m.get("text"))
+        and not re.search(r"CMP-\d{4}-\d{5}", m.get("text"))
+    ]
+    assert english_only == []
+
+
+@pytest.mark.parametrize("intent", _customer_intents())
+def test_every_customer_intent_has_chinese_examples(training_zh: TrainingData, intent: str) -> None:
+    assert _labels(training_zh)[intent] >= MIN_ZH_EXAMPLES
+
+
+def test_every_faq_topic_has_chinese_examples(
+    training: TrainingData, training_zh: TrainingData
+) -> None:
+    topics = {label for label in _labels(training) if label.startswith("faq/")}
+    counts = _labels(training_zh)
+    thin = {topic: counts[topic] for topic in topics if counts[topic] < MIN_ZH_FAQ_EXAMPLES}
+    assert len(topics) == len(_labels(training_zh).keys() & topics)
+    assert thin == {}
+
+
+@pytest.mark.parametrize("entity", CONTRACT_ENTITIES)
+def test_every_contract_entity_is_annotated_in_chinese(
+    training_zh: TrainingData, entity: str
+) -> None:
+    annotated = [
+        e["value"]
+        for m in training_zh.entity_examples
+        for e in m.get("entities", [])
+        if e["entity"] == entity
+    ]
+    assert len(annotated) >= 10
+
+
+def test_chinese_synonyms_map_to_the_english_canonical_values(
+    training: TrainingData, training_zh: TrainingData
+) -> None:
+    english = TrainingData().merge(
+        *(load_data(str(path)) for path in sorted((REPO_ROOT / "data" / "nlu").glob("*.yml")))
+    )
+    places = yaml.safe_load((REPO_ROOT / "knowledge_base" / "places.yml").read_text("utf-8"))
+    # What the English data writes for a place, mode or term, and the knowledge base's names.
+    canonical = (
+        set(english.entity_synonyms.values())
+        | {e["value"] for m in english.entity_examples for e in m.get("entities", [])}
+        | {p["name"] for p in places["places"]}
+    )
+    strays = {
+        written: value
+        for written, value in training_zh.entity_synonyms.items()
+        if value not in canonical
+    }
+    assert strays == {}
+    # Every mode a Chinese example annotates ends on an English canonical mode.
+    modes = {
+        training.entity_synonyms.get(e["value"], e["value"])
+        for m in training_zh.entity_examples
+        for e in m.get("entities", [])
+        if e["entity"] == "mode"
+    }
+    assert modes <= {"air", "sea", "express", "economy", "FCL", "LCL"}
 
 
 def _responses_used_by_actions() -> set[str]:
