@@ -12,6 +12,11 @@ WEB_DIST := web/dist/index.html
 WEB_SOURCES := web/build.mjs $(wildcard web/src/*)
 # Debian's Chromium for the browser test; Playwright drives it and never downloads one.
 CHROMIUM := /usr/bin/chromium
+# Debian's fonts for the service review PDF (English and Chinese), and poppler's pdftotext
+# and pdffonts, with which the tests read the PDF back; never downloaded at run time.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+TEXT_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -20,13 +25,13 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test train bench lint venv web clean
 
-run: $(MODEL) $(WEB_DIST)
+run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT)
 	exec $(BIN)/python -m bot run
 
 # `lint-imports` keeps the layout's import rules (pyproject.toml, README "Layout");
 # `rasa data validate` fails on errors; tests/test_training_data.py fails on any warning
 # but Rasa's known false alarm about form questions.
-test: $(MODEL) $(WEB_DIST) $(CHROMIUM)
+test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy bot
@@ -72,6 +77,18 @@ $(WEB_DIST): web/node_modules/.installed $(WEB_SOURCES)
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+$(CJK_FONT):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk
+
+$(TEXT_FONT):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-dejavu-core
+
+$(PDFTOTEXT):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
 
 clean:
 	rm -rf models .rasa web/dist

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from bench.kpi import PG_ADMIN_URL, _pg_admin, load_postgres, load_sqlite
 from bot.domain.kpi import conversations as log
 from bot.domain.kpi.dashboard import Filters, agent_rows, distinct_values, tiles, trends
+from bot.domain.kpi.languages import language_rows
 from bot.domain.kpi.report import build_report
 from bot.domain.kpi.review import build_review, parse_period, render_pdf
 from bot.storage import db
@@ -77,6 +78,14 @@ def time_pages(url: str, label: str) -> None:
         (
             "dashboard tiles, key account (complaints via its customers)",
             lambda s: tiles(s, START, END, HK, Filters(account="ACME"), with_previous=True),
+        ),
+        (
+            "KPIs by language (the dashboard's table), month",
+            lambda s: language_rows(s, START, END, HK),
+        ),
+        (
+            "dashboard tiles, language filter (handoffs, complaints via the facts)",
+            lambda s: tiles(s, START, END, HK, Filters(language="zh"), with_previous=True),
         ),
         ("filter menus (distinct values)", distinct_values),
         ("per-agent table, month", lambda s: agent_rows(s, START, END, HK)),

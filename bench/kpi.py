@@ -67,6 +67,11 @@ def _later(at: datetime | None, seconds: float) -> datetime | None:
     return None if at is None else at + timedelta(seconds=seconds)
 
 
+def _language(n: int) -> str:
+    """Two in five conversations in Chinese (without a draw, so the rows stay as before)."""
+    return "zh" if n % 5 in (1, 3) else "en"
+
+
 SURVEY_COLUMNS = [
     "response_id",
     "sender_id",
@@ -83,6 +88,7 @@ SURVEY_COLUMNS = [
     "comment",
     "offered_at",
     "answered_at",
+    "language",
 ]
 
 
@@ -108,6 +114,7 @@ def surveys(rng: random.Random) -> Iterator[Row]:
             None,
             at,
             at + timedelta(minutes=2) if answered else None,
+            _language(n),
         )
 
 
@@ -128,6 +135,7 @@ FACT_COLUMNS = [
     "team",
     "resolved",
     "account",
+    "language",
 ]
 
 
@@ -155,6 +163,7 @@ def facts(rng: random.Random) -> Iterator[Row]:
             rng.choice(TEAMS) if handed else None,
             None,
             rng.choice(ACCOUNTS),
+            _language(n),
         )
 
 

@@ -189,6 +189,7 @@ def _review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.commands import common
+    from bot.domain.kpi.pdf_fonts import FontMissing
     from bot.domain.kpi.review import build_review, parse_period, render_html, render_pdf
     from bot.storage.db import session_scope
 
@@ -211,6 +212,9 @@ def _review(args: argparse.Namespace) -> int:
             out.write_text(render_html(review, settings.tz), encoding="utf-8")
     except OSError as exc:
         print(f"Could not write {out}: {exc.strerror or exc}.", file=sys.stderr)
+        return common.EXIT_FAILED
+    except FontMissing as exc:
+        print(f"No PDF made: {exc}.", file=sys.stderr)
         return common.EXIT_FAILED
     print(f"Service review {period.label} ({review.scope}) written to {out}.")
     return common.EXIT_OK

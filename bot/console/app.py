@@ -36,6 +36,7 @@ from bot.console.web import (
     Handler,
     requires,
 )
+from bot.core.i18n import language_name
 from bot.domain.events import Publish
 from bot.domain.users import session_for
 from bot.engine.rasa_client import RasaClient
@@ -168,6 +169,8 @@ def create_app(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    # A conversation's language as staff read it: "English", "中文".
+    app[TEMPLATES_KEY].globals["language_name"] = language_name
     sign_in.add_routes(app)
     handoffs.add_routes(app)
     complaints.add_routes(app)

@@ -536,6 +536,8 @@ class SurveyResponse(Base):
     comment = Column(Text, nullable=True)
     offered_at = Column(UTCDateTime, nullable=False, default=utcnow)
     answered_at = Column(UTCDateTime, nullable=True)
+    #: The conversation's language ("en", "zh") when the survey was offered or answered.
+    language = Column(String(5), nullable=True)
 
     def __repr__(self) -> str:
         return f"<SurveyResponse {self.response_id} csat={self.csat}>"
@@ -546,7 +548,11 @@ class ConversationFact(Base):
 
     One row per sender and session start (Rasa's ``session_started`` event, or the first
     event seen when there is none). ``intents`` lists the intents seen, space separated;
-    ``first_intent`` is the one the conversation is sliced by.
+    ``first_intent`` is the one the conversation is sliced by. ``language`` is the one the
+    assistant answers in (``bot.core.i18n.conversation_language``): ``language_chosen``
+    (the customer's explicit choice, the ``language`` slot) if any, else
+    ``language_detected`` (the latest customer message that showed a language), else
+    English.
     """
 
     __tablename__ = "conversation_facts"
@@ -574,6 +580,9 @@ class ConversationFact(Base):
     team = Column(String(30), nullable=True)
     resolved = Column(Boolean, nullable=True)
     account = Column(String(40), nullable=True)
+    language = Column(String(5), nullable=False, default="en", server_default="en")
+    language_detected = Column(String(5), nullable=True)
+    language_chosen = Column(String(5), nullable=True)
 
     def __repr__(self) -> str:
         return f"<ConversationFact {self.sender_id} {self.session_started_at}>"
@@ -715,8 +724,16 @@ KPI_INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: The slices (``--by``) of each table the report groups by, as stored columns.
 KPI_INDEX_SLICES: dict[str, tuple[str, ...]] = {
-    "survey_responses": ("channel", "agent", "team", "service", "account"),
-    "conversation_facts": ("channel", "agent", "team", "first_intent", "account", "handed_off"),
+    "survey_responses": ("channel", "agent", "team", "service", "account", "language"),
+    "conversation_facts": (
+        "channel",
+        "agent",
+        "team",
+        "first_intent",
+        "account",
+        "handed_off",
+        "language",
+    ),
     "complaints": ("channel", "assigned_to", "category"),
 }
 

@@ -131,3 +131,23 @@ def test_an_unmigrated_database_is_reported(tmp_path: Path) -> None:
         "2026-11-30",
     )
     assert done.returncode == 2 and "db upgrade" in done.stderr
+
+
+def test_report_by_language(db_url: str, tmp_path: Path) -> None:
+    """Surveys in the language their conversation was in: two Chinese (CSAT 5, 2), one
+    English (4)."""
+    with db.session_scope(db.get_engine(db_url)) as session:
+        for rid, language, csat in (("z1", "zh", 5), ("z2", "zh", 2), ("e1", "en", 4)):
+            surveys.record_offer(session, rid, rid, "rest", offered_at=AT, language=language)
+            surveys.record_answers(session, rid, csat=csat, answered_at=AT)
+    done = _run(
+        db_url, tmp_path, "report", "--from", "2026-11-01", "--to", "2026-11-30",
+        "--by", "language", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    csat = {
+        line["group"]: (line["value"], line["n"])
+        for line in json.loads(done.stdout)["kpis"]
+        if line["code"] == "csat"
+    }
+    assert csat == {"en": (100.0, 1), "zh": (50.0, 2)}

@@ -27,7 +27,7 @@ def test_review_as_pdf_and_html(sqlite_database_url: str, tmp_path: Path) -> Non
     assert "Service review 2026-11 (all customers) written to" in done.stdout
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF-")
-    assert b"(Containment (no handoff)" in _pdf_text(pdf)
+    assert b"Containment (no handoff)" in _pdf_text(pdf)
 
     page = tmp_path / "acme.html"
     done = _run(

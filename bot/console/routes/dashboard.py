@@ -40,6 +40,7 @@ from bot.domain.kpi.charts import line_chart
 from bot.domain.kpi.dashboard import AGENT_KPIS, Filters, agent_rows, tiles, trends
 from bot.domain.kpi.formulas import KPI_BY_CODE, KPIS
 from bot.domain.kpi.hints import hint_rules
+from bot.domain.kpi.languages import LANGUAGE_KPIS, language_rows
 from bot.domain.kpi.report import load_targets
 from bot.domain.kpi.review import figure
 from bot.domain.kpi.targets import TargetFormError, recent_changes, save_target, stored_targets
@@ -58,11 +59,12 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
     filters = Filters.from_mapping(request.query)
     tz = request.app[CONFIG_KEY].tz
 
-    def load(session: Session) -> tuple[Any, Any]:
+    def load(session: Session) -> tuple[Any, Any, Any]:
         found = tiles(session, start, end, tz, filters, with_previous=True)
-        return found, trends(session, start, end, tz, filters)
+        by_language = language_rows(session, start, end, tz, filters)
+        return found, trends(session, start, end, tz, filters), by_language
 
-    found, (parts, series) = await run_in_session(request.app[ENGINE_KEY], load)
+    found, (parts, series), languages = await run_in_session(request.app[ENGINE_KEY], load)
     choices = await filter_choices(request)
     labels = [part.label for part in parts]
     days = (end - start).days + 1
@@ -90,6 +92,8 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
         "dashboard.html",
         tiles=found,
         charts=charts,
+        languages=languages,
+        language_columns=[KPI_BY_CODE[code] for code in LANGUAGE_KPIS],
         choices=choices,
         problem=problem,
         **page_values(request, start, end, filters),

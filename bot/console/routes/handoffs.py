@@ -1,10 +1,15 @@
 """The queue and handed-over conversations: take one, read the live transcript, reply,
 hand it back to the assistant or close it. Team leads (for their team) and managers also
 see the conversations other agents hold, and may reassign, hand back or close them when
-an agent is away; each such action is written to the audit trail."""
+an agent is away; each such action is written to the audit trail.
+
+Each conversation shows its language ("English", "中文"): on the queue as the event-stream
+consumer recorded it, on the conversation page from Rasa's tracker as it stands, where the
+canned replies are offered in that language (the agent may switch them)."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -22,6 +27,7 @@ from bot.console.web import (
     staff,
     when,
 )
+from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, conversation_language
 from bot.domain import audit
 from bot.domain.complaints.records import customer_complaints
 from bot.domain.conversations import NotifyError
@@ -32,6 +38,7 @@ from bot.domain.handoff.queue import agent_conversations, get_handoff, list_queu
 from bot.domain.handoff.rules import HandoffError
 from bot.domain.handoff.staff import Supervisor, supervised_handoffs
 from bot.domain.handoff.views import HandoffView
+from bot.domain.kpi.languages import latest_languages
 from bot.domain.shipments import find_shipment
 from bot.domain.teams import TEAMS
 from bot.domain.tracking import check_tracking_number
@@ -63,11 +70,15 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         if boss is not None:
             others = [h for h in supervised_handoffs(session, boss) if h.agent != user.name]
             agents = [u.name for u in list_users(session) if u.active]
+        waiting = list_queue(session, team=team)
+        mine = agent_conversations(session, user.name)
+        senders = [h.sender_id for h in (*waiting, *mine, *others)]
         return {
-            "waiting": list_queue(session, team=team),
-            "mine": agent_conversations(session, user.name),
+            "waiting": waiting,
+            "mine": mine,
             "others": others,
             "agents": agents,
+            "languages": latest_languages(session, senders),
         }
 
     loaded = await run_in_session(request.app[ENGINE_KEY], load)
@@ -75,6 +86,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         request,
         "queue.html",
         when=lambda m: when(request, m),
+        default_language=DEFAULT_LANGUAGE,
         teams=TEAMS,
         error=notice(request.query, "error"),
         done=notice(request.query, "done"),
@@ -153,13 +165,21 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         return {
             **_context_panel(session, view),
             "history": audit.entries(session, f"handoff:{view.id}"),
+            "recorded": latest_languages(session, [view.sender_id]).get(view.sender_id),
         }
 
     panel = await run_in_session(request.app[ENGINE_KEY], load)
+    language = panel.pop("recorded") or DEFAULT_LANGUAGE
+    # The tracker as it stands, with a switch the event stream has not brought in yet;
+    # if Rasa cannot be reached, the recorded language (the transcript says why).
+    with contextlib.suppress(NotifyError):
+        language = live_language(await request.app[RASA_KEY].tracker_events(view.sender_id))
     return render(
         request,
         "conversation.html",
         handoff=view,
+        language=language,
+        languages=LANGUAGES,
         canned=handoff_config().canned_replies,
         when=lambda m: when(request, m),
         poll_seconds=POLL_SECONDS,
@@ -191,8 +211,24 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
         for m in view.messages
     ]
     return web.json_response(
-        {"status": view.status, "lines": lines, "messages": messages, "problem": problem}
+        {
+            "status": view.status,
+            "lines": lines,
+            "messages": messages,
+            "problem": problem,
+            "language": live_language(events) if problem is None else None,
+        }
     )
+
+
+def live_language(events: list[dict[str, Any]]) -> str:
+    """The conversation's language from its tracker events: the ``language`` slot (the
+    customer's explicit choice) if set, else what the customer's messages show."""
+    chosen = None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "language":
+            chosen = event.get("value")
+    return conversation_language(events, explicit=chosen)
 
 
 @requires("agent")

@@ -15,6 +15,7 @@ from bot.console.dashboard_view import filter_choices, period, today
 from bot.console.web import CONFIG_KEY, ENGINE_KEY, SECURITY_HEADERS, render, requires
 from bot.domain.kpi import conversations as log
 from bot.domain.kpi.dashboard import Filters
+from bot.domain.kpi.pdf_fonts import FontMissing
 from bot.domain.kpi.review import build_review, parse_period, render_html, render_pdf
 from bot.storage.db import run_in_session
 
@@ -119,7 +120,11 @@ async def review_pdf(request: web.Request) -> web.StreamResponse:
     review = await run_in_session(
         request.app[ENGINE_KEY], lambda s: build_review(s, review_period, tz, account=account)
     )
-    pdf = await asyncio.to_thread(render_pdf, review, tz)
+    try:
+        pdf = await asyncio.to_thread(render_pdf, review, tz)
+    except FontMissing as exc:
+        # Not a bad request and not a crash: the server lacks a package `make run` installs.
+        raise web.HTTPServiceUnavailable(text=f"The PDF cannot be made here: {exc}.") from None
     suffix = f"-{account}" if account else ""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in suffix)
     return web.Response(

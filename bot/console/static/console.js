@@ -15,7 +15,24 @@
   const outbox = document.getElementById("outbox");
   const form = document.getElementById("reply");
   const text = document.getElementById("reply-text");
+  const badge = document.getElementById("language");
+  const cannedLanguage = document.getElementById("canned-language");
+  // Until the agent picks a language for the canned replies, they follow the customer's.
+  let cannedChosen = false;
   let shown = "";
+
+  function showLanguage(language) {
+    if (!language || !badge || badge.dataset.language === language) {
+      return;
+    }
+    badge.dataset.language = language;
+    badge.lang = language;
+    badge.className = "lang lang-" + language;
+    badge.textContent = cannedLanguage?.querySelector(`option[value="${language}"]`)?.textContent || language;
+    if (cannedLanguage && !cannedChosen) {
+      cannedLanguage.value = language;
+    }
+  }
 
   function line(who, body, agent) {
     const item = document.createElement("li");
@@ -46,6 +63,7 @@
         transcript.replaceChildren(...data.lines.map((l) => line(l.who, l.text, l.agent)));
         transcript.lastElementChild?.scrollIntoView({ block: "end" });
       }
+      showLanguage(data.language);
       problem.hidden = !data.problem;
       problem.textContent = data.problem || "";
     } catch (error) {
@@ -116,9 +134,13 @@
       text.value = "";
       send(newId(), body);
     });
+    cannedLanguage?.addEventListener("change", () => {
+      cannedChosen = true;
+    });
     for (const button of document.querySelectorAll(".canned-reply")) {
       button.addEventListener("click", () => {
-        text.value = button.dataset.text;
+        const language = cannedLanguage ? cannedLanguage.value : "en";
+        text.value = button.getAttribute(`data-text-${language}`) || button.dataset.textEn;
         text.focus();
       });
     }

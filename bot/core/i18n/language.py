@@ -4,8 +4,9 @@ The customer's explicit choice ("English please", "講中文", the page's langua
 Telegram's /language), kept in the ``language`` slot, always wins. Without one, the latest
 message that shows a language decides: any Han character makes it Chinese (Hong Kong
 customers mix English words into Chinese: "我嘅 parcel 幾時到" is Chinese), Latin words
-without Han make it English, and messages that show neither ("ok", a tracking number, an
-emoji, a button payload) leave it as it was. Hand-written: the rule is a product decision
+without Han make it English (two words at least: "ok", "thx" or "cancel" alone is typed by
+Chinese writers as well), and messages that show neither (one English word, a tracking
+number, an emoji, a button payload) leave it as it was. Hand-written: the rule is a product decision
 in a few lines, and language-identification libraries answer per message, without the
 conversation's memory or the code-mixing rule.
 """
@@ -54,14 +55,14 @@ def detect_language(text: object) -> str | None:
         text: a customer's message.
 
     Returns:
-        "zh" if it has a Han character, "en" if it has a Latin word and no Han character,
-        None for numbers, references, emoji, single letters and button payloads ("/greet").
+        "zh" if it has a Han character, "en" if it has two Latin words and no Han
+        character, None for one word, numbers, references, emoji and button payloads.
     """
     if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("/"):
         return None
     if _HAN.search(text):
         return "zh"
-    if _LATIN_WORD.search(text):
+    if len(_LATIN_WORD.findall(text)) >= 2:
         return "en"
     return None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.core.config_files import ConfigFile, ConfigFileError, read_mapping
 from bot.core.i18n import normalise_input
 from bot.core.settings import REPO_ROOT
+from bot.domain.handoff.canned import CannedReply, canned_reply
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -22,14 +23,6 @@ HANDOFF_CONFIG_FILE = REPO_ROOT / "config" / "handoff.yml"
 
 class HandoffConfigError(ConfigFileError):
     """The handoff settings file is broken; the message names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class CannedReply:
-    """A service-standard phrase offered in the console."""
-
-    label: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -66,14 +59,10 @@ def load_handoff_config(path: Path | None = None) -> HandoffConfig:
         raise HandoffConfigError(f"{file}: acknowledge_every_minutes should be 0 or more")
     replies: list[CannedReply] = []
     for index, item in enumerate(data.get("canned_replies") or []):
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("label"), str)
-            and isinstance(item.get("text"), str)
-            and item["text"].strip()
-        ):
-            raise HandoffConfigError(f"{file}: canned_replies[{index}] needs a label and a text")
-        replies.append(CannedReply(item["label"].strip(), item["text"].strip()))
+        try:
+            replies.append(canned_reply(item))
+        except ValueError as exc:
+            raise HandoffConfigError(f"{file}: canned_replies[{index}] {exc}") from None
     return HandoffConfig(
         keywords=tuple(k.strip().lower() for k in keywords),
         minutes_per_conversation=float(minutes),

@@ -95,6 +95,7 @@ class ConversationRow:
     team: str | None
     account: str | None
     bot_first_response_ms: int | None
+    language: str = "en"
 
     @property
     def outcome(self) -> str:
@@ -121,6 +122,7 @@ def _row(fact: ConversationFact) -> ConversationRow:
         fact.team,
         fact.account,
         fact.bot_first_response_ms,
+        fact.language or "en",
     )
 
 
@@ -353,6 +355,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "human_first_response_s",
     "resolution_time_s",
     "csat",
+    "language",
 )
 
 Cursor = tuple[datetime, int]
@@ -468,6 +471,7 @@ def export_batch(
                 _seconds(replied, queued),
                 _seconds(ended, f.first_user_at or f.session_started_at),
                 csat,
+                f.language or "en",
             ]
         )
         last = (f.session_started_at, f.id)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
+from bot.core.i18n import LANGUAGES
 from bot.domain.kpi.formulas import (
     ALL,
     KPIS,
@@ -52,6 +53,7 @@ class Filters:
     intent: str | None = None
     account: str | None = None
     handled: str | None = None
+    language: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Any) -> Filters:
@@ -63,6 +65,8 @@ class Filters:
             found[item.name] = text[:80] or None
         if found["handled"] not in (None, *HANDLED_VALUES):
             found["handled"] = None
+        if found["language"] not in (None, *LANGUAGES):
+            found["language"] = None
         return cls(**found)
 
     def active(self) -> dict[str, str]:
@@ -507,4 +511,5 @@ def distinct_values(session: Session, limit: int = 200) -> dict[str, list[str]]:
         "team": list(TEAMS),
         "account": values(ConversationFact.account),
         "handled": list(HANDLED_VALUES),
+        "language": list(LANGUAGES),
     }

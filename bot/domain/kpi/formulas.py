@@ -35,8 +35,17 @@ from sqlalchemy.sql.operators import custom_op
 
 from bot.storage.models import UTC, Complaint, ConversationFact, Handoff, SurveyResponse
 
-#: Ways a report can be sliced (``--by``); ``handled`` is bot-only versus handed-off.
-DIMENSIONS: tuple[str, ...] = ("channel", "agent", "team", "intent", "account", "handled")
+#: Ways a report can be sliced (``--by``); ``handled`` is bot-only versus handed-off;
+#: ``language`` the conversation's language ("en", "zh").
+DIMENSIONS: tuple[str, ...] = (
+    "channel",
+    "agent",
+    "team",
+    "intent",
+    "account",
+    "handled",
+    "language",
+)
 
 #: Group label of a report that is not sliced.
 ALL = "all"
@@ -71,6 +80,18 @@ def _handled(handed_off: Expr) -> Expr:
     return case((handed_off, literal("handed_off")), else_=literal("bot_only"))
 
 
+def _language_at(sender_id: Expr, at: Expr) -> Expr:
+    """The language of the sender's conversation at ``at``: that of their latest
+    conversation session started by then (a probe of the facts' sender and start key)."""
+    return (
+        select(ConversationFact.language)
+        .where(ConversationFact.sender_id == sender_id, ConversationFact.session_started_at <= at)
+        .order_by(ConversationFact.session_started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 SOURCES: dict[str, Source] = {
     "surveys": Source(
         "surveys",
@@ -84,6 +105,7 @@ SOURCES: dict[str, Source] = {
             "account": SurveyResponse.account,
             # A survey after a conversation with an agent belongs to a handed-off one.
             "handled": _handled(SurveyResponse.agent.is_not(None)),
+            "language": SurveyResponse.language,
         },
     ),
     "conversations": Source(
@@ -97,6 +119,7 @@ SOURCES: dict[str, Source] = {
             "intent": ConversationFact.first_intent,
             "account": ConversationFact.account,
             "handled": _handled(ConversationFact.handed_off),
+            "language": ConversationFact.language,
         },
         {"handled": ConversationFact.handed_off},
     ),
@@ -111,6 +134,7 @@ SOURCES: dict[str, Source] = {
             "intent": None,
             "account": None,
             "handled": literal("handed_off"),
+            "language": _language_at(Handoff.sender_id, Handoff.created_at),
         },
     ),
     "complaints": Source(
@@ -124,6 +148,7 @@ SOURCES: dict[str, Source] = {
             "intent": Complaint.category,
             "account": None,
             "handled": None,
+            "language": _language_at(Complaint.sender_id, Complaint.created_at),
         },
     ),
 }

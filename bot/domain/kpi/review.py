@@ -5,13 +5,13 @@ the top complaint categories with their follow-up record (promises kept, time to
 resolve), and notable survey comments; for the whole service or one key account. Every
 figure comes from :mod:`bot.domain.kpi.dashboard` (so from the formulas of
 :mod:`bot.domain.kpi.formulas`), aggregated in SQL. The PDF is drawn with fpdf2: no browser is
-needed to make it.
+needed to make it, and its fonts (:mod:`bot.domain.kpi.pdf_fonts`) print Chinese.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.kpi.conversations import Comment
 from bot.domain.kpi.dashboard import Filters, Tile, tiles
-from bot.domain.kpi.formulas import SOURCES, nearest_rank, period_bounds
+from bot.domain.kpi.formulas import KPI_BY_CODE, SOURCES, nearest_rank, period_bounds
+from bot.domain.kpi.languages import LANGUAGE_KPIS, LanguageRow, language_rows
+from bot.domain.kpi.pdf_fonts import FAMILY, pdf_document, printable
 from bot.storage.models import Complaint, SurveyResponse, utcnow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 #: How many complaint categories and comments of each kind the review lists.
 TOP_CATEGORIES = 5
@@ -118,6 +119,7 @@ class Review:
     categories: list[CategoryLine]
     praise: list[Comment]
     concerns: list[Comment]
+    languages: list[LanguageRow] = field(default_factory=list)
 
     @property
     def scope(self) -> str:
@@ -292,6 +294,7 @@ def build_review(
         categories=_categories(session, period, tz, filters),
         praise=_notable(session, period, tz, filters, best=True),
         concerns=_notable(session, period, tz, filters, best=False),
+        languages=language_rows(session, period.start, period.end, tz, filters),
     )
 
 
@@ -321,7 +324,11 @@ def render_html(review: Review, tz: ZoneInfo, *, standalone: bool = True) -> str
     puts in its own page (whose policy allows no inline styles).
     """
     env = _environment()
-    values = {"review": review, "local": lambda m: m.astimezone(tz).strftime("%d %b %Y %H:%M")}
+    values = {
+        "review": review,
+        "local": lambda m: m.astimezone(tz).strftime("%d %b %Y %H:%M"),
+        "language_columns": [KPI_BY_CODE[code] for code in LANGUAGE_KPIS],
+    }
     body = Markup(env.get_template("review_body.html").render(**values))
     if not standalone:
         return str(body)
@@ -332,50 +339,33 @@ def render_html(review: Review, tz: ZoneInfo, *, standalone: bool = True) -> str
 
 
 def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
-    """The review as a PDF (A4), drawn with fpdf2.
+    """The review as a PDF (A4), drawn with fpdf2 in fonts that print English and Chinese.
 
-    Headings and figures are set in Helvetica; customers' words (comments) and account
-    names in DejaVu Sans when the system has it, so accents and most scripts print;
-    without it they are reduced to Latin-1.
+    Raises:
+        bot.domain.kpi.pdf_fonts.FontMissing: a font is not installed.
     """
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(f"Service review {review.period.label}")
-    pdf.set_creator("Freight Desk")
+    pdf = pdf_document(f"Service review {review.period.label}")
     pdf.add_page()
-    unicode_font = UNICODE_FONT.is_file()
-    if unicode_font:
-        pdf.add_font("DejaVu", "", str(UNICODE_FONT))
 
     def words(size: float = 9) -> None:
-        if unicode_font:
-            pdf.set_font("DejaVu", size=size)
-        else:
-            pdf.set_font("Helvetica", size=size)
-
-    def text(value: str) -> str:
-        return value if unicode_font else value.encode("latin-1", "replace").decode("latin-1")
+        pdf.set_font(FAMILY, size=size)
 
     def heading(title: str) -> None:
         pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 12)
+        pdf.set_font(FAMILY, "B", 12)
         pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
 
     def row(cells: list[str], widths: list[float], *, bold: bool = False) -> None:
-        pdf.set_font("Helvetica", "B" if bold else "", 8)
+        pdf.set_font(FAMILY, "B" if bold else "", 8)
         for cell, width in zip(cells, widths, strict=True):
-            pdf.cell(width, 5, cell.encode("latin-1", "replace").decode("latin-1"), border="B")
+            pdf.cell(width, 5, printable(pdf, cell), border="B")
         pdf.ln(5)
 
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(FAMILY, "B", 16)
     pdf.cell(0, 9, f"Service review: {review.period.title}", new_x="LMARGIN", new_y="NEXT")
     words()
-    pdf.cell(
-        0, 5, text(f"Freight Desk customer service, {review.scope}"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.set_font("Helvetica", size=9)
+    scope = printable(pdf, f"Freight Desk customer service, {review.scope}")
+    pdf.cell(0, 5, scope, new_x="LMARGIN", new_y="NEXT")
     pdf.cell(
         0,
         5,
@@ -414,12 +404,35 @@ def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
     )
     if sources:
         words(7)
-        pdf.multi_cell(0, 4, text("Benchmark sources: " + "; ".join(sources)))
+        pdf.multi_cell(0, 4, "Benchmark sources: " + "; ".join(sources))
 
     heading("Volumes")
     row(["", "This period", "Previous period"], [60.0, 30.0, 30.0], bold=True)
     for name, (now_count, before) in review.volumes.items():
         row([name, f"{now_count:,}", f"{before:,}"], [60.0, 30.0, 30.0])
+
+    heading("By conversation language")
+    widths = [22.0, 22.0, 24.0, 24.0, 20.0, 20.0, 20.0, 28.0]
+    row(
+        [
+            "Language",
+            "Conversations",
+            "Containment",
+            "Fallback",
+            "CSAT",
+            "FCR",
+            "NPS",
+            "Queue wait",
+        ],
+        widths,
+        bold=True,
+    )
+    for lang in review.languages:
+        cells = [lang.name, str(lang.conversations)]
+        for code in ("containment", "fallback", "csat", "fcr", "nps", "queue_wait_p50"):
+            value = lang.figures.get(code, (None, 0))[0]
+            cells.append(figure(value, KPI_BY_CODE[code].unit))
+        row(cells, widths)
 
     heading("Top complaint categories and their follow-up")
     widths = [50.0, 20.0, 20.0, 32.0, 30.0, 28.0]
@@ -444,12 +457,12 @@ def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
         )
 
     heading("What customers praised")
-    _comments(pdf, review.praise, tz, words, text)
+    _comments(pdf, review.praise, tz)
     heading("Where customers were let down")
-    _comments(pdf, review.concerns, tz, words, text)
+    _comments(pdf, review.concerns, tz)
 
     pdf.ln(4)
-    pdf.set_font("Helvetica", "I", 7)
+    words(7)
     pdf.multi_cell(
         0,
         4,
@@ -460,25 +473,24 @@ def render_pdf(review: Review, tz: ZoneInfo) -> bytes:
     return bytes(pdf.output())
 
 
-def _comments(pdf: Any, found: list[Comment], tz: ZoneInfo, words: Any, text: Any) -> None:
+def _comments(pdf: Any, found: list[Comment], tz: ZoneInfo) -> None:
     if not found:
-        pdf.set_font("Helvetica", size=8)
+        pdf.set_font(FAMILY, size=8)
         pdf.cell(0, 5, "No comments.", new_x="LMARGIN", new_y="NEXT")
         return
     for comment in found:
-        pdf.set_font("Helvetica", "B", 8)
+        pdf.set_font(FAMILY, "B", 8)
         who = f"CSAT {comment.csat if comment.csat is not None else '-'} | {comment.channel}"
         if comment.agent:
             who += f" | agent {comment.agent}"
         pdf.cell(
             0,
             4,
-            f"{comment.offered_at.astimezone(tz):%d %b %Y} | {who}".encode(
-                "latin-1", "replace"
-            ).decode("latin-1"),
+            printable(pdf, f"{comment.offered_at.astimezone(tz):%d %b %Y} | {who}"),
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        words(8)
-        pdf.multi_cell(0, 4, text(comment.comment[:1500]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, size=8)
+        text = printable(pdf, comment.comment[:1500])
+        pdf.multi_cell(0, 4, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)

@@ -3,6 +3,10 @@
 Whoever offers a survey chooses its ``response_id`` and sends it with every answer; a
 retried or redelivered call with the same id updates the same row, so an answer the
 customer was thanked for is never counted twice.
+
+A survey keeps the conversation's language (for the KPIs per language): the one its
+caller gives, else the one the event-stream consumer recorded for the sender's latest
+conversation, looked up again with the answers if the consumer had not caught up yet.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.i18n import supported
+from bot.domain.kpi.languages import conversation_language_of
 from bot.storage.models import SurveyResponse, utcnow
 
 
@@ -27,6 +33,7 @@ def record_offer(
     complaint_reference: str | None = None,
     account: str | None = None,
     offered_at: datetime | None = None,
+    language: str | None = None,
 ) -> SurveyResponse:
     """Store that a survey was offered, once per ``response_id``.
 
@@ -41,6 +48,7 @@ def record_offer(
         complaint_reference: the complaint the survey follows, if any.
         account: the customer's key account, if known.
         offered_at: when it was offered; default now.
+        language: the conversation's language; default the one its facts recorded.
 
     Returns:
         The survey's row: the existing one when this id was stored before.
@@ -58,6 +66,7 @@ def record_offer(
         complaint_reference=complaint_reference,
         account=account,
         offered_at=offered_at or utcnow(),
+        language=supported(language) or conversation_language_of(session, sender_id),
     )
     try:
         # A savepoint, so losing a race to a concurrent offer keeps the caller's work.
@@ -115,6 +124,8 @@ def record_answers(
         row.comment = comment.strip()
     if row.answered_at is None:
         row.answered_at = answered_at or utcnow()
+    if row.language is None:
+        row.language = conversation_language_of(session, row.sender_id)
     session.flush()
     return row
 

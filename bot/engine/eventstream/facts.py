@@ -8,6 +8,12 @@ delivered twice changes nothing. :func:`consume_sql_broker` reads the ``events``
 of Rasa's SQL event broker (``rasa.core.brokers.sql.SQLEventBroker``: ``id`` integer
 key, ``sender_id``, ``data`` = the event as JSON) from a high-water mark kept in this
 project's database, committed with the facts it produced.
+
+Each conversation's language follows :func:`bot.core.i18n.conversation_language`, folded
+one event at a time: the ``language`` slot (the customer's explicit choice) wins, else the
+latest customer message that shows a language, else English. A new session starts from
+the language its sender's previous session had detected, as the tracker Rasa hands the
+actions still holds those messages.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.core.i18n import DEFAULT_LANGUAGE, detect_language, supported
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ConversationFact, EventConsumerState, Handoff, ProcessedEvent
 
@@ -42,6 +49,8 @@ ACCOUNT_SLOT = "account"
 #: Set when the conversation joins the handoff queue (actions/handoff.py); the pause comes
 #: only when an agent takes it over, and a customer may leave the queue before that.
 HANDOFF_SLOT = "handoff_id"
+#: The customer's explicit language choice (set only by a language switch).
+LANGUAGE_SLOT = "language"
 
 #: Name of the SQL broker consumer's high-water mark in ``event_consumer_state``.
 SQL_BROKER_CONSUMER = "rasa-sql-broker"
@@ -133,6 +142,9 @@ def apply_event(session: Session, event: dict[str, Any], sender_id: str | None =
         _copy_handoff(session, fact)
     elif kind == "slot" and event.get("name") == ACCOUNT_SLOT and event.get("value"):
         fact.account = str(event["value"])[:40]
+    elif kind == "slot" and event.get("name") == LANGUAGE_SLOT:
+        fact.language_chosen = supported(event.get("value"))
+        _settle_language(fact)
     session.flush()
     return True
 
@@ -160,6 +172,12 @@ def _fact_for(session: Session, sender: str, at: datetime, starts_session: bool)
             .limit(1)
         )
     if fact is None:
+        earlier = session.scalar(
+            select(ConversationFact.language_detected)
+            .where(ConversationFact.sender_id == sender, ConversationFact.session_started_at < at)
+            .order_by(ConversationFact.session_started_at.desc())
+            .limit(1)
+        )
         # A conversation seen without its session_started event starts at its first event.
         fact = ConversationFact(
             sender_id=sender,
@@ -171,9 +189,16 @@ def _fact_for(session: Session, sender: str, at: datetime, starts_session: bool)
             user_message_count=0,
             fallback_count=0,
             handed_off=False,
+            language=earlier or DEFAULT_LANGUAGE,
+            language_detected=earlier,
         )
         session.add(fact)
     return fact
+
+
+def _settle_language(fact: Any) -> None:
+    """The conversation's language: the explicit choice, else the detected one."""
+    fact.language = fact.language_chosen or fact.language_detected or DEFAULT_LANGUAGE
 
 
 def _on_user(fact: Any, event: dict[str, Any], at: datetime) -> None:
@@ -185,6 +210,10 @@ def _on_user(fact: Any, event: dict[str, Any], at: datetime) -> None:
         fact.channel = str(event["input_channel"])[:50]
     if fact.first_user_at is None or at < fact.first_user_at:
         fact.first_user_at = at
+    shown = detect_language(event.get("text"))
+    if shown is not None:
+        fact.language_detected = shown
+        _settle_language(fact)
     intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
     if not intent:
         return

@@ -35,3 +35,27 @@ def test_answers_off_the_scale_are_refused(session: Session, answers: dict[str, 
 def test_answering_an_unknown_survey_is_refused(session: Session) -> None:
     with pytest.raises(LookupError):
         surveys.record_answers(session, "never-offered", csat=5)
+
+
+def test_a_survey_keeps_the_conversations_language(session: Session) -> None:
+    from bot.engine.eventstream.facts import apply_events
+
+    t = 1_793_000_000.0
+    given = surveys.record_offer(session, "r-3", "hk-1", "rest", language="zh-HK")
+    assert given.language == "zh"
+
+    # Offered before the consumer saw the conversation: learnt with the answers.
+    early = surveys.record_offer(session, "r-4", "hk-2", "rest")
+    assert early.language is None
+    apply_events(
+        session,
+        [
+            {"event": "session_started", "timestamp": t, "sender_id": "hk-2"},
+            {"event": "user", "timestamp": t + 1, "sender_id": "hk-2", "text": "我想投訴"},
+        ],
+    )
+    surveys.record_answers(session, "r-4", csat=2)
+    assert early.language == "zh"
+
+    late = surveys.record_offer(session, "r-5", "hk-2", "rest")
+    assert late.language == "zh"
