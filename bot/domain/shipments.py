@@ -144,9 +144,9 @@ def _eta_text(eta: date | datetime, tz: tzinfo, language: str) -> str:
 
 
 def _event_text(event: EventView, language: str) -> str:
-    """The feed's own description when it is written in the customer's language (the
-    carrier feed is English), else the status in their words."""
-    if event.description and detect_language(event.description) == language:
+    """The feed's own description unless it is written in another language than the
+    customer's (the carrier feed is English), else the status in their words."""
+    if event.description and detect_language(event.description) in (None, language):
         return event.description
     return status_text(event.status, language)
 
