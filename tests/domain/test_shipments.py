@@ -109,7 +109,10 @@ def test_reply_gives_status_place_local_time_eta_events_and_next_step() -> None:
 
 
 def test_the_reply_in_chinese_gives_statuses_dates_and_next_step_in_chinese() -> None:
-    reply = format_shipment(_view(), HONG_KONG, "zh")
+    english = tuple(
+        dataclasses.replace(e, description=f"Sorted at hub {e.location}") for e in _view().events
+    )
+    reply = format_shipment(_view(events=english), HONG_KONG, "zh")
 
     assert reply.splitlines() == [
         "貨件 160-12345675：空運，由 Hong Kong (HKG) 寄往 Los Angeles (LAX)。",
@@ -124,6 +127,10 @@ def test_the_reply_in_chinese_gives_statuses_dates_and_next_step_in_chinese() ->
         next_step("in_transit", "zh"),
     ]
     assert next_step("in_transit", "zh").startswith("下一步")
+    # A scan code shows no language: it is kept for either reader.
+    assert "- 3月11日 (星期二) 23:00：Scan 15（Place 15）" in format_shipment(
+        _view(), HONG_KONG, "zh"
+    )
 
 
 def test_a_feed_description_written_in_chinese_is_shown_to_a_chinese_reader() -> None:
