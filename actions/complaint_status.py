@@ -16,7 +16,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import channel_of, in_thread, latest_text, settings
+from actions.common import channel_of, in_thread, language_of, latest_text, settings
+from bot.core.i18n import normalise_input
 from bot.core.mail import SmtpMailer
 from bot.domain.complaints.rules import normalise_reference, without_references
 from bot.domain.complaints.status_access import (
@@ -29,14 +30,14 @@ from bot.domain.complaints.status_access import (
     verify_code,
 )
 from bot.domain.complaints.wording import (
-    CODE_MESSAGE_SUBJECT,
-    STATUS_CODE_NEEDS_REFERENCE,
-    STATUS_LOOKUPS_LIMITED,
     format_code_maybe_sent,
     format_code_message,
     format_code_not_accepted,
     format_status,
     format_status_not_in_this_chat,
+    status_code_needs_reference,
+    status_lookups_limited,
+    status_unavailable,
 )
 from bot.domain.contacts import parse_contact
 from bot.domain.delivery import ContactMessenger
@@ -47,10 +48,6 @@ logger = logging.getLogger(__name__)
 #: Most complaints listed in one answer.
 SHOWN = 3
 CONTACT_KINDS = ("email", "phone")
-UNAVAILABLE = (
-    "Sorry, I can't reach our complaints system right now. Please try again in a few "
-    "minutes, or call +852 2345 6789."
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,15 +56,11 @@ def messenger() -> ContactMessenger:
     return SmtpMailer(settings().mail)
 
 
-def _send(delivery: CodeDelivery) -> None:
+def _send(delivery: CodeDelivery, language: str) -> None:
     minutes = int(CODE_TTL.total_seconds() // 60)
+    mail = format_code_message(delivery.reference, delivery.code, minutes, language)
     try:
-        messenger().send(
-            delivery.contact_kind,
-            delivery.contact,
-            CODE_MESSAGE_SUBJECT,
-            format_code_message(delivery.reference, delivery.code, minutes),
-        )
+        messenger().send(delivery.contact_kind, delivery.contact, mail.subject, mail.text)
     except (OSError, ValueError):
         # The asker is answered the same either way; staff see why no code arrived.
         logger.error(
@@ -87,7 +80,8 @@ class ActionComplaintStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        text = latest_text(tracker)
+        text = normalise_input(latest_text(tracker))
+        language = language_of(tracker)
         reference = normalise_reference(text)
         rest = without_references(text)
         asker = Asker(tracker.sender_id, channel_of(tracker))
@@ -98,12 +92,12 @@ class ActionComplaintStatus(Action):
             )
             if own:
                 for view in own[:SHOWN]:
-                    dispatcher.utter_message(text=format_status(view, tz))
+                    dispatcher.utter_message(text=format_status(view, tz, language))
                 return []
             code = find_code(rest)
             contact = parse_contact(rest)
             if code is not None and reference is None:
-                dispatcher.utter_message(text=STATUS_CODE_NEEDS_REFERENCE)
+                dispatcher.utter_message(text=status_code_needs_reference(language))
                 return []
             if code is not None and reference is not None:
                 wanted = reference
@@ -112,11 +106,11 @@ class ActionComplaintStatus(Action):
                     lambda session: verify_code(session, asker, reference=wanted, code=code),
                 )
                 if checked.limited:
-                    dispatcher.utter_message(text=STATUS_LOOKUPS_LIMITED)
+                    dispatcher.utter_message(text=status_lookups_limited(language))
                 elif checked.view is None:
-                    dispatcher.utter_message(text=format_code_not_accepted(reference))
+                    dispatcher.utter_message(text=format_code_not_accepted(reference, language))
                 else:
-                    dispatcher.utter_message(text=format_status(checked.view, tz))
+                    dispatcher.utter_message(text=format_status(checked.view, tz, language))
                 return []
             if contact is not None and reference is not None:
                 wanted, given = reference, contact.value
@@ -128,16 +122,16 @@ class ActionComplaintStatus(Action):
                     ),
                 )
                 if asked.limited:
-                    dispatcher.utter_message(text=STATUS_LOOKUPS_LIMITED)
+                    dispatcher.utter_message(text=status_lookups_limited(language))
                     return []
                 if asked.delivery is not None:
-                    await in_thread(_send, asked.delivery)
+                    await in_thread(_send, asked.delivery, language)
                 minutes = int(CODE_TTL.total_seconds() // 60)
-                dispatcher.utter_message(text=format_code_maybe_sent(reference, minutes))
+                dispatcher.utter_message(text=format_code_maybe_sent(reference, minutes, language))
                 return []
         except SQLAlchemyError:
             logger.exception("complaint status lookup failed")
-            dispatcher.utter_message(text=UNAVAILABLE)
+            dispatcher.utter_message(text=status_unavailable(language))
             return []
-        dispatcher.utter_message(text=format_status_not_in_this_chat(reference))
+        dispatcher.utter_message(text=format_status_not_in_this_chat(reference, language))
         return []

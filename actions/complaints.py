@@ -19,6 +19,7 @@ from actions.common import (
     client_address,
     entity_values,
     is_interruption,
+    language_of,
     latest_intent,
     latest_text,
     looks_like_contact,
@@ -26,16 +27,18 @@ from actions.common import (
     settings,
 )
 from actions.handoff import hand_off
+from bot.core.i18n import message, normalise_input, t
 from bot.domain.complaints.intake import (
     CATEGORY_LABELS,
     KEEP_CHAT,
     NO_SHIPMENT,
     field_to_change,
-    format_summary,
     guess_category,
     says_no,
     says_yes,
+    summary_message,
     wants_to_keep_chat,
+    word_count,
 )
 from bot.domain.complaints.records import create_complaint
 from bot.domain.complaints.rules import MAX_DESCRIPTION, ComplaintError
@@ -79,7 +82,7 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
     parcel came two days late" looks like the missed-delivery FAQ), so only a question or
     a steering message ("stop", "a person please") interrupts, and never a detailed one.
     """
-    if not is_interruption(tracker, COMPLAINT_INTENTS) or len(text.split()) >= DETAILED_WORDS:
+    if not is_interruption(tracker, COMPLAINT_INTENTS) or word_count(text) >= DETAILED_WORDS:
         return False
     return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
@@ -116,7 +119,7 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
             # The message that opened the complaint already says what happened when it is
             # detailed, or names the problem in a sentence ("my box arrived wet and late");
             # the customer sees it in the summary and can change it there.
-            words = len(text.split())
+            words = word_count(text)
             named = guess_category(text) is not None and words >= DESCRIBED_WORDS
             if words >= DETAILED_WORDS or named:
                 return {"complaint_description": text}
@@ -125,11 +128,11 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     async def extract_complaint_shipment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = latest_text(tracker)
+        text = normalise_input(latest_text(tracker))
         found = find_tracking_numbers(text) + [
             number
             for value in entity_values(tracker, "tracking_number")
-            if (number := check_tracking_number(value)) is not None
+            if (number := check_tracking_number(normalise_input(value))) is not None
         ]
         if found:
             best = next((n for n in found if n.valid), found[0])
@@ -146,7 +149,7 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         if not _asked(tracker, "complaint_contact"):
             return {}
-        text = latest_text(tracker)
+        text = normalise_input(latest_text(tracker))
         keeps_chat = channel_of(tracker) == "telegram" and wants_to_keep_chat(text)
         answer = looks_like_contact(text) or keeps_chat
         if not answer and is_interruption(tracker, COMPLAINT_INTENTS):
@@ -174,7 +177,7 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         if value in CATEGORY_LABELS:
             return {"complaint_category": value}
-        dispatcher.utter_message(text="Sorry, I didn't catch which kind of problem it is.")
+        dispatcher.utter_message(text=t("complaints.category_not_caught", language_of(tracker)))
         return {"complaint_category": None}
 
     def validate_complaint_description(
@@ -183,13 +186,18 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
         text = str(value or "").strip()
         if len(text) > MAX_DESCRIPTION:
             dispatcher.utter_message(
-                text=f"Thank you for the detail. That's {len(text):,} characters, more than the "
-                f"{MAX_DESCRIPTION:,} I can take in one complaint, so nothing has been saved "
-                "yet. Could you send a shorter account? Our team can ask for more later."
+                text=t(
+                    "complaints.description_too_long",
+                    language_of(tracker),
+                    length=f"{len(text):,}",
+                    limit=f"{MAX_DESCRIPTION:,}",
+                )
             )
             return {"complaint_description": None}
-        if len(text.split()) < 2:
-            dispatcher.utter_message(text="Could you tell me a little more about what happened?")
+        if _too_short(text):
+            dispatcher.utter_message(
+                text=t("complaints.description_too_short", language_of(tracker))
+            )
             return {"complaint_description": None}
         return {"complaint_description": text}
 
@@ -198,12 +206,16 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         if value == NO_SHIPMENT:
             return {"complaint_shipment": NO_SHIPMENT}
-        checked = check_tracking_number(str(value or ""))
+        language = language_of(tracker)
+        checked = check_tracking_number(normalise_input(str(value or "")))
         if checked is None or not checked.valid:
-            problem = checked.problem if checked else "it isn't a tracking number I recognise."
+            # The tracking checks explain a wrong number in English only.
+            if checked is not None and language == "en":
+                problem = checked.problem
+            else:
+                problem = t("complaints.shipment_not_recognised", language)
             dispatcher.utter_message(
-                text=f"That number doesn't look right: {problem} Please send it again, or "
-                'say "no" to continue without it.'
+                text=t("complaints.shipment_invalid", language, problem=problem)
             )
             return {"complaint_shipment": None}
         try:
@@ -216,8 +228,7 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
             known = True  # keep the customer's number; staff will check it
         if not known:
             dispatcher.utter_message(
-                text=f"I couldn't find shipment {checked.number} in our system. Please check "
-                'the number and send it again, or say "no" to continue without it.'
+                text=t("complaints.shipment_unknown", language, number=checked.number)
             )
             return {"complaint_shipment": None}
         return {"complaint_shipment": checked.number}
@@ -230,10 +241,7 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
             return {"complaint_contact": KEEP_CHAT}
         contact = parse_contact(text)
         if contact is None:
-            dispatcher.utter_message(
-                text="Sorry, that doesn't look like a valid email address or phone number. "
-                "Please send one, for example name@company.com or +852 9123 4567."
-            )
+            dispatcher.utter_message(text=t("complaints.contact_invalid", language_of(tracker)))
             return {"complaint_contact": None}
         return {"complaint_contact": contact.value}
 
@@ -244,17 +252,9 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
             return {"complaint_confirmed": CONFIRMED}
         field = str(value or "").removeprefix("change:")
         if field in COMPLAINT_SLOTS:
-            dispatcher.utter_message(text="Of course, let's correct that.")
+            dispatcher.utter_message(text=t("complaints.change_ok", language_of(tracker)))
             return {field: None, "complaint_confirmed": None}
-        dispatcher.utter_message(
-            text="What would you like to change?",
-            buttons=[
-                {"title": "Category", "payload": "change category"},
-                {"title": "What happened", "payload": "change what happened"},
-                {"title": "Shipment", "payload": "change shipment"},
-                {"title": "Contact", "payload": "change contact"},
-            ],
-        )
+        dispatcher.utter_message(**message("complaints.change_which", language_of(tracker)))
         return {"complaint_confirmed": None}
 
 
@@ -267,16 +267,11 @@ class ActionAskComplaintContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        language = language_of(tracker)
         if channel_of(tracker) == "telegram":
-            dispatcher.utter_message(
-                text="How should a colleague contact you? Send an email address or phone "
-                "number, or we can reply right here in this chat.",
-                buttons=[{"title": "Reply in this chat", "payload": KEEP_CHAT}],
-            )
+            dispatcher.utter_message(**message("complaints.ask_contact_telegram", language))
         else:
-            dispatcher.utter_message(
-                text="What email address or phone number should a colleague contact you on?"
-            )
+            dispatcher.utter_message(text=t("complaints.ask_contact", language))
         return []
 
 
@@ -290,16 +285,13 @@ class ActionAskComplaintConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(
-            text=format_summary(
+            **summary_message(
                 category=tracker.get_slot("complaint_category") or "other",
                 description=tracker.get_slot("complaint_description") or "",
                 shipment=tracker.get_slot("complaint_shipment"),
                 contact=tracker.get_slot("complaint_contact"),
-            ),
-            buttons=[
-                {"title": "Submit", "payload": "/affirm"},
-                {"title": "Change something", "payload": "/deny"},
-            ],
+                language=language_of(tracker),
+            )
         )
         return []
 
@@ -322,6 +314,7 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
         "contact": None if contact in (None, KEEP_CHAT) else contact,
     }
     address = client_address(tracker)
+    language = language_of(tracker)
 
     def save(session: Session) -> ComplaintReceipt:
         receipt = create_complaint(session, **fields)
@@ -335,10 +328,7 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(text=exc.text)
         return reset
     except ComplaintError as exc:
-        dispatcher.utter_message(
-            text=f'{exc} Nothing has been saved yet; just say "I want to make a '
-            'complaint" to start again.'
-        )
+        dispatcher.utter_message(text=t("complaints.not_saved", language, problem=str(exc)))
         return reset
     except SQLAlchemyError:
         logger.error(
@@ -350,21 +340,12 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
         # The answers are kept (not the confirmation) so "yes" submits the same
         # complaint again; the dedupe key makes a retry after a lost commit answer
         # return the first reference instead of a second complaint.
-        dispatcher.utter_message(
-            text="I'm sorry, I couldn't save your complaint just now because of a "
-            "technical problem, so nothing has been recorded yet and there is no "
-            'reference number. Say "yes" in a minute and I\'ll try again with the same '
-            "details, or call +852 2345 6789 and a colleague will take it down.",
-            buttons=[
-                {"title": "Try again", "payload": "/affirm"},
-                {"title": "Talk to a person", "payload": "/request_human"},
-            ],
-        )
+        dispatcher.utter_message(**message("complaints.save_failed", language))
         return [
             SlotSet("complaint_confirmed", None),
             SlotSet("pending_offer", OFFER_RETRY_COMPLAINT),
         ]
-    dispatcher.utter_message(text=format_receipt(receipt, settings().tz))
+    dispatcher.utter_message(text=format_receipt(receipt, settings().tz, language))
     reason = _handoff_reason(receipt.severity, tracker.get_slot("complaint_description"))
     if reason is not None:
         return reset + await hand_off(
@@ -388,6 +369,11 @@ class ActionSubmitComplaint(Action):
         if tracker.get_slot("complaint_confirmed") != CONFIRMED:
             return [SlotSet(slot, None) for slot in COMPLAINT_SLOTS]
         return await submit_complaint(dispatcher, tracker)
+
+
+def _too_short(text: str) -> bool:
+    """Whether "what happened" is too short to act on: one word ("late", "爛咗")."""
+    return word_count(text) < 2
 
 
 def _handoff_reason(severity: str, description: str | None) -> str | None:

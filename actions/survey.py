@@ -17,6 +17,7 @@ from actions.common import (
     channel_of,
     client_address,
     is_interruption,
+    language_of,
     latest_intent,
     latest_text,
 )
@@ -25,7 +26,7 @@ from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.survey.answers import SCALES, is_skip, read_answer
 from bot.domain.survey.config import QUESTIONS, TRIGGERS, survey_config
 from bot.domain.survey.offers import OFFER_ENTITIES, OFFER_INTENT, answered_enquiry, open_survey
-from bot.domain.survey.wording import closing_text, offer_text
+from bot.domain.survey.wording import ask_again_text, closing_text, offer_text
 from bot.storage.db import get_engine, run_in_session
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,9 @@ STATE_SLOTS = ("survey_response_id", "survey_ended")
 FORM = "survey_form"
 # Words that answer a survey question (or end it), never an interruption of it.
 ANSWER_INTENTS = frozenset({"affirm", "deny", "thank", "goodbye", "stop"})
-DECLINE_WORDS = frozenset({"no", "nope", "nah", "no way"})
+DECLINE_WORDS = frozenset(
+    {"no", "nope", "nah", "no way", "冇", "唔要", "不要", "唔好", "唔想", "不想", "沒有"}
+)
 
 
 def _reset() -> list[EventType]:
@@ -114,6 +117,7 @@ class ActionOfferSurvey(Action):
             text=offer_text(
                 trigger,
                 len(config.questions),
+                language_of(tracker),
                 complaint=context.get("survey_complaint", ""),
                 thanked=intent == "thank",
             )
@@ -175,15 +179,14 @@ class ValidateSurveyForm(RepeatsQuestionOnRequest, FormValidationAction):
             return {slot: None}
         text = str(value)
         # A bare "no" to a score question declines the survey.
-        declined = question in SCALES and text.strip(" .!").lower() in DECLINE_WORDS
+        declined = question in SCALES and text.strip(" .!。！").lower() in DECLINE_WORDS
         if is_skip(text) or declined:
             return {slot: None, "survey_ended": "skipped"}
-        answer = read_answer(question, text)
+        language = language_of(tracker)
+        answer = read_answer(question, text, language)
         if not answer.valid:
             if not tracker.get_slot("survey_invalid"):
-                dispatcher.utter_message(
-                    text=f"Sorry, I didn't get that. {answer.problem}, or tap Skip."
-                )
+                dispatcher.utter_message(text=ask_again_text(answer.problem, language))
                 return {slot: None, "survey_invalid": 1}
             return {slot: None, "survey_ended": "invalid"}
         response_id = tracker.get_slot("survey_response_id")
@@ -261,5 +264,6 @@ class ActionFinishSurvey(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answered = any(tracker.get_slot(slot) not in (None, "") for slot in SLOTS.values())
-        dispatcher.utter_message(text=closing_text(tracker.get_slot("survey_ended"), answered))
+        ended = tracker.get_slot("survey_ended")
+        dispatcher.utter_message(text=closing_text(ended, answered, language_of(tracker)))
         return _reset()

@@ -61,6 +61,15 @@ class Notifier(Protocol):
             NotifyError: the engine could not be asked.
         """
 
+    def language_sync(self, sender_id: str) -> str:
+        """The language the conversation is in now ("en" or "zh"), as the assistant would
+        answer its next message: the customer's explicit choice, else the language of
+        their latest message that shows one.
+
+        Raises:
+            NotifyError: the engine could not be asked.
+        """
+
 
 class ConversationControl(Protocol):
     """What an agent's console does to a handed-over conversation."""

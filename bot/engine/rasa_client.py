@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.core.i18n import conversation_language
 from bot.core.settings import Settings
 from bot.domain.conversations import AGENT_KEY, NOTICE_KEY, NotifyError, agent_message_notice
 from bot.engine.channels.guard import safe_sender_id
@@ -145,6 +146,28 @@ class RasaClient:
     def was_sent_sync(self, sender_id: str, notice: str) -> bool:
         """:meth:`was_sent` for code without an event loop."""
         return asyncio.run(self.was_sent(sender_id, notice))
+
+    async def language(self, sender_id: str) -> str:
+        """The language the conversation is in now ("en" or "zh"): what the assistant would
+        answer its next message in (:func:`bot.core.i18n.conversation_language` over the
+        tracker's events and its ``language`` slot).
+
+        Raises:
+            NotifyError: Rasa could not be reached or answered wrongly.
+        """
+        tracker = await self._request(
+            "GET", self._url(sender_id, "tracker"), self._params(include_events="ALL"), None
+        )
+        if not isinstance(tracker, dict):
+            raise NotifyError("Rasa sent a conversation that is not a JSON object")
+        events = [e for e in tracker.get("events") or [] if isinstance(e, dict)]
+        slots = tracker.get("slots")
+        chosen = slots.get("language") if isinstance(slots, dict) else None
+        return conversation_language(events, chosen)
+
+    def language_sync(self, sender_id: str) -> str:
+        """:meth:`language` for code without an event loop (the follow-up worker)."""
+        return asyncio.run(self.language(sender_id))
 
     # -- a handed-over conversation -------------------------------------------------------
 

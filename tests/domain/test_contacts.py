@@ -21,6 +21,12 @@ from bot.domain.contacts import Contact, mask_contact, parse_contact
         ("+1 (415) 555-0123", Contact("phone", "+14155550123")),
         ("13912345678", Contact("phone", "13912345678")),
         ("call me on +65 9123 4567 after 6", Contact("phone", "+6591234567")),
+        # Given in Chinese: right next to Chinese characters, full-width, Simplified.
+        ("我電話係91234567", Contact("phone", "+85291234567")),
+        ("打俾我 +852 9123 4567 唔該", Contact("phone", "+85291234567")),
+        ("電郵係jo@example.com，唔該", Contact("email", "jo@example.com")),
+        ("电邮：ｊｏ＠ｅｘａｍｐｌｅ．ｃｏｍ", Contact("email", "jo@example.com")),
+        ("９１２３ ４５６７", Contact("phone", "+85291234567")),
     ],
 )
 def test_recognises_emails_and_phone_numbers(typed: str, expected: Contact) -> None:

@@ -178,3 +178,27 @@ def test_trigger_intent_and_conversation_state(rasa: RasaStandIn) -> None:
     assert state.query["include_events"] == "NONE"
     assert triggered.path == "/conversations/tg-1/trigger_intent"
     assert triggered.body == {"name": "EXTERNAL_survey_offer", "entities": {"survey_trigger": "x"}}
+
+
+def test_the_conversations_language_is_read_from_its_tracker(rasa: RasaStandIn) -> None:
+    client = RasaClient(rasa.url, rasa.token)
+    rasa.events["web-1"] = [
+        {"event": "user", "text": "where is my parcel"},
+        {"event": "user", "text": "我份貨幾時到"},
+        {"event": "user", "text": "160-48219371"},
+    ]
+    rasa.events["web-2"] = [{"event": "user", "text": "我份貨幾時到"}]
+    rasa.states["web-2"] = {"slots": {"language": "en"}}
+
+    assert client.language_sync("web-1") == "zh"
+    assert client.language_sync("web-2") == "en"
+    assert client.language_sync("web-3") == "en"
+    assert rasa.requests[-1].method == "GET"
+    assert rasa.requests[-1].query["include_events"] == "ALL"
+
+
+def test_the_language_of_an_unreachable_conversation_is_an_error(rasa: RasaStandIn) -> None:
+    rasa.fail_status = 500
+
+    with pytest.raises(NotifyError, match="Rasa answered 500"):
+        RasaClient(rasa.url, rasa.token).language_sync("web-1")

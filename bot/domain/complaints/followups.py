@@ -12,6 +12,15 @@ nothing. Each pass (:func:`run_once`):
 4. **Sends** resolution messages that could not be sent when the complaint was resolved
    (Rasa was down), then publishes :class:`bot.domain.events.ComplaintResolved`.
 
+Customer messages go out in the language the customer's conversation is in when the
+message is sent, read from Rasa's tracker just before sending
+(:meth:`bot.domain.conversations.Notifier.language_sync`: the customer's explicit choice,
+else the language of their latest message), not a language stored with the complaint: a
+customer who files in English and later writes (or switches) to Chinese is answered in
+Chinese, days later too, exactly as the assistant would answer their next message; the
+message is delivered into that same tracker anyway, so reading it adds no new way to
+fail, and the complaint row keeps no copy that could go stale.
+
 Every change is a conditional update of one row ("where reminder_sent_at is null"), so
 two workers, or a worker and ``complaints resolve``, never do the same thing twice. A
 customer message is claimed before it is sent; a claim left by a crashed sender expires
@@ -307,14 +316,17 @@ def _deliver(
             return Delivery(view.reference, kind, "busy")
 
     notice = f"{view.reference}:{kind}"
-    if kind == OVERDUE:
-        text = format_overdue_notice(view, tz)
-    else:
-        text = format_resolution_notice(view, tz)
     try:
         if interrupted and notifier.was_sent_sync(view.sender_id, notice):
             outcome = "already_sent"
         else:
+            # In the language the conversation is in now, asked at send time: see the
+            # module's docstring.
+            language = notifier.language_sync(view.sender_id)
+            if kind == OVERDUE:
+                text = format_overdue_notice(view, tz, language)
+            else:
+                text = format_resolution_notice(view, tz, language)
             notifier.send_sync(view.sender_id, text, metadata={NOTICE_KEY: notice})
             outcome = "sent"
     except NotifyError as exc:

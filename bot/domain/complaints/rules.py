@@ -19,9 +19,13 @@ RESOLVED = "resolved"
 UNRESOLVED: tuple[str, ...] = ("open", "in_progress")
 
 #: A reference as we write it (``CMP-2026-00042``), to find one quoted in a sentence.
-REFERENCE_PATTERN = re.compile(r"\bCMP-\d{4}-\d{5}\b", re.IGNORECASE)
+# Bounded by ASCII letters and digits, not by \b: Chinese is written without spaces and
+# its characters count as word characters, so "我嘅投訴CMP-2026-00042進度" has no \b.
+REFERENCE_PATTERN = re.compile(r"(?<![A-Za-z0-9])CMP-\d{4}-\d{5}(?![A-Za-z0-9])", re.IGNORECASE)
 # A reference as customers and staff type one ("cmp 2026 42", "CMP_2026_00042").
-_TYPED_REFERENCE = re.compile(r"\bCMP[\s_-]*(\d{4})[\s_-]*(\d{1,6})\b", re.IGNORECASE)
+_TYPED_REFERENCE = re.compile(
+    r"(?<![A-Za-z0-9])CMP[\s_-]*(\d{4})[\s_-]*(\d{1,6})(?![A-Za-z0-9])", re.IGNORECASE
+)
 
 
 class ComplaintError(ValueError):

@@ -49,7 +49,8 @@ _PBKDF2_ROUNDS = 60_000
 REQUEST = "request"
 VERIFY = "verify"
 
-_CODE_IN_TEXT = re.compile(rf"(?<![\w+-])\d{{{CODE_DIGITS}}}(?![\w-])")
+# ASCII bounds, not \w: Chinese characters are word characters ("驗證碼123456").
+_CODE_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_+-])\d{{{CODE_DIGITS}}}(?![A-Za-z0-9_-])")
 
 
 @dataclass(frozen=True)

@@ -1,116 +1,130 @@
-"""What the customer is told about their complaint, in the assistant's words.
+"""What the customer is told about their complaint, in the customer's language.
 
 The acknowledgement when it is taken, where it stands when they ask, the missed-promise
-update and the outcome. Times are given in the service centre's zone.
+update and the outcome, and the one-time code's answers and mail. The words are the
+catalogue's (``locales/<language>/complaints.yml``); times are given in the service
+centre's zone, formatted for the language by :func:`bot.core.i18n.format_datetime`. The
+reference is never translated, and neither is an outcome a colleague wrote.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.domain.business_hours import format_day, format_promise
+from bot.core.i18n import format_date, format_datetime, get_catalogue, t
 from bot.domain.complaints.rules import RESOLVED
 from bot.domain.complaints.views import ComplaintReceipt, ComplaintView
 
 
-def format_receipt(receipt: ComplaintReceipt, tz: tzinfo) -> str:
+def category_label(category: str, language: str) -> str:
+    """The customer's name for a category code ("damaged" -> "Damaged goods" / "貨物損壞").
+
+    An unknown code (a category added to the service levels but not yet to the catalogue)
+    is shown as it is rather than failing the answer.
+    """
+    key = f"complaints.category.{category}"
+    return t(key, language) if get_catalogue().has(key) else category
+
+
+def format_receipt(receipt: ComplaintReceipt, tz: tzinfo, language: str) -> str:
     """Write the acknowledgement of a complaint for the customer.
 
     Args:
         receipt: from :func:`create_complaint`.
         tz: the time zone to give the promise in.
+        language: the conversation's language.
 
     Returns:
         E.g. "CMP-2026-00042 — a colleague will contact you by Thursday 26 Nov, 17:00
         (HKT). Until then, ..."; a repeat says it was already received.
     """
-    when = format_promise(receipt.due_at, tz)
-    promise = f"{receipt.reference} — a colleague will contact you by {when}."
-    if receipt.created:
-        return (
-            f"{promise} Until then, you can check on it here at any time by quoting the reference."
-        )
-    return (
-        f"We already have this complaint, so there's no need to send it again: {promise} "
-        "You can check on it here at any time by quoting the reference."
-    )
+    key = "complaints.receipt" if receipt.created else "complaints.receipt.repeat"
+    when = format_datetime(receipt.due_at, language, tz)
+    return t(key, language, reference=receipt.reference, when=when)
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added in the text's own script."""
     text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+    if text.endswith((".", "!", "?", "。", "！", "？")):
+        return text
+    return f"{text}。" if _HAN.fullmatch(text[-1:]) else f"{text}."
 
 
-def format_status(view: ComplaintView, tz: tzinfo) -> str:
+def format_status(view: ComplaintView, tz: tzinfo, language: str) -> str:
     """Tell the customer where their complaint stands and what happens next.
 
     Args:
         view: one of :func:`customer_complaints`.
         tz: the time zone to give times in.
+        language: the conversation's language.
     """
-    head = (
-        f"{view.reference} ({view.category_label.lower()}, sent {format_day(view.created_at, tz)})"
-    )
+    head = {
+        "reference": view.reference,
+        "category": category_label(view.category, language).lower(),
+        "day": format_date(view.created_at, language, tz, year=True),
+    }
     if view.status == RESOLVED:
-        when = format_day(view.resolved_at or view.created_at, tz)
-        return (
-            f"{head} was resolved on {when}: {_sentence(view.outcome or 'see our message')} "
-            "If anything is still not right, tell me here and I'll pass it to a colleague."
+        outcome = view.outcome or t("complaints.status.no_outcome", language)
+        return t(
+            "complaints.status.resolved",
+            language,
+            **head,
+            resolved_on=format_date(view.resolved_at or view.created_at, language, tz, year=True),
+            outcome=_sentence(outcome),
         )
     if view.first_followup_at is None:
         if view.overdue:
-            return (
-                f"{head}: we promised to contact you by {format_promise(view.due_at, tz)}, "
-                "and we're sorry we haven't yet. It's flagged as overdue, so a senior "
-                "colleague will contact you as soon as possible."
-            )
-        if view.escalated_at is not None:
-            return (
-                f"{head} is with a senior colleague, who will contact you by "
-                f"{format_promise(view.due_at, tz)}."
-            )
-        return (
-            f"{head} is with our customer service team. A colleague will contact you by "
-            f"{format_promise(view.due_at, tz)}."
-        )
+            key = "complaints.status.overdue"
+        elif view.escalated_at is not None:
+            key = "complaints.status.escalated"
+        else:
+            key = "complaints.status.open"
+        return t(key, language, **head, when=format_datetime(view.due_at, language, tz))
     if view.overdue:
-        return (
-            f"{head}: a colleague is working on it. It's taking longer than we aimed for, "
-            "and we're sorry; they'll contact you with the outcome as soon as they have it."
-        )
-    return (
-        f"{head}: a colleague is working on it and we aim to resolve it by "
-        f"{format_promise(view.resolution_due_at, tz)}. They'll contact you with the outcome."
-    )
+        return t("complaints.status.working_late", language, **head)
+    when = format_datetime(view.resolution_due_at, language, tz)
+    return t("complaints.status.working", language, **head, when=when)
 
 
-def format_overdue_notice(view: ComplaintView, tz: tzinfo) -> str:
+def format_overdue_notice(view: ComplaintView, tz: tzinfo, language: str) -> str:
     """The one message a customer gets when the promised follow-up time was missed.
 
     Args:
         view: the complaint after escalation (``due_at`` is the new promise).
         tz: the time zone to give times in.
+        language: the customer's conversation's language when the message is sent.
     """
-    return (
-        f"About your complaint {view.reference}: we promised to contact you by "
-        f"{format_promise(view.original_due_at, tz)}, and we're sorry we haven't yet. Your "
-        "complaint is now with a senior colleague, who will contact you by "
-        f"{format_promise(view.due_at, tz)}."
+    return t(
+        "complaints.overdue_notice",
+        language,
+        reference=view.reference,
+        promised=format_datetime(view.original_due_at, language, tz),
+        when=format_datetime(view.due_at, language, tz),
     )
 
 
-def format_resolution_notice(view: ComplaintView, tz: tzinfo) -> str:
+def format_resolution_notice(view: ComplaintView, tz: tzinfo, language: str) -> str:
     """The message that tells a customer the outcome of their complaint.
 
     Args:
         view: the resolved complaint.
         tz: the time zone (kept for symmetry with the other messages).
+        language: the customer's conversation's language when the message is sent. The
+            outcome is the colleague's own words and is sent as written.
     """
     del tz  # the outcome needs no times
-    return (
-        f"Your complaint {view.reference} ({view.category_label.lower()}) has been resolved: "
-        f"{_sentence(view.outcome or '')} If anything is still not right, just reply here "
-        "and I'll pass it to a colleague."
+    return t(
+        "complaints.resolution_notice",
+        language,
+        reference=view.reference,
+        category=category_label(view.category, language).lower(),
+        outcome=_sentence(view.outcome or ""),
     )
 
 
@@ -118,67 +132,57 @@ def format_resolution_notice(view: ComplaintView, tz: tzinfo) -> str:
 # Every answer before a right code is the same whatever exists: none says whether a
 # reference, a contact or a complaint was found.
 
-#: Nothing filed in this conversation (with that reference, if one was given).
-STATUS_NOT_IN_THIS_CHAT = (
-    "I couldn't find {wanted} made in this chat. If you made it in another chat or by "
-    "phone, send me the reference together with the email address or phone number you "
-    "gave us (for example: CMP-2026-00042 name@company.com). If they match, I'll send a "
-    "one-time code there to confirm it's you."
-)
 
-#: A reference and a contact were given: the same answer whether or not a code was sent.
-STATUS_CODE_MAYBE_SENT = (
-    "Thank you. If {reference} was made with that email address or phone number, a "
-    "6-digit code is on its way to it now; it works once, in this chat, for {minutes} "
-    "minutes. Reply with the reference and the code, for example: {reference} code 123456. "
-    "If nothing arrives, please call +852 2345 6789 and a colleague will help."
-)
-
-#: A code without a reference.
-STATUS_CODE_NEEDS_REFERENCE = (
-    "Please send the code together with your complaint reference, for example: "
-    "CMP-2026-00042 code 123456."
-)
-
-#: A wrong, expired, used-up or unknown code: all the same.
-STATUS_CODE_NOT_ACCEPTED = (
-    "Sorry, that code isn't valid for {reference}: it may be mistyped, expired or already "
-    "used. Send the reference and your email address or phone number again for a new "
-    "code, or call +852 2345 6789."
-)
-
-#: Too many look-ups from this conversation.
-STATUS_LOOKUPS_LIMITED = (
-    "I've looked up complaints for this chat several times in the last hour, so I can't "
-    "look up more just now. Please try again later, or call +852 2345 6789 and a colleague "
-    "will help."
-)
-
-#: The subject of the mail (or SMS) with a one-time code.
-CODE_MESSAGE_SUBJECT = "Your Freight Desk verification code"
-
-
-def format_status_not_in_this_chat(reference: str | None) -> str:
+def format_status_not_in_this_chat(reference: str | None, language: str) -> str:
     """The answer when this conversation filed no complaint (with that reference)."""
-    wanted = f"a complaint with reference {reference}" if reference else "a complaint"
-    return STATUS_NOT_IN_THIS_CHAT.format(wanted=wanted)
+    if reference:
+        return t("complaints.status.not_in_this_chat_reference", language, reference=reference)
+    return t("complaints.status.not_in_this_chat", language)
 
 
-def format_code_maybe_sent(reference: str, minutes: int) -> str:
+def format_code_maybe_sent(reference: str, minutes: int, language: str) -> str:
     """The one answer to a reference and a contact, whatever was found."""
-    return STATUS_CODE_MAYBE_SENT.format(reference=reference, minutes=minutes)
+    return t("complaints.status.code_maybe_sent", language, reference=reference, minutes=minutes)
 
 
-def format_code_not_accepted(reference: str) -> str:
+def format_code_not_accepted(reference: str, language: str) -> str:
     """The one answer to any code that did not open the complaint."""
-    return STATUS_CODE_NOT_ACCEPTED.format(reference=reference)
+    return t("complaints.status.code_not_accepted", language, reference=reference)
 
 
-def format_code_message(reference: str, code: str, minutes: int) -> str:
-    """The text of the mail (or SMS) carrying a one-time code to the complaint's contact."""
-    return (
-        f"Your Freight Desk code is {code}. Reply in the chat with: {reference} code {code}\n\n"
-        f"It shows the status of complaint {reference} in the chat where it was asked for, "
-        f"works once and expires in {minutes} minutes. If you didn't ask for it, you can "
-        "ignore this message: nobody sees your complaint without the code."
+def status_code_needs_reference(language: str) -> str:
+    """The answer to a code sent without a reference."""
+    return t("complaints.status.code_needs_reference", language)
+
+
+def status_lookups_limited(language: str) -> str:
+    """The answer when this conversation has looked up too many complaints lately."""
+    return t("complaints.status.lookups_limited", language)
+
+
+def status_unavailable(language: str) -> str:
+    """The answer when the complaints database cannot be reached."""
+    return t("complaints.status.unavailable", language)
+
+
+@dataclass(frozen=True)
+class CodeMessage:
+    """The mail (or SMS) carrying a one-time code."""
+
+    subject: str
+    text: str
+
+
+def format_code_message(reference: str, code: str, minutes: int, language: str) -> CodeMessage:
+    """The mail (or SMS) carrying a one-time code to the complaint's contact, in the
+    language of the conversation that asked for it."""
+    return CodeMessage(
+        subject=t("complaints.code_message.subject", language),
+        text=t(
+            "complaints.code_message.text",
+            language,
+            reference=reference,
+            code=code,
+            minutes=minutes,
+        ),
     )

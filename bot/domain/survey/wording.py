@@ -1,50 +1,63 @@
-"""What the customer is told when the survey is offered and when it ends."""
+"""What the customer is told when the survey is offered and when it ends, in their language.
+
+The words are the catalogue's (``locales/<language>/survey.yml``); the questions are Rasa
+responses (``utter_ask_survey_*``).
+"""
 
 from __future__ import annotations
 
+from bot.core.i18n import t
 
-def offer_text(trigger: str, questions: int, *, complaint: str = "", thanked: bool = False) -> str:
+
+def offer_text(
+    trigger: str,
+    questions: int,
+    language: str,
+    *,
+    complaint: str = "",
+    thanked: bool = False,
+) -> str:
     """The invitation said before the first question.
 
     Args:
         trigger: one of :data:`bot.domain.survey.config.TRIGGERS`.
         questions: how many questions will be asked.
+        language: the conversation's language.
         complaint: the resolved complaint's reference, after a resolution.
         thanked: the customer just said thanks (so the bot says "you're welcome" first).
     """
-    size = "one quick question" if questions == 1 else f"{questions} quick questions"
-    ask = f"could you tell us how we did? It's {size}; tap Skip at any time if you'd rather not."
+    if questions == 1:
+        size = t("survey.size.one", language)
+    else:
+        size = t("survey.size.many", language, count=questions)
     if trigger == "complaint_resolved" and complaint:
-        return f"Now that {complaint} is resolved, {ask}"
+        return t("survey.offer.complaint_resolved", language, complaint=complaint, size=size)
     if trigger == "handoff_closed":
-        return f"Before you go, {ask}"
+        return t("survey.offer.handoff_closed", language, size=size)
     if thanked:
-        return f"You're welcome! Before you go, {ask}"
-    return f"One more thing before you go: {ask}"
+        return t("survey.offer.thanked", language, size=size)
+    return t("survey.offer.enquiry", language, size=size)
 
 
-def closing_text(ended: str | None, answered: bool) -> str:
+def ask_again_text(problem: str, language: str) -> str:
+    """Asking once more after an answer that could not be read.
+
+    Args:
+        problem: :attr:`bot.domain.survey.answers.Answer.problem`, in ``language``.
+        language: the conversation's language.
+    """
+    return t("survey.ask_again", language, problem=problem)
+
+
+def closing_text(ended: str | None, answered: bool, language: str) -> str:
     """What the bot says when the survey ends.
 
     Args:
         ended: why it ended early (``skipped``, ``invalid``, ``error``), None when every
             question was answered.
         answered: whether at least one answer was stored.
+        language: the conversation's language.
     """
-    if ended == "skipped":
-        if answered:
-            return "No problem, I've kept the answers you gave. Thank you for your time!"
-        return "No problem, no survey. Thank you for contacting Freight Desk!"
-    if ended == "invalid":
-        kept = " The answers you gave are kept." if answered else ""
-        return (
-            "Sorry, I still couldn't read that as an answer, so I'll stop the survey here."
-            f"{kept} Thank you for your time! If you need anything else, just ask."
-        )
-    if ended == "error":
-        kept = " The answers you gave before are kept." if answered else ""
-        return (
-            "Sorry, I couldn't save that answer just now, so I'll stop the survey here."
-            f"{kept} Thank you for your time!"
-        )
-    return "Thank you for your feedback, it helps us improve. If you need anything else, just ask."
+    if ended in ("skipped", "invalid", "error"):
+        return t(f"survey.closing.{ended}{'_answered' if answered else ''}", language)
+    return t("survey.closing.done", language)

@@ -327,3 +327,75 @@ def test_a_message_a_crashed_sender_did_not_get_through_is_sent(
 
     assert [d.outcome for d in report.deliveries] == ["sent"]
     assert len(rasa.sent) == 1
+
+
+def test_a_chinese_conversation_gets_its_missed_promise_update_in_chinese(
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
+) -> None:
+    rasa.events["tg-4711"] = [{"event": "user", "text": "我份貨寄咗成個禮拜都未收到"}]
+
+    report = _run(engine, notifier, hkt(2026, 11, 26, 17, 1))
+
+    assert [d.outcome for d in report.deliveries] == ["sent"]
+    (message,) = rasa.sent
+    assert message.body["text"] == (
+        f"關於你嘅投訴 {lost_parcel}：我哋答應咗喺 11月26日 (星期四) 17:00 之前聯絡你，"
+        "但到而家都未做到，真係對唔住。你嘅投訴已經交咗俾資深同事，"
+        "佢會喺 11月27日 (星期五) 10:01 之前聯絡你。"
+    )
+
+
+def test_the_outcome_follows_the_language_the_customer_chose_after_filing(
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
+) -> None:
+    # Filed in English; days later the customer asked for Chinese (the language slot).
+    rasa.events["tg-4711"] = [
+        {"event": "user", "text": "My parcel never arrived"},
+        {"event": "slot", "name": "language", "value": "zh"},
+    ]
+    rasa.states["tg-4711"] = {"slots": {"language": "zh"}}
+    with db.session_scope(engine) as session:
+        resolve(session, lost_parcel, "已經搵返，聽日送到", actor="amy", now=hkt(2026, 11, 26, 15))
+
+    delivery = deliver_resolution(
+        engine, notifier, lost_parcel, publish=_ignore, now=hkt(2026, 11, 26, 15), tz=HKT
+    )
+
+    assert delivery.outcome == "sent"
+    (message,) = rasa.sent
+    assert message.body["text"] == (
+        f"你嘅投訴 {lost_parcel}（貨件遺失）已經處理好：已經搵返，聽日送到。"
+        "如果仲有咩唔妥，直接喺度回覆，我會轉交俾同事。"
+    )
+
+
+def test_an_explicit_choice_of_english_wins_over_chinese_messages(
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
+) -> None:
+    rasa.events["tg-4711"] = [{"event": "user", "text": "我份貨唔見咗"}]
+    rasa.states["tg-4711"] = {"slots": {"language": "en"}}
+    with db.session_scope(engine) as session:
+        resolve(session, lost_parcel, "Found it", actor="amy", now=hkt(2026, 11, 26, 15))
+
+    deliver_resolution(
+        engine, notifier, lost_parcel, publish=_ignore, now=hkt(2026, 11, 26, 15), tz=HKT
+    )
+
+    (message,) = rasa.sent
+    assert message.body["text"].startswith(f"Your complaint {lost_parcel} (lost shipment)")
+
+
+def test_when_the_language_cannot_be_read_nothing_is_sent_and_it_is_retried(
+    engine: Engine, notifier: RasaClient, rasa: RasaStandIn, lost_parcel: str
+) -> None:
+    rasa.fail_status = 503
+
+    down = _run(engine, notifier, hkt(2026, 11, 26, 17, 1))
+    rasa.fail_status = None
+    rasa.events["tg-4711"] = [{"event": "user", "text": "幾時有人覆我"}]
+    up = _run(engine, notifier, hkt(2026, 11, 26, 17, 2))
+
+    assert [d.outcome for d in down.deliveries] == ["failed"]
+    assert [d.outcome for d in up.deliveries] == ["sent"]
+    (message,) = rasa.sent
+    assert message.body["text"].startswith(f"關於你嘅投訴 {lost_parcel}")

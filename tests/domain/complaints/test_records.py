@@ -42,9 +42,13 @@ def test_a_complaint_gets_a_reference_and_a_promise(session: Session) -> None:
 
     # Lost is high: 4 business hours from Thursday 13:00.
     assert receipt == ComplaintReceipt("CMP-2026-00001", hkt(2026, 11, 26, 17), "high", True)
-    assert format_receipt(receipt, HKT) == (
+    assert format_receipt(receipt, HKT, "en") == (
         "CMP-2026-00001 — a colleague will contact you by Thursday 26 Nov, 17:00 (HKT). "
         "Until then, you can check on it here at any time by quoting the reference."
+    )
+    assert format_receipt(receipt, HKT, "zh") == (
+        "CMP-2026-00001 — 同事會喺 11月26日 (星期四) 17:00 之前聯絡你。"
+        "喺呢段時間，你隨時都可以喺度講出投訴編號查詢進度。"
     )
 
 
@@ -119,7 +123,8 @@ def test_a_double_click_returns_the_same_reference(engine: Engine, file_complain
         first.due_at,
         first.severity,
     )
-    assert format_receipt(again, HKT).startswith("We already have this complaint")
+    assert format_receipt(again, HKT, "en").startswith("We already have this complaint")
+    assert format_receipt(again, HKT, "zh").startswith("我哋已經收到呢單投訴，唔使再發多次")
     with db.session_scope(engine) as session:
         assert counts(session) == (1, 1, 1)
 

@@ -29,6 +29,9 @@ def test_references_are_written_with_a_five_digit_number() -> None:
         ("cmp-2026-00001", "CMP-2026-00001"),
         ("no reference here", None),
         ("", None),
+        ("我嘅投訴CMP-2026-00042而家點", "CMP-2026-00042"),
+        ("查下cmp 2026 42進度", "CMP-2026-00042"),
+        ("XCMP-2026-00042", None),
     ],
 )
 def test_a_typed_reference_is_read_loosely(typed: str, expected: str | None) -> None:

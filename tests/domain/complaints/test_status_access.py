@@ -175,6 +175,9 @@ def test_look_ups_are_limited_per_conversation(session: Session) -> None:
         ("91234567", None),
         ("call me on 6123 4567", None),
         ("4829135", None),
+        ("CMP-2026-00042驗證碼482913", "482913"),
+        ("驗證碼係482913唔該", "482913"),
+        ("電話91234567", None),
     ],
 )
 def test_find_code(text: str, code: str | None) -> None:
