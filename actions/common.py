@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core.i18n import conversation_language
+from bot.core.i18n import conversation_language, normalise_input, t
 from bot.core.settings import Settings
 from bot.domain.kb import KnowledgeBase, get_knowledge_base
 from bot.domain.rate_limits import CLIENT_ADDRESS_KEY
@@ -185,7 +185,12 @@ _ASKS_TO_REPEAT = re.compile(
     r"[\s?!.]*$",
     re.IGNORECASE,
 )
-REPEAT_PREFACE = "Sorry, let me put that again."
+# The same in Chinese: "吓?", "咩話?", "乜嘢話", "你講咩", "唔明", "再講一次", "什麼?".
+_ASKS_TO_REPEAT_ZH = re.compile(
+    r"^\W*(?:吓|咩話|乜話|乜嘢話|咩嘢話|你講咩|你講乜|你講乜嘢|你講咩嘢|咩呀|乜呀|什麼|甚麼|"
+    r"(?:我)?(?:唔明|唔係好明|不明白|聽唔明)(?:你講咩|你意思)?|再講(?:一次|多次|過)|講多次|"
+    r"可唔可以再講(?:一次|多次)?)[\W吖呀啊呢]*$"
+)
 
 
 # Actions Rasa runs between a customer's message and the form that validates it.
@@ -210,7 +215,8 @@ def validates_new_message(tracker: Tracker, form: str) -> bool:
 
 def asks_to_repeat(text: str) -> bool:
     """True when a message only asks the bot to say its question again ("what?", "huh")."""
-    return bool(_ASKS_TO_REPEAT.match(text.strip()))
+    folded = normalise_input(text).strip()
+    return bool(_ASKS_TO_REPEAT.match(folded) or _ASKS_TO_REPEAT_ZH.match(folded))
 
 
 class RepeatsQuestionOnRequest:
@@ -227,7 +233,7 @@ class RepeatsQuestionOnRequest:
         slot = tracker.get_slot("requested_slot")
         form = self.form_name()  # type: ignore[attr-defined]
         if slot and validates_new_message(tracker, form) and asks_to_repeat(latest_text(tracker)):
-            dispatcher.utter_message(text=REPEAT_PREFACE)
+            dispatcher.utter_message(text=t("conversation.repeat_preface", language_of(tracker)))
             return [SlotSet(slot, None)]
         runner = super().run  # type: ignore[misc]
         events: list[EventType] = await runner(dispatcher, tracker, domain)

@@ -15,11 +15,13 @@ from actions.common import (
     OFFER_QUOTE,
     OFFER_RETRY_COMPLAINT,
     OFFER_SALES_CONTACT,
+    language_of,
     latest_intent,
     latest_text,
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
+from bot.core.i18n import message, t
 from bot.domain.handoff.config import matches_keyword
 
 FORM_SLOTS = (
@@ -38,20 +40,22 @@ FORM_SLOTS = (
     "complaint_confirmed",
 )
 COMPLAINT_FORM_SLOTS = tuple(slot for slot in FORM_SLOTS if slot.startswith("complaint_"))
-# Where a clarifying button leads, in the customer's words.
-SUGGESTIONS = {
-    "track_shipment": "Track a shipment",
-    "ask_rates": "Get a quote",
-    "ask_transit_time": "Transit times",
-    "define_term": "Explain a shipping term",
-    "complain": "Make a complaint",
-    "complaint_status": "Check a complaint",
-    "request_human": "Talk to a person",
-}
+# Where a clarifying button leads; its title is conversation.suggest.<intent>.
+SUGGESTIONS = (
+    "track_shipment",
+    "ask_rates",
+    "ask_transit_time",
+    "define_term",
+    "complain",
+    "complaint_status",
+    "request_human",
+)
 LONG_MESSAGE = 1500
 # A message the bot could not help with: two in a row bring the offer of a person.
 NOT_UNDERSTOOD = frozenset({"nlu_fallback", "out_of_scope"})
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# Scripts we do not answer in: Japanese kana and Korean hangul. (Chinese is understood.)
+_OTHER_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -68,37 +72,22 @@ def _previous_user_intent(tracker: Tracker) -> str | None:
     return None
 
 
-def _plain_reason(text: str) -> str | None:
+def _plain_reason(text: str, language: str) -> str | None:
     """A reply for messages NLU cannot be expected to read, or None."""
     stripped = text.strip()
     if not stripped:
-        return "It looks like your message was empty. What can I help you with?"
-    if _CJK.search(stripped) and not _LATIN_WORD.search(stripped):
-        return (
-            "Sorry, I can only chat in English at the moment. 抱歉，我暫時只能以英文回覆。"
-            " You can ask me to track a shipment, give a quote or transit time, or explain a "
-            "shipping term, or call +852 2345 6789 to speak to a colleague in Cantonese or "
-            "Mandarin."
-        )
-    if not _LATIN_WORD.search(stripped) and not any(ch.isdigit() for ch in stripped):
-        return (
-            "Thanks for your message! I can only understand text, so could you tell me in a "
-            'few words what you need? For example "track my shipment" or "quote to Sydney".'
-        )
+        return t("conversation.empty", language)
+    if _OTHER_SCRIPT.search(stripped) and not _LATIN_WORD.search(stripped):
+        return t("conversation.other_language", language)
+    if (
+        not _LATIN_WORD.search(stripped)
+        and not _HAN.search(stripped)
+        and not any(ch.isdigit() for ch in stripped)
+    ):
+        return t("conversation.not_text", language)
     if len(stripped) > LONG_MESSAGE:
-        return (
-            "Thanks for the details. That's a long message for me to take in at once: could "
-            'you tell me in a sentence or two what you need, for example "track my shipment", '
-            '"I want to make a complaint" or "talk to a person"?'
-        )
+        return t("conversation.too_long", language)
     return None
-
-
-FORM_NOT_UNDERSTOOD = "Sorry, I didn't catch that as an answer to my question."
-FORM_STILL_NOT_UNDERSTOOD = (
-    'Sorry, I still didn\'t catch that. You can answer the question below, say "stop" to '
-    "leave it, or ask for a person."
-)
 
 
 def _end_turn(tracker: Tracker) -> list[EventType]:
@@ -120,7 +109,8 @@ class ActionFallback(Action):
     """Two-stage fallback: first clarify with the likeliest topics, then offer a person.
 
     Serves unclear messages (nlu_fallback), out-of-scope ones and bare answers outside a
-    question. Empty, emoji-only, non-English and very long messages get a specific answer.
+    question. Empty, emoji-only, Japanese or Korean, and very long messages get a specific
+    answer.
     """
 
     def name(self) -> str:
@@ -135,7 +125,8 @@ class ActionFallback(Action):
             # hand_off names the next step itself (the wait in the queue, or listening).
             return await hand_off(dispatcher, tracker, "keyword")
         form = tracker.active_loop.get("name")
-        reason = _plain_reason(text)
+        language = language_of(tracker)
+        reason = _plain_reason(text, language)
         if reason is not None:
             dispatcher.utter_message(text=reason)
             return [SlotSet("pending_offer", None), *_end_turn(tracker)]
@@ -143,19 +134,12 @@ class ActionFallback(Action):
             # A message the form could not take as its answer, and no rule took either:
             # say so, and the form asks its question again.
             if _previous_user_intent(tracker) in NOT_UNDERSTOOD:
-                dispatcher.utter_message(text=FORM_STILL_NOT_UNDERSTOOD)
+                dispatcher.utter_message(text=t("conversation.form_still_not_understood", language))
             else:
-                dispatcher.utter_message(text=FORM_NOT_UNDERSTOOD)
+                dispatcher.utter_message(text=t("conversation.form_not_understood", language))
             return [SlotSet("pending_offer", None), *_end_turn(tracker)]
         if _previous_user_intent(tracker) in NOT_UNDERSTOOD:
-            dispatcher.utter_message(
-                text="Sorry, I'm still not sure I understand. Would you like me to put you "
-                "through to a colleague?",
-                buttons=[
-                    {"title": "Yes, talk to a person", "payload": "/affirm"},
-                    {"title": "No, I'll rephrase", "payload": "/deny"},
-                ],
-            )
+            dispatcher.utter_message(**message("conversation.offer_human", language))
             return [SlotSet("pending_offer", OFFER_HUMAN), *_end_turn(tracker)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIONS][:2]
@@ -164,14 +148,14 @@ class ActionFallback(Action):
                 break
             if default not in likely:
                 likely.append(default)
-        buttons = [{"title": SUGGESTIONS[name], "payload": f"/{name}"} for name in likely]
+        buttons = [
+            {"title": t(f"conversation.suggest.{name}", language), "payload": f"/{name}"}
+            for name in likely
+        ]
         if latest_intent(tracker)[0] == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons)
         else:
-            dispatcher.utter_message(
-                text="Sorry, I didn't quite understand. Could you rephrase, or pick one of these?",
-                buttons=buttons,
-            )
+            dispatcher.utter_message(text=t("conversation.clarify", language), buttons=buttons)
         return [SlotSet("pending_offer", None), *_end_turn(tracker)]
 
 
@@ -187,6 +171,7 @@ class ActionRespondToOffer(Action):
         offer = tracker.get_slot("pending_offer")
         yes = latest_intent(tracker)[0] == "affirm"
         events: list[EventType] = [SlotSet("pending_offer", None)]
+        language = language_of(tracker)
         if tracker.active_loop.get("name"):
             # A "no" while a form waits for an answer means "stop this".
             if not yes:
@@ -204,20 +189,15 @@ class ActionRespondToOffer(Action):
             if yes:
                 # The summary was confirmed before the save failed: submit it again as is.
                 return [*events, *await submit_complaint(dispatcher, tracker)]
-            dispatcher.utter_message(
-                text="Alright, I haven't recorded that complaint. Is there anything else I "
-                "can help with?"
-            )
+            dispatcher.utter_message(text=t("conversation.complaint_not_recorded", language))
             return [*events, *[SlotSet(slot, None) for slot in COMPLAINT_FORM_SLOTS]]
         if offer is not None and not yes:
-            dispatcher.utter_message(text="No problem. Is there anything else I can help with?")
+            dispatcher.utter_message(text=t("conversation.no_problem", language))
             return events
         if yes:
             dispatcher.utter_message(response="utter_anything_else")
         else:
-            dispatcher.utter_message(
-                text="Alright. Is there anything else I can help you with today?"
-            )
+            dispatcher.utter_message(text=t("conversation.anything_else_today", language))
         return events
 
 

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from actions.common import (
     channel_of,
     client_address,
+    language_of,
     latest_intent,
     latest_text,
     settings,
     validates_new_message,
 )
+from bot.core.i18n import normalise_input
 from bot.domain.handoff.queue import HandoffTicket, request_handoff
 from bot.domain.handoff.rules import HandoffError, is_noise
 from bot.domain.handoff.waiting import (
@@ -35,10 +37,11 @@ from bot.domain.handoff.waiting import (
     waiting_ticket,
 )
 from bot.domain.handoff.wording import (
-    LEFT_QUEUE_TEXT,
-    QUEUE_ENDED_TEXT,
     format_handoff_notice,
     format_waiting_ack,
+    leave_button,
+    left_queue_text,
+    queue_ended_text,
 )
 from bot.domain.rate_limits import RateLimited, charge
 from bot.domain.teams import route_team
@@ -70,12 +73,19 @@ ACK_SLOT = "handoff_acked_at"
 LEFT = "left"
 ENDED = "ended"
 KEEP_WAITING = "waiting"
-LEAVE_BUTTON = {"title": "Leave the queue", "payload": "/stop"}
 _LEAVE_WORDS = re.compile(
     r"^\W*(?:/stop|cancel|stop|quit|exit|leave(?: the)? queue|never ?mind|forget it|"
     r"no(?:,)? thanks?|i'?ll wait no more|don'?t (?:need|want) (?:a|the) (?:person|human|agent))"
     r"\W*(?:please|pls|thanks?|thank you)?\W*$",
     re.IGNORECASE,
+)
+# The same in Chinese as Hong Kong customers type it (after normalise_input, so Simplified
+# and full-width forms count): "取消", "唔等喇", "唔使喇，唔該", "離開輪候", "算數啦".
+_LEAVE_WORDS_ZH = re.compile(
+    r"^\W*(?:我)?(?:要|想)?(?:取消|唔等(?:喇|啦|了|嘞)?|唔想等(?:喇|啦|了)?|唔使(?:等)?(?:喇|啦|了)?|"
+    r"唔洗(?:等)?(?:喇|啦|了)?|不用(?:等)?了?|算(?:數|了|啦|吧)(?:啦|喇)?|離開(?:輪候|排隊)?|退出(?:輪候|排隊)?|"
+    r"唔排(?:喇|啦)?|唔需要(?:真人|同事|人工)?(?:喇|啦|了)?)"
+    r"\W*(?:唔該|多謝|謝謝|thanks?)?\W*$",
 )
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform", "request_human", "nlu_fallback"})
 LAST_MESSAGES = 5
@@ -147,6 +157,7 @@ async def hand_off(
         complaint_category=complaint_category or tracker.get_slot("complaint_category"),
     )
     address = client_address(tracker)
+    language = language_of(tracker)
 
     def queue(session: Session) -> HandoffTicket:
         ticket = request_handoff(
@@ -165,7 +176,7 @@ async def hand_off(
     try:
         ticket = await run_in_session(get_engine(), queue)
     except RateLimited as exc:
-        dispatcher.utter_message(text=exc.text)
+        dispatcher.utter_message(text=exc.text_in(language))
         return [SlotSet("pending_offer", None)]
     except (SQLAlchemyError, HandoffError):
         logger.exception("could not queue a handoff for %s", tracker.sender_id)
@@ -174,10 +185,11 @@ async def hand_off(
     events: list[EventType] = [SlotSet("pending_offer", None)]
     if not ticket.created and ticket.position == 0:
         # An agent already holds it: the conversation is paused, nothing to wait for.
-        dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz))
+        dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz, language))
         return [*events, FollowupAction("action_listen")]
     dispatcher.utter_message(
-        text=format_handoff_notice(ticket, settings().tz), buttons=[LEAVE_BUTTON]
+        text=format_handoff_notice(ticket, settings().tz, language),
+        buttons=[leave_button(language)],
     )
     if tracker.active_loop.get("name"):
         # A half-filled form would take over the first message after the hand-back.
@@ -209,8 +221,12 @@ class ActionRequestHuman(Action):
 
 
 def _wants_to_leave(tracker: Tracker) -> bool:
-    text = latest_text(tracker)
-    return latest_intent(tracker)[0] == "stop" or bool(_LEAVE_WORDS.match(text.strip()))
+    text = normalise_input(latest_text(tracker)).strip()
+    return (
+        latest_intent(tracker)[0] == "stop"
+        or bool(_LEAVE_WORDS.match(text))
+        or bool(_LEAVE_WORDS_ZH.match(text))
+    )
 
 
 class ValidateHandoffWaitForm(FormValidationAction):
@@ -275,8 +291,10 @@ class ActionAskHandoffWaitDone(Action):
             return []
         if ticket is None:
             return []
+        language = language_of(tracker)
         dispatcher.utter_message(
-            text=format_waiting_ack(ticket, settings().tz), buttons=[LEAVE_BUTTON]
+            text=format_waiting_ack(ticket, settings().tz, language),
+            buttons=[leave_button(language)],
         )
         return [SlotSet(ACK_SLOT, now)]
 
@@ -305,8 +323,9 @@ class ActionLeaveQueue(Action):
             SlotSet(HANDOFF_SLOT, None),
             SlotSet(ACK_SLOT, None),
         ]
+        language = language_of(tracker)
         if tracker.get_slot(WAIT_SLOT) != LEFT:
-            dispatcher.utter_message(text=QUEUE_ENDED_TEXT)
+            dispatcher.utter_message(text=queue_ended_text(language))
             return reset
         try:
             await run_in_session(
@@ -316,5 +335,5 @@ class ActionLeaveQueue(Action):
             logger.exception("could not take %s out of the queue", tracker.sender_id)
             dispatcher.utter_message(response="utter_request_human_unavailable")
             return reset
-        dispatcher.utter_message(text=LEFT_QUEUE_TEXT)
+        dispatcher.utter_message(text=left_queue_text(language))
         return reset

@@ -16,9 +16,11 @@ from actions.common import (
     RepeatsQuestionOnRequest,
     entity_values,
     is_interruption,
+    language_of,
     latest_text,
     settings,
 )
+from bot.core.i18n import message, normalise_input, t
 from bot.domain.shipments import find_shipment, format_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
 from bot.storage.db import get_engine, run_in_session
@@ -28,12 +30,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Something that could be meant as a reference: a run of at least six digits/letters
 # with digits in it. Used to tell the customer "that doesn't look like a number I know".
-_REFERENCE_LIKE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9 -]{4,}[A-Za-z0-9]\b")
-
-ASK_HUMAN_BUTTONS = [
-    {"title": "Check another number", "payload": "/track_shipment"},
-    {"title": "Talk to a person", "payload": "/affirm"},
-]
+# Bounded by anything but a Latin letter or digit, so one inside Chinese text counts too.
+_REFERENCE_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9 -]{4,}[A-Za-z0-9](?![A-Za-z0-9])"
+)
 
 
 class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
@@ -45,10 +45,12 @@ class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
     async def extract_tracking_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = latest_text(tracker)
+        # Full-width digits and letters (１６０－４８２１９３７１) and Simplified Chinese
+        # are folded first, so a number inside Chinese text reads like any other.
+        text = normalise_input(latest_text(tracker))
         candidates = find_tracking_numbers(text)
         for value in entity_values(tracker, "tracking_number"):
-            found = check_tracking_number(value)
+            found = check_tracking_number(normalise_input(value))
             if found is not None:
                 candidates.append(found)
         if candidates:
@@ -69,29 +71,17 @@ class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        checked = check_tracking_number(str(value or ""))
+        checked = check_tracking_number(normalise_input(str(value or "")))
         if checked is not None and checked.valid:
             return {"tracking_number": checked.number, "tracking_attempts": 0}
         attempts = int(tracker.get_slot("tracking_attempts") or 0) + 1
+        language = language_of(tracker)
         if checked is None:
-            problem = (
-                f'"{value}" doesn\'t look like a tracking number I recognise. Air waybills '
-                "look like 160-12345675, containers like MSCU1234566, postal items like "
-                "RR123456785HK."
-            )
+            problem = t("tracking.not_a_number", language, value=value)
         else:
-            problem = f"That number doesn't look right: {checked.problem}"
+            problem = t("tracking.wrong_number", language, problem=checked.problem_in(language))
         if attempts >= MAX_ATTEMPTS:
-            dispatcher.utter_message(
-                text=(
-                    f"{problem} I still can't read a valid tracking number, so a colleague "
-                    "can look it up for you. Would you like me to arrange that?"
-                ),
-                buttons=[
-                    {"title": "Yes, please", "payload": "/affirm"},
-                    {"title": "No, thanks", "payload": "/deny"},
-                ],
-            )
+            dispatcher.utter_message(**message("tracking.give_up", language, problem=problem))
             return {
                 "tracking_number": None,
                 "tracking_attempts": 0,
@@ -115,33 +105,19 @@ class ActionTrackShipment(Action):
         if not number:
             return []
         events: list[EventType] = [SlotSet("tracking_number", None)]
+        language = language_of(tracker)
         try:
             view = await run_in_session(
                 get_engine(), lambda session: find_shipment(session, number)
             )
         except SQLAlchemyError:
             logger.exception("shipment lookup failed for %s", number)
-            dispatcher.utter_message(
-                text=(
-                    "Sorry, I can't reach our tracking system right now. Please try again in "
-                    "a few minutes, or I can put you through to a colleague. Would you like "
-                    "that?"
-                ),
-                buttons=ASK_HUMAN_BUTTONS,
-            )
+            dispatcher.utter_message(**message("tracking.unavailable", language))
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
         if view is None:
-            dispatcher.utter_message(
-                text=(
-                    f"I couldn't find a shipment with the number {number}. New shipments "
-                    "usually appear within a few hours of pick-up, so please double-check "
-                    "the number with the sender. If it's right, I can put you through to a "
-                    "colleague who will look into it. Would you like that?"
-                ),
-                buttons=ASK_HUMAN_BUTTONS,
-            )
+            dispatcher.utter_message(**message("tracking.not_found", language, number=number))
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
-        dispatcher.utter_message(text=format_shipment(view, settings().tz))
+        dispatcher.utter_message(text=format_shipment(view, settings().tz, language))
         if view.account:
             # The shipper's key account: the KPI facts slice service by account with it.
             events.append(SlotSet("account", view.account))

@@ -98,6 +98,13 @@ class ConversationControl(Protocol):
             NotifyError: it could not be delivered.
         """
 
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """The conversation's events, oldest first (to write to it in its language).
+
+        Raises:
+            NotifyError: the engine could not be asked.
+        """
+
     async def was_sent(self, sender_id: str, notice: str) -> bool:
         """Tell whether the conversation already holds the notice with this id.
 

@@ -10,7 +10,8 @@ action stores nothing, and a failed one leaves no hit behind. Keys are keyed has
 New web chat sessions are counted in memory by the channel (:class:`WindowCounter`): a
 session that was never used stores nothing to count in the database.
 
-The customer's wording for a refusal is :data:`LIMITED_TEXT` (one sentence per kind).
+The customer's wording for a refusal is in the catalogue (``locales/<language>/limits.yml``,
+:func:`limited_text`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.core.i18n import DEFAULT_LANGUAGE, t
 from bot.core.settings import Settings
 from bot.domain.clock import moment_of
 from bot.storage.models import RateLimitHit
@@ -63,23 +65,33 @@ LIMITS: dict[str, Limit] = {
 NEW_WEB_SESSIONS_PER_ADDRESS = 30
 NEW_WEB_SESSION_WINDOW = timedelta(hours=1)
 
-#: What the customer is told when a limit stops them (the survey is simply not offered).
-LIMITED_TEXT: dict[str, str] = {
-    "complaint": (
-        "You've already sent us several complaints today, so I can't record another one "
-        "here just now. Nothing new has been saved. Our team is working on the ones you "
-        "sent; if this is urgent, please call +852 2345 6789 or ask for a person."
-    ),
-    "handoff": (
-        "You've asked for a colleague several times today, so I can't add you to the "
-        "queue again just now. Please call +852 2345 6789 if you need someone urgently, "
-        "or ask me your question here."
-    ),
-    "web_session": (
-        "Too many new chats have been started from your network just now. Please wait a "
-        "few minutes and reload the page."
-    ),
-}
+
+def limited_text(kind: str, language: str | None) -> str:
+    """What the customer is told when a ``kind`` limit stops them, in their language
+    (``locales/<language>/limits.yml``; the survey is simply not offered)."""
+    return t(f"limits.{kind}", language)
+
+
+class _EnglishLimitTexts(Mapping[str, str]):
+    """:data:`LIMITED_TEXT`: the refusals in English, read from the catalogue when asked."""
+
+    _KINDS = ("complaint", "handoff", "web_session")
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in self._KINDS:
+            raise KeyError(kind)
+        return limited_text(kind, DEFAULT_LANGUAGE)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KINDS)
+
+    def __len__(self) -> int:
+        return len(self._KINDS)
+
+
+#: The refusals in English, for callers that have no conversation language (a web chat
+#: session refused before its first message); prefer :func:`limited_text`.
+LIMITED_TEXT: Mapping[str, str] = _EnglishLimitTexts()
 
 _key_lock = threading.Lock()
 _key: bytes | None = None
@@ -187,8 +199,12 @@ class RateLimited(Exception):
 
     @property
     def text(self) -> str:
-        """What the customer is told."""
-        return LIMITED_TEXT[self.kind]
+        """What the customer is told, in English; see :meth:`text_in`."""
+        return limited_text(self.kind, DEFAULT_LANGUAGE)
+
+    def text_in(self, language: str | None) -> str:
+        """What the customer is told, in the conversation's language."""
+        return limited_text(self.kind, language)
 
 
 def charge(

@@ -7,67 +7,33 @@ Shipments and their status events come in from a CSV feed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.core.i18n import detect_language, format_date, format_datetime, get_catalogue, t
 from bot.domain.tracking import check_tracking_number
 from bot.storage.models import STATUSES, Shipment, ShipmentEvent
 
-#: What each status code means, in the words a customer reads.
-STATUS_TEXT: dict[str, str] = {
-    "booked": "Booked, awaiting collection",
-    "picked_up": "Collected from the sender",
-    "in_transit": "In transit",
-    "at_hub": "At one of our sorting hubs",
-    "customs": "In customs clearance",
-    "out_for_delivery": "Out for delivery",
-    "delivered": "Delivered",
-    "exception": "Delayed: needs attention",
-}
 
-#: What happens next, per status: every tracking reply ends with one of these.
-NEXT_STEP: dict[str, str] = {
-    "booked": (
-        "Next, the goods will be collected or handed in as booked; the first scan will "
-        "show here as soon as that happens."
-    ),
-    "picked_up": (
-        "Next, it goes to our hub for sorting; you'll see an update once it's processed there."
-    ),
-    "in_transit": (
-        "Next, it arrives at the next stop on its route; ask me again any time for the latest scan."
-    ),
-    "at_hub": "Next, it leaves on the next scheduled departure towards its destination.",
-    "customs": (
-        "Next, customs will release it; most shipments clear within one or two working "
-        "days. If the authorities need anything, our customs team will contact the "
-        "consignee directly."
-    ),
-    "out_for_delivery": (
-        "Next, the driver delivers it today. If no one is in, the driver leaves a card and "
-        "we try again on the next working day."
-    ),
-    "delivered": (
-        "Nothing more is needed. If anything is missing or damaged, tell me and I'll pass "
-        "it to our team."
-    ),
-    "exception": (
-        "Our operations team is looking into this and will contact the shipper with an "
-        "update. If you'd like to speak to a colleague now, just ask."
-    ),
-}
+def status_text(status: str, language: str = "en") -> str:
+    """What a status code means, in the words a customer reads (``tracking.status.*``);
+    an unknown code is shown with spaces ("on_hold" -> "on hold")."""
+    key = f"tracking.status.{status}"
+    return t(key, language) if get_catalogue().has(key) else status.replace("_", " ")
 
-#: How each mode is named to a customer.
-MODE_TEXT: dict[str, str] = {
-    "express": "Express",
-    "economy": "Economy express",
-    "air": "Air freight",
-    "sea_fcl": "Sea freight (full container)",
-    "sea_lcl": "Sea freight (shared container)",
-}
+
+def next_step(status: str, language: str = "en") -> str:
+    """What happens next, per status: every tracking reply ends with one of these."""
+    key = f"tracking.next.{status}"
+    return t(key if get_catalogue().has(key) else "tracking.next.other", language)
+
+
+def mode_text(mode: str, language: str = "en") -> str:
+    """How a mode is named to a customer: "Air freight" / "空運"."""
+    key = f"tracking.mode.{mode}"
+    return t(key, language) if get_catalogue().has(key) else mode
 
 
 @dataclass(frozen=True)
@@ -160,7 +126,7 @@ def _view(shipment: Shipment) -> ShipmentView:
         origin=shipment.origin,
         destination=shipment.destination,
         status=shipment.status,
-        status_text=STATUS_TEXT.get(shipment.status, shipment.status.replace("_", " ")),
+        status_text=status_text(shipment.status),
         last_location=shipment.last_location,
         last_update=events[0].occurred_at if events else shipment.updated_at,
         eta=shipment.eta,
@@ -171,23 +137,21 @@ def _view(shipment: Shipment) -> ShipmentView:
     )
 
 
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
-
-
-def _short_when(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.day} {local:%b, %H:%M}"
-
-
-def _eta_text(eta: date | datetime, tz: ZoneInfo) -> str:
+def _eta_text(eta: date | datetime, tz: tzinfo, language: str) -> str:
     if isinstance(eta, datetime):
-        return _when(eta, tz)
-    return f"{eta.day} {eta:%b %Y}"
+        return format_datetime(eta, language, tz)
+    return format_date(datetime.combine(eta, time(12), tzinfo=tz), language, tz)
 
 
-def format_shipment(view: ShipmentView, tz: ZoneInfo) -> str:
+def _event_text(event: EventView, language: str) -> str:
+    """The feed's own description when it is written in the customer's language (the
+    carrier feed is English), else the status in their words."""
+    if event.description and detect_language(event.description) == language:
+        return event.description
+    return status_text(event.status, language)
+
+
+def format_shipment(view: ShipmentView, tz: tzinfo, language: str = "en") -> str:
     """Write the tracking reply for a customer.
 
     Says what the status is, where the shipment is, when it was last updated in local
@@ -196,30 +160,51 @@ def format_shipment(view: ShipmentView, tz: ZoneInfo) -> str:
     Args:
         view: the shipment.
         tz: time zone to show times in (the service centre's, normally Hong Kong).
+        language: the conversation's language.
 
     Returns:
         The reply as plain text, one fact per line.
     """
-    mode = MODE_TEXT.get(view.mode, view.mode)
+    lang = language
+
+    def when(moment: datetime) -> str:
+        return format_datetime(moment, lang, tz)
+
     lines = [
-        f"Shipment {view.tracking_number}: {mode}, {view.origin} to {view.destination}.",
-        f"Status: {view.status_text}.",
+        t(
+            "tracking.reply.header",
+            lang,
+            number=view.tracking_number,
+            mode=mode_text(view.mode, lang),
+            origin=view.origin,
+            destination=view.destination,
+        ),
+        t("tracking.reply.status", lang, status=status_text(view.status, lang)),
     ]
     if view.last_location:
-        lines.append(f"Last seen: {view.last_location}, {_when(view.last_update, tz)}.")
+        lines.append(
+            t(
+                "tracking.reply.last_seen",
+                lang,
+                place=view.last_location,
+                when=when(view.last_update),
+            )
+        )
     else:
-        lines.append(f"Last updated: {_when(view.last_update, tz)}.")
+        lines.append(t("tracking.reply.last_updated", lang, when=when(view.last_update)))
     if view.delivered and view.delivered_at is not None:
-        lines.append(f"Delivered: {_when(view.delivered_at, tz)}.")
+        lines.append(t("tracking.reply.delivered", lang, when=when(view.delivered_at)))
     elif view.eta is not None:
-        lines.append(f"Estimated arrival: {_eta_text(view.eta, tz)}.")
+        lines.append(t("tracking.reply.eta", lang, when=_eta_text(view.eta, tz, lang)))
     else:
-        lines.append("Estimated arrival: not confirmed yet.")
+        lines.append(t("tracking.reply.eta_unknown", lang))
     if view.events:
-        lines.append("Latest updates:")
+        lines.append(t("tracking.reply.updates", lang))
         for event in view.events[:3]:
-            place = f" ({event.location})" if event.location else ""
-            text = event.description or STATUS_TEXT.get(event.status, event.status)
-            lines.append(f"- {_short_when(event.occurred_at, tz)}: {text}{place}")
-    lines.append(NEXT_STEP.get(view.status, "Next, our team will update this shipment."))
+            params = {"when": when(event.occurred_at), "text": _event_text(event, lang)}
+            if event.location:
+                lines.append(t("tracking.reply.event_at", lang, place=event.location, **params))
+            else:
+                lines.append(t("tracking.reply.event", lang, **params))
+    lines.append(next_step(view.status, lang))
     return "\n".join(lines)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.i18n import normalise_input
+from bot.core.i18n import normalise_input, t
 
 AIR_WAYBILL = "air_waybill"
 CONTAINER = "container"
@@ -42,13 +42,12 @@ EXPRESS = "express"
 #: Every kind of number this module recognises.
 KINDS: tuple[str, ...] = (AIR_WAYBILL, CONTAINER, POSTAL, EXPRESS)
 
-#: How each kind is named to a customer.
-KIND_LABELS: dict[str, str] = {
-    AIR_WAYBILL: "air waybill",
-    CONTAINER: "container number",
-    POSTAL: "postal tracking number",
-    EXPRESS: "express waybill",
-}
+
+def kind_label(kind: str, language: str = "en") -> str:
+    """How a kind of number is named to a customer: "air waybill" / "空運提單"
+    (``locales/<language>/tracking.yml``)."""
+    return t(f"tracking.kind.{kind}", language)
+
 
 # ISO 3166-1 alpha-2, which S10 numbers end with.
 _COUNTRY_CODE_LIST = """
@@ -86,19 +85,33 @@ class TrackingNumber:
         number: the normalised form we store and show (``160-12345675``).
         kind: one of :data:`KINDS`.
         valid: whether the check digit (and, for postal items, the country code) is right.
-        problem: when not valid, a sentence for the customer saying what looks wrong.
+        problem_key: when not valid, the catalogue key of the sentence saying what looks
+            wrong (``tracking.problem.*``), and ``problem_params`` its placeholders.
     """
 
     raw: str
     number: str
     kind: str
     valid: bool
-    problem: str | None = None
+    problem_key: str | None = None
+    problem_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind_label(self) -> str:
-        """How the kind is named to a customer, e.g. ``"air waybill"``."""
-        return KIND_LABELS[self.kind]
+        """How the kind is named in English, e.g. ``"air waybill"``."""
+        return kind_label(self.kind)
+
+    def problem_in(self, language: str) -> str | None:
+        """When not valid, a sentence for the customer saying what looks wrong, in
+        ``language``; None for a valid number."""
+        if self.problem_key is None:
+            return None
+        return t(self.problem_key, language, **dict(self.problem_params))
+
+    @property
+    def problem(self) -> str | None:
+        """:meth:`problem_in` English (operators' messages, the shipment import)."""
+        return self.problem_in("en")
 
 
 def awb_check_digit(serial7: str) -> int:
@@ -153,8 +166,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             number,
             AIR_WAYBILL,
             False,
-            f"The last digit of air waybill {prefix}-{serial[:7]}… should be {expected}, so a "
-            "digit may have been mistyped. Please check the number on your air waybill.",
+            "tracking.problem.air_waybill",
+            (("start", f"{prefix}-{serial[:7]}"), ("expected", str(expected))),
         )
     if compact.isdigit() and len(compact) == 10 and not _DASHED_PREFIX.match(raw):
         expected = express_check_digit(compact[:9])
@@ -165,8 +178,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             EXPRESS,
             False,
-            f"The last digit of express waybill {compact[:9]}… should be {expected}, so a "
-            "digit may have been mistyped. Please check the number on your receipt or label.",
+            "tracking.problem.express",
+            (("start", compact[:9]), ("expected", str(expected))),
         )
     if _CONTAINER_COMPACT.fullmatch(compact):
         expected = container_check_digit(compact[:10])
@@ -177,9 +190,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             CONTAINER,
             False,
-            f"The last digit of container number {compact[:10]}… should be {expected}, so a "
-            "letter or digit may have been mistyped. Please check it against the container "
-            "or your bill of lading.",
+            "tracking.problem.container",
+            (("start", compact[:10]), ("expected", str(expected))),
         )
     if _POSTAL_COMPACT.fullmatch(compact):
         country = compact[11:]
@@ -189,8 +201,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
                 compact,
                 POSTAL,
                 False,
-                f"A postal tracking number ends with a country code, and “{country}” isn't "
-                "one. Please check the last two letters on your receipt.",
+                "tracking.problem.postal_country",
+                (("country", country),),
             )
         expected = s10_check_digit(compact[2:10])
         if int(compact[10]) == expected:
@@ -200,9 +212,8 @@ def _parse_compact(compact: str, raw: str) -> TrackingNumber | None:
             compact,
             POSTAL,
             False,
-            f"The digit just before the country code in {compact[:10]}…{country} should be "
-            f"{expected}, so a digit may have been mistyped. Please check the number on "
-            "your receipt.",
+            "tracking.problem.postal",
+            (("start", compact[:10]), ("country", country), ("expected", str(expected))),
         )
     return None
 
@@ -219,12 +230,13 @@ _PHONE_WORDS = re.compile(
     r"\b(?:tel|phone|mobile|cell|whats\s*app|call|fax|contact|reach|sms|text)\b",
     re.IGNORECASE,
 )
-# The same signals in Chinese, which has no word boundaries to anchor on.
+# The same signals in Chinese, which has no spaces between words (so no \b): "我嘅貨件160-...",
+# "打電話俾我 9123 4567".
 _TRACKING_WORDS_ZH = re.compile(
-    r"追蹤|查件|查詢|查下|查吓|查一查|幫我查|單號|運單|提單|貨件|包裹|件貨|批貨|個件|速遞|快遞"
-    r"|空運|海運|貨櫃|去咗邊|到咗邊|到咗未|幾時到|狀態|喺邊"
+    r"追蹤|追踪|查件|查詢|查下|查吓|查一查|幫我查|查|單號|運單|提單|貨件|貨物|包裹|件貨|批貨|個件"
+    r"|速遞|快遞|派送|送貨|到貨|空運|海運|貨櫃|去咗邊|到咗邊|到咗未|幾時到|狀態|喺邊"
 )
-_PHONE_WORDS_ZH = re.compile(r"電話|手機|致電|打俾|打畀|聯絡|聯繫|微信|短訊|傳真")
+_PHONE_WORDS_ZH = re.compile(r"電話|手機|致電|打俾|打畀|覆電|聯絡|聯繫|微信|短訊|傳真")
 _CONTEXT_CHARS = 30
 
 _CONTAINER_IN_TEXT = re.compile(

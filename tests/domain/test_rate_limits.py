@@ -101,3 +101,16 @@ def test_new_web_sessions_are_counted_per_address_in_a_sliding_window() -> None:
     assert counter.allow("b")
     now[0] = 601.0
     assert counter.allow("a")
+
+
+@pytest.mark.parametrize("kind", ["complaint", "handoff", "web_session"])
+def test_a_refusal_is_worded_in_the_customers_language(kind: str) -> None:
+    from bot.domain.rate_limits import LIMITED_TEXT, RateLimited, limited_text
+
+    english, chinese = limited_text(kind, "en"), limited_text(kind, "zh")
+    assert english == LIMITED_TEXT[kind] and english != chinese
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+    if kind != "web_session":
+        refused = RateLimited(kind)
+        assert (refused.text, refused.text_in("zh")) == (english, chinese)
+        assert "+852 2345 6789" in chinese

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.shipment_import import import_csv
 from bot.domain.shipments import (
-    NEXT_STEP,
-    STATUS_TEXT,
     EventView,
     ShipmentView,
     find_shipment,
     format_shipment,
+    next_step,
+    status_text,
 )
 from bot.storage import db
 from bot.storage.models import STATUSES, UTC
@@ -98,20 +98,48 @@ def test_reply_gives_status_place_local_time_eta_events_and_next_step() -> None:
     assert reply.splitlines() == [
         "Shipment 160-12345675: Air freight, Hong Kong (HKG) to Los Angeles (LAX).",
         "Status: In transit.",
-        "Last seen: Hong Kong (HKG), 11 Mar 2025, 23:50 HKT.",
-        "Estimated arrival: 13 Mar 2025.",
+        "Last seen: Hong Kong (HKG), Tuesday 11 Mar, 23:50 (HKT).",
+        "Estimated arrival: Thursday 13 Mar.",
         "Latest updates:",
-        "- 11 Mar, 23:00: Scan 15 (Place 15)",
-        "- 11 Mar, 20:00: Scan 12 (Place 12)",
-        "- 11 Mar, 17:00: Scan 9 (Place 9)",
-        NEXT_STEP["in_transit"],
+        "- Tuesday 11 Mar, 23:00 (HKT): Scan 15 (Place 15)",
+        "- Tuesday 11 Mar, 20:00 (HKT): Scan 12 (Place 12)",
+        "- Tuesday 11 Mar, 17:00 (HKT): Scan 9 (Place 9)",
+        next_step("in_transit"),
     ]
+
+
+def test_the_reply_in_chinese_gives_statuses_dates_and_next_step_in_chinese() -> None:
+    reply = format_shipment(_view(), HONG_KONG, "zh")
+
+    assert reply.splitlines() == [
+        "貨件 160-12345675：空運，由 Hong Kong (HKG) 寄往 Los Angeles (LAX)。",
+        "狀態：運送中。",
+        "最後位置：Hong Kong (HKG)（3月11日 (星期二) 23:50）。",
+        "預計到達：3月13日 (星期四)。",
+        "最新動態：",
+        # The carrier feed's English scan text gives way to the status in Chinese.
+        "- 3月11日 (星期二) 23:00：喺我哋嘅分揀中心（Place 15）",
+        "- 3月11日 (星期二) 20:00：喺我哋嘅分揀中心（Place 12）",
+        "- 3月11日 (星期二) 17:00：喺我哋嘅分揀中心（Place 9）",
+        next_step("in_transit", "zh"),
+    ]
+    assert next_step("in_transit", "zh").startswith("下一步")
+
+
+def test_a_feed_description_written_in_chinese_is_shown_to_a_chinese_reader() -> None:
+    event = EventView(datetime(2025, 3, 11, 6, 0, tzinfo=UTC), "", "in_transit", "已上機 CX884")
+    reply = format_shipment(_view(events=(event,)), HONG_KONG, "zh")
+
+    assert "- 3月11日 (星期二) 14:00：已上機 CX884" in reply.splitlines()
+    assert "- Tuesday 11 Mar, 14:00 (HKT): In transit" in format_shipment(
+        _view(events=(event,)), HONG_KONG
+    )
 
 
 def test_reply_uses_the_time_zone_it_is_given() -> None:
     reply = format_shipment(_view(), ZoneInfo("Europe/London"))
 
-    assert "Last seen: Hong Kong (HKG), 11 Mar 2025, 15:50 GMT." in reply
+    assert "Last seen: Hong Kong (HKG), Tuesday 11 Mar, 15:50 (GMT)." in reply
 
 
 def test_reply_for_a_delivered_shipment_gives_the_delivery_time_not_an_eta() -> None:
@@ -122,25 +150,33 @@ def test_reply_for_a_delivered_shipment_gives_the_delivery_time_not_an_eta() -> 
 
     reply = format_shipment(view, HONG_KONG)
 
-    assert "Delivered: 13 Mar 2025, 13:22 HKT." in reply
+    assert "Delivered: Thursday 13 Mar, 13:22 (HKT)." in reply
     assert "Estimated arrival" not in reply
-    assert reply.endswith(NEXT_STEP["delivered"])
+    assert reply.endswith(next_step("delivered"))
+    chinese = format_shipment(view, HONG_KONG, "zh")
+    assert "送達時間：3月13日 (星期四) 13:22。" in chinese and "預計到達" not in chinese
 
 
 def test_reply_without_an_eta_says_it_is_not_confirmed() -> None:
     reply = format_shipment(_view(eta=None, last_location=None), HONG_KONG)
 
     assert "Estimated arrival: not confirmed yet." in reply
-    assert "Last updated: 11 Mar 2025, 23:50 HKT." in reply
+    assert "Last updated: Tuesday 11 Mar, 23:50 (HKT)." in reply
+    chinese = format_shipment(_view(eta=None, last_location=None), HONG_KONG, "zh")
+    assert "預計到達：暫時未確定。" in chinese and "最後更新：3月11日 (星期二) 23:50。" in chinese
 
 
 @pytest.mark.parametrize("status", STATUSES)
 def test_every_status_has_customer_wording_and_a_next_step(status: str) -> None:
-    reply = format_shipment(_view(status=status, status_text=STATUS_TEXT[status]), HONG_KONG)
+    reply = format_shipment(_view(status=status, status_text=status_text(status)), HONG_KONG)
 
-    assert reply.splitlines()[1] == f"Status: {STATUS_TEXT[status]}."
-    assert reply.splitlines()[-1] == NEXT_STEP[status]
-    assert "_" not in STATUS_TEXT[status]
+    assert reply.splitlines()[1] == f"Status: {status_text(status)}."
+    assert reply.splitlines()[-1] == next_step(status)
+    assert "_" not in status_text(status)
+    chinese = format_shipment(_view(status=status), HONG_KONG, "zh")
+    assert chinese.splitlines()[1] == f"狀態：{status_text(status, 'zh')}。"
+    assert chinese.splitlines()[-1] == next_step(status, "zh")
+    assert next_step(status, "zh") != next_step(status) and status_text(status, "zh") != status
 
 
 def test_a_delayed_shipment_says_who_acts_and_offers_a_person(

@@ -173,3 +173,40 @@ def test_raw_keeps_what_the_customer_typed() -> None:
 
     assert found.raw == "rr 123 456 785 hk"
     assert found.kind_label == "postal tracking number"
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("我嘅貨件160-12345675去咗邊？", "160-12345675"),
+        ("單號160 1234 5675幾時到", "160-12345675"),
+        ("查下１６０－１２３４５６７５", "160-12345675"),
+        ("我的包裹ＣＳＱＵ３０５４３８３在哪里", "CSQU3054383"),
+        ("櫃號CSQU3054383到咗未", "CSQU3054383"),
+    ],
+)
+def test_numbers_inside_chinese_text_are_found(typed: str, number: str) -> None:
+    from bot.core.i18n import normalise_input
+
+    found = find_tracking_numbers(normalise_input(typed))
+
+    assert [(f.number, f.valid) for f in found] == [(number, True)]
+
+
+def test_a_chinese_tracking_word_reports_a_mistyped_number_and_a_phone_word_does_not() -> None:
+    (found,) = find_tracking_numbers("我嘅運單160-12345676")
+    assert (found.number, found.valid) == ("160-12345676", False)
+    assert find_tracking_numbers("打電話俾我 9123 4567") == []
+    # 912345678 = 7 * 130335096 + 6: a valid express waybill, but after "電話" a phone number.
+    assert find_tracking_numbers("我嘅電話係 9123456786") == []
+    assert [f.number for f in find_tracking_numbers("我嘅貨件係 9123456786")] == ["9123456786"]
+
+
+def test_what_looks_wrong_is_said_in_the_customers_language() -> None:
+    found = check_tracking_number("160-12345676")
+
+    assert found is not None and found.problem_key == "tracking.problem.air_waybill"
+    chinese = found.problem_in("zh")
+    assert chinese is not None and "160-1234567" in chinese and "應該係 5" in chinese
+    assert found.problem_in("en") == found.problem and "should be 5" in (found.problem or "")
+    assert check_tracking_number("160-12345675").problem_in("zh") is None  # type: ignore[union-attr]

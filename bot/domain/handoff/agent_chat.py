@@ -29,13 +29,23 @@ from bot.domain.handoff.staff import (
     take_handoff,
 )
 from bot.domain.handoff.views import HandoffView, MessageView
-from bot.domain.handoff.wording import CLOSING_TEXT, HAND_BACK_TEXT, REASSIGNED_TEXT
+from bot.domain.handoff.wording import closing_text, hand_back_text, reassigned_text
+from bot.domain.language import language_from_events
 from bot.storage.db import run_in_session
 from bot.storage.models import Handoff
 
 
 class EngineUnavailable(HandoffError):
     """The conversation engine could not be reached: nothing was changed, try again."""
+
+
+async def _language(client: ConversationControl, sender_id: str) -> str:
+    """The conversation's language, from its events in Rasa.
+
+    Raises:
+        NotifyError: the engine could not be asked.
+    """
+    return language_from_events(await client.tracker_events(sender_id))
 
 
 async def take_over(
@@ -180,8 +190,9 @@ async def _finish(
         return str(handoff.sender_id)
 
     sender = await run_in_session(engine, check)
-    text = HAND_BACK_TEXT if outcome == "handed_back" else CLOSING_TEXT
     try:
+        language = await _language(client, sender)
+        text = hand_back_text(language) if outcome == "handed_back" else closing_text(language)
         # Said by the assistant, not the agent, so no AGENT_KEY: the transcript shows it as
         # the bot's.
         by = supervisor.name if supervisor else agent
@@ -222,8 +233,9 @@ async def reassign(
         lambda s: reassign_handoff(s, handoff_id, to_agent=to_agent, supervisor=supervisor),
     )
     try:
+        text = reassigned_text(await _language(client, view.sender_id))
         await client.send_agent_message(
-            view.sender_id, REASSIGNED_TEXT, agent=supervisor.name, client_id=notice_id
+            view.sender_id, text, agent=supervisor.name, client_id=notice_id
         )
     except NotifyError:
         return view, False

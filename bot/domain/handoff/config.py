@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.config_files import ConfigFile, ConfigFileError, read_mapping
+from bot.core.i18n import normalise_input
 from bot.core.settings import REPO_ROOT
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 #: The handoff settings file agents may edit (keywords, canned replies, wait estimate).
 HANDOFF_CONFIG_FILE = REPO_ROOT / "config" / "handoff.yml"
@@ -106,7 +109,9 @@ def matches_keyword(text: str, path: Path | None = None) -> str | None:
     """Find a handoff keyword in a customer's message.
 
     Whole words only, in any capitalisation, so "police" matches "Police!" but "sue" does
-    not match "issue".
+    not match "issue". Chinese is written without spaces, so a Chinese keyword ("律師")
+    matches anywhere in the message ("我要搵律師"); Simplified and full-width forms are
+    folded first (:func:`bot.core.i18n.normalise_input`).
 
     Args:
         text: the customer's message.
@@ -115,9 +120,12 @@ def matches_keyword(text: str, path: Path | None = None) -> str | None:
     Returns:
         The keyword found first in the list, or None.
     """
-    lowered = (text or "").lower()
+    lowered = normalise_input(text or "").lower()
     for keyword in keyword_triggers(path):
         words = r"\s+".join(re.escape(word) for word in keyword.split())
-        if re.search(rf"(?<!\w){words}(?!\w)", lowered):
+        if _HAN.search(keyword):
+            if re.search(words, lowered):
+                return keyword
+        elif re.search(rf"(?<!\w){words}(?!\w)", lowered):
             return keyword
     return None

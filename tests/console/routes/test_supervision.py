@@ -7,7 +7,7 @@ from __future__ import annotations
 import requests
 from sqlalchemy import select
 
-from bot.domain.handoff.wording import CLOSING_TEXT, REASSIGNED_TEXT
+from bot.domain.handoff.wording import closing_text, reassigned_text
 from bot.domain.users import add_user
 from bot.storage import db
 from bot.storage.models import ConsoleAudit, Handoff
@@ -64,7 +64,7 @@ def test_team_lead_reassigns_an_absent_agents_conversation(console: Console) -> 
     assert done.status_code == 303 and done.headers["Location"] == "/queue?done=reassigned"
     assert _row(console, handoff_id) == ("active", "bob", [("lee", "handoff_reassigned")])
     stored = [e for e in console.rasa.events["alice"] if isinstance(e, dict)]
-    told = [e for e in stored if e.get("text") == REASSIGNED_TEXT]
+    told = [e for e in stored if e.get("text") == reassigned_text("en")]
     assert len(told) == 1
     page = lee.get(console.url + done.headers["Location"], timeout=10).text
     assert "The conversation was reassigned and the customer told." in page
@@ -96,7 +96,7 @@ def test_manager_closes_an_absent_agents_conversation(console: Console) -> None:
     kinds = [e["event"] for e in resumed]
     assert kinds[0] == "resume" and kinds[-2:] == ["action", "bot"]
     assert resumed[-2]["name"] == "action_listen"
-    assert resumed[-1]["text"] == CLOSING_TEXT
+    assert resumed[-1]["text"] == closing_text("en")
 
 
 def test_team_lead_hands_back_but_not_another_teams_conversation(console: Console) -> None:

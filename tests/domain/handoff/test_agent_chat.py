@@ -15,7 +15,7 @@ from bot.domain.events import Event, HandoffClosed
 from bot.domain.handoff import agent_chat
 from bot.domain.handoff.queue import get_handoff
 from bot.domain.handoff.rules import HandoffError
-from bot.domain.handoff.wording import CLOSING_TEXT
+from bot.domain.handoff.wording import closing_text, hand_back_text, reassigned_text
 from bot.engine.rasa_client import RasaClient
 from bot.storage.db import session_scope
 from tests.domain.handoff.conftest import ask
@@ -106,7 +106,7 @@ def test_closing_resumes_with_the_closing_words_and_publishes(
         "action",
         "bot",
     ]
-    assert view.status == "closed" and resume[-1]["text"] == CLOSING_TEXT
+    assert view.status == "closed" and resume[-1]["text"] == closing_text("en")
     assert published == [
         HandoffClosed(handoff_id, "alice", "ann", "express", view.context),
     ]
@@ -123,3 +123,65 @@ def test_handing_back_keeps_the_handoff_when_the_engine_is_down(
         asyncio.run(agent_chat.hand_back(engine, client, handoff_id, agent="ann"))
     with session_scope(engine) as session:
         assert get_handoff(session, handoff_id).status == "active"
+
+
+def _chinese_conversation(rasa: RasaStandIn, sender: str = "alice") -> None:
+    """The customer wrote in Chinese before asking for a person."""
+    rasa.events[sender] = [
+        {"event": "user", "text": "我想同真人傾", "parse_data": {}},
+        {"event": "bot", "text": "..."},
+    ]
+
+
+@pytest.mark.parametrize("outcome", ["hand_back", "close"])
+def test_the_hand_back_and_closing_words_are_in_the_conversations_language(
+    engine: Engine, rasa: RasaStandIn, client: RasaClient, outcome: str
+) -> None:
+    handoff_id = _waiting(engine)
+    _chinese_conversation(rasa)
+    asyncio.run(agent_chat.take_over(engine, client, handoff_id, agent="ann"))
+
+    if outcome == "close":
+        asyncio.run(agent_chat.close(engine, client, handoff_id, agent="ann", publish=print))
+        expected = closing_text("zh")
+    else:
+        asyncio.run(agent_chat.hand_back(engine, client, handoff_id, agent="ann"))
+        expected = hand_back_text("zh")
+
+    said = rasa.sent[-1].body[-1]["text"]
+    assert said == expected and "虛擬助理" in said
+
+
+def test_an_explicit_choice_of_english_wins_over_chinese_messages(
+    engine: Engine, rasa: RasaStandIn, client: RasaClient
+) -> None:
+    handoff_id = _waiting(engine)
+    _chinese_conversation(rasa)
+    rasa.events["alice"].append({"event": "slot", "name": "language", "value": "en"})
+    asyncio.run(agent_chat.take_over(engine, client, handoff_id, agent="ann"))
+
+    asyncio.run(agent_chat.hand_back(engine, client, handoff_id, agent="ann"))
+
+    assert rasa.sent[-1].body[-1]["text"] == hand_back_text("en")
+
+
+def test_a_reassignment_is_announced_in_the_conversations_language(
+    engine: Engine, rasa: RasaStandIn, client: RasaClient
+) -> None:
+    from bot.domain.handoff.staff import Supervisor
+    from bot.domain.users import add_user
+
+    with session_scope(engine) as session:
+        add_user(session, "bob", "a long password 123", role="agent", team="express")
+    handoff_id = _waiting(engine)
+    _chinese_conversation(rasa)
+    asyncio.run(agent_chat.take_over(engine, client, handoff_id, agent="ann"))
+
+    lead = Supervisor(name="lee", role="team_lead", team="express")
+    _view, told = asyncio.run(
+        agent_chat.reassign(
+            engine, client, handoff_id, to_agent="bob", supervisor=lead, notice_id="n0000001"
+        )
+    )
+
+    assert told and rasa.sent[-1].body["text"] == reassigned_text("zh")

@@ -18,6 +18,11 @@ from bot.domain.handoff.config import matches_keyword
         ("there is an issue with my parcel", None),
         ("Consumer   Council", "consumer council"),
         ("", None),
+        # Chinese has no spaces: a keyword counts anywhere, in Simplified too.
+        ("我要搵律師告你哋", "律師"),
+        ("再唔處理我就去消委會投訴", "消委會"),
+        ("我要报警", "報警"),
+        ("呢個問題好急", None),
     ],
 )
 def test_keywords(text: str, found: str | None) -> None:
