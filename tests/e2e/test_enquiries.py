@@ -77,7 +77,7 @@ def test_quote_step_by_step_then_sales_lead(
     assert "volume" in customer.reply_text("300 kg")
     quote = customer.reply_text("2 cbm")
     # Air freight: 2 cbm x 167 kg = 334 kg chargeable, more than the 300 kg actual.
-    assert "hkd" in quote and "334" in quote
+    assert "hk$" in quote and "334" in quote
     assert "name" in customer.reply_text("yes")
     assert "email" in customer.reply_text("Chris Wong, Pearl River Trading")
     assert "doesn't look like a valid" in customer.reply_text("chris at somewhere")
@@ -94,7 +94,7 @@ def test_quote_step_by_step_then_sales_lead(
 
 def test_quote_from_one_message(customer: Customer) -> None:
     reply = customer.reply_text("how much to send 12 kg by express from Hong Kong to Sydney?")
-    assert "hkd" in reply
+    assert "hk$" in reply
     assert "indicative" in reply
 
 

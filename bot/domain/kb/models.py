@@ -89,12 +89,15 @@ class TermLookup:
         unknown_words: words right next to the matched term that are neither in the
             glossary nor ordinary English ("florbex" in "florbex surcharge"): the customer
             may have meant a term the glossary lacks, so the answer names them.
+        matched_chars: letters and digits of the phrase that matched (0 without a match),
+            to weigh an English match against a Chinese one in mixed text.
     """
 
     term: Term | None
     suggestions: list[Term] = field(default_factory=list)
     query: str = ""
     unknown_words: list[str] = field(default_factory=list)
+    matched_chars: int = 0
 
 
 @dataclass(frozen=True)

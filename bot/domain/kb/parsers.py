@@ -31,7 +31,7 @@ from bot.domain.kb.models import (
     WeightBreak,
 )
 from bot.domain.kb.normalise import normalise_chinese, normalise_text
-from bot.domain.kb.terms import term_phrases
+from bot.domain.kb.terms import chinese_term_phrases, term_phrases
 
 #: The FAQ topics other parts of the bot (NLU, responses) rely on: a contract.
 FAQ_TOPICS: tuple[str, ...] = (
@@ -110,7 +110,9 @@ def parse_terms(data: Any, file: str) -> dict[str, Term]:
             definition_zh=checks.chinese(entry, "definition_zh", where),
         )
     _check_chinese_phrases(
-        file, ((t.key, t.name_zh, t.aliases_zh) for t in terms.values()), what="entry"
+        file,
+        ((t.key, t.name_zh, tuple(chinese_term_phrases(t))) for t in terms.values()),
+        what="entry",
     )
     owner: dict[str, tuple[str, str]] = {}
     for term in terms.values():

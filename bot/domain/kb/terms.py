@@ -265,17 +265,21 @@ class TermMatcher:
             and ``suggestions`` holds up to three close terms.
         """
         lookup = self._find_english(text)
-        if lookup.term is not None or not has_chinese(text):
+        if not has_chinese(text):
             return lookup
-        key = self._find_chinese(text)
+        found = self._find_chinese(text)
         query = chinese_query(text)
-        if key is not None:
-            return TermLookup(term=self._terms[key], query=query)
+        # Both: the phrase that covers more of the message wins, so "卸貨港（POD）" is the
+        # port of discharge rather than the English code POD (proof of delivery).
+        if found is not None and (lookup.term is None or found[0] > lookup.matched_chars):
+            return TermLookup(term=self._terms[found[1]], query=query)
+        if lookup.term is not None:
+            return lookup
         suggestions = lookup.suggestions if lookup.query else self.suggest_chinese(query)
         return TermLookup(term=None, suggestions=suggestions, query=lookup.query or query)
 
-    def _find_chinese(self, text: str) -> str | None:
-        """Key of the longest (then earliest) Chinese term name in ``text``."""
+    def _find_chinese(self, text: str) -> tuple[int, str] | None:
+        """(length, key) of the longest (then earliest) Chinese term name in ``text``."""
         folded = normalise_chinese(text)
         best: tuple[int, int, str] | None = None
         for start in range(len(folded)):
@@ -285,7 +289,7 @@ class TermMatcher:
                     if best is None or length > best[0]:
                         best = (length, start, key)
                     break
-        return best[2] if best is not None else None
+        return (best[0], best[2]) if best is not None else None
 
     def suggest_chinese(self, query: str) -> list[Term]:
         """Up to three terms whose Chinese names look like the Chinese ``query`` ("滯期")."""
@@ -324,6 +328,7 @@ class TermMatcher:
                 suggestions=[],
                 query=query,
                 unknown_words=self._unknown_neighbours(doc, start, end),
+                matched_chars=len(doc[start:end].text.replace(" ", "")),
             )
         return TermLookup(term=None, suggestions=self.suggest(query), query=query)
 
