@@ -25,10 +25,12 @@ import pytest
 import requests
 import yaml
 
-from bot.core.i18n import LANGUAGES, normalise_input
+from bot.core.i18n import LANGUAGES, get_catalogue, normalise_input, t
+from bot.core.i18n.catalogue import placeholders
 from bot.core.settings import REPO_ROOT
 from tests.e2e.conftest import RunningStack
-from tests.explorer.conversation import Result, explore
+from tests.explorer.conversation import Result, explore, in_language
+from tests.explorer.flows import FLOWS, LEAVE_MARKERS, Marker
 from tests.explorer.grid import SEED, full_grid, sample
 from tests.explorer.replies import INTENT_REPLIES, REPLIES
 from tests.explorer.report import summary, write_findings
@@ -113,6 +115,47 @@ def test_every_intent_has_a_reply_in_every_language() -> None:
         names = {r.name for r in INTENT_REPLIES[language]}
         assert names == {f"intent:{intent}" for intent in said}, language
         assert {r.name for r in REPLIES[language]} >= {r.name for r in REPLIES["en"]}, language
+
+
+def test_sample_visits_every_step_and_reply_of_each_language() -> None:
+    cases = sample()
+    for language in LANGUAGES:
+        mine = [c for c in cases if c.language == language]
+        steps = {(c.flow.name, c.at.name) for c in mine}
+        assert steps == {(f.name, s.name) for f in FLOWS if f.language == language for s in f.steps}
+        assert {c.reply.name for c in mine} == {r.name for r in REPLIES[language]}
+    assert cases == sample(), "the sample is seeded"
+    assert len(full_grid()) == sum(len(f.steps) * len(REPLIES[f.language]) for f in FLOWS)
+
+
+def _rendered(key: str, language: str) -> str:
+    entry = get_catalogue().entry(key, language)
+    return t(key, language, **{name: "X-1" for name in placeholders(entry.text)})
+
+
+def _markers() -> list[Marker]:
+    return [
+        LEAVE_MARKERS,
+        *(f.done for f in FLOWS),
+        *(s.prompt for f in FLOWS for s in f.steps),
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_markers_recognise_their_texts_in_either_language(language: str) -> None:
+    for marker in _markers():
+        for key in marker.keys:
+            text = "Sorry, one more thing.\n" + _rendered(key, language)
+            assert marker.found_in(text), (key, language)
+    fob = "FOB (Free on Board): the seller pays to load the goods."
+    assert not any(m.found_in(fob) for m in _markers() if m.keys)
+
+
+def test_answers_due_in_chinese_need_chinese() -> None:
+    assert in_language("請俾你嘅追蹤號碼我：160-12345675", "zh")
+    assert in_language("160-12345675", "zh")
+    assert not in_language("Please send me your tracking number", "zh")
+    assert in_language("Please send me your tracking number", "en")
 
 
 def _languages() -> tuple[str, ...]:
