@@ -61,7 +61,7 @@ def test_shipments_show_prints_the_customer_reply(bot: Bot) -> None:
     assert lines[0] == "Shipment 160-48219371: Air freight, Hong Kong (HKG) to Los Angeles (LAX)."
     # seed-demo moves the demo history so its newest event was yesterday.
     last_seen = [line for line in lines if line.startswith("Last seen: Hong Kong (HKG), ")]
-    assert len(last_seen) == 1 and last_seen[0].endswith(", 23:50 HKT.")
+    assert len(last_seen) == 1 and last_seen[0].endswith(", 23:50 (HKT).")
     assert lines[-1].startswith("Next, ")
 
 
