@@ -29,7 +29,7 @@ from bot.core.i18n import LANGUAGES, get_catalogue, normalise_input, t
 from bot.core.i18n.catalogue import placeholders
 from bot.core.settings import REPO_ROOT
 from tests.e2e.conftest import RunningStack
-from tests.explorer.conversation import Result, explore, in_language
+from tests.explorer.conversation import Result, explore, in_language, written_in
 from tests.explorer.flows import FLOWS, LEAVE_MARKERS, Marker
 from tests.explorer.grid import SEED, full_grid, sample
 from tests.explorer.replies import INTENT_REPLIES, REPLIES
@@ -149,6 +149,13 @@ def test_markers_recognise_their_texts_in_either_language(language: str) -> None
             assert marker.found_in(text), (key, language)
     fob = "FOB (Free on Board): the seller pays to load the goods."
     assert not any(m.found_in(fob) for m in _markers() if m.keys)
+
+
+def test_an_email_address_is_no_language() -> None:
+    assert written_in("buyer@shop.example") is None
+    assert written_in("CMP-2026-00017 電郵 buyer@shop.example") == "zh"
+    assert written_in("do you open on saturdays?") == "en"
+    assert written_in("🤔🤔📦") is None
 
 
 def test_answers_due_in_chinese_need_chinese() -> None:

@@ -46,6 +46,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MIN_SENTENCE = 12
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
+#: An email address says nothing of the language its writer chats in.
+_EMAIL = re.compile(r"\S+@\S+")
 
 
 class Bot(Protocol):
@@ -130,6 +132,16 @@ def new_sender(rng: random.Random) -> str:
     return "explore-" + "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
 
 
+def written_in(text: str) -> str | None:
+    """The language a customer's message is written in, if it shows one.
+
+    Chinese or English words; an email address, a number, a reference or an emoji alone
+    shows none (so a Chinese customer who types their email address still chats in
+    Chinese).
+    """
+    return detect_language(_EMAIL.sub(" ", text))
+
+
 def in_language(text: str, language: str) -> bool:
     """Whether a message of the bot reads as ``language``.
 
@@ -160,7 +172,7 @@ class _Conversation:
         """Send one message, record the turn, check it was answered; the reply, lower-case."""
         text = self.fill(text)
         self.chosen = chooses or self.chosen
-        self.latest = detect_language(text) or self.latest
+        self.latest = written_in(text) or self.latest
         language = self.chosen or self.latest
         texts = [m["text"] for m in self.bot.say(self.result.sender, text) if m.get("text")]
         self.result.turns.append(Turn(text, texts, stage, language))
