@@ -146,7 +146,10 @@ def test_a_proactive_outcome_and_the_survey_reach_a_chinese_customer_in_chinese(
     result = _resolve(running_stack, reference, OUTCOME)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    wait_for_bot_text(running_stack, customer.sender, "可唔可以話俾我哋知我哋做得點")
+    try:
+        wait_for_bot_text(running_stack, customer.sender, "可唔可以話俾我哋知我哋做得點")
+    except AssertionError:
+        raise AssertionError(bot_texts(running_stack, customer.sender)[-4:]) from None
     said = bot_texts(running_stack, customer.sender)
     outcome = next(t for t in said if "已經處理好：" in t and "轉交俾同事" in t)
     assert outcome == (

@@ -66,6 +66,17 @@ def detect_language(text: object) -> str | None:
     return None
 
 
+# Rasa records an intent triggered through its HTTP API (the survey offer after a resolved
+# complaint) as a user event with the text "EXTERNAL: <intent>": the service spoke, not the
+# customer, and its English words say nothing of the customer's language.
+_EXTERNAL_PREFIX = "EXTERNAL: "
+
+
+def _external(event: Mapping[str, Any]) -> bool:
+    text = event.get("text")
+    return isinstance(text, str) and text.startswith(_EXTERNAL_PREFIX)
+
+
 def conversation_language(
     events: Iterable[Mapping[str, Any]] | None, explicit: object = None
 ) -> str:
@@ -89,7 +100,7 @@ def conversation_language(
         kind = event.get("event")
         if kind == "bot":
             offered = _payloads(event)
-        elif kind == "user":
+        elif kind == "user" and not _external(event):
             text = event.get("text")
             if not (isinstance(text, str) and text.strip() in offered):
                 language = detect_language(text) or language
