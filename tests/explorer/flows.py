@@ -294,7 +294,7 @@ FLOWS_ZH = _flows(
     "zh",
     {
         "tracking": ("我想查下我件貨",),
-        "quote_opening": ("可唔可以俾個報價我？",),
+        "quote_opening": ("我想要個報價",),
         "quote": (
             "空運",
             "深圳",

@@ -30,9 +30,9 @@ def summary(results: Sequence[Result], title: str) -> str:
     ]
     rows.append(("TOTAL", _row(results)))
     header = ("flow (language)", "conversations", "failed", *_KINDS)
-    lines = [title, "  ".join(f"{h:>16}" for h in header)]
+    lines = [title, "  ".join(f"{h:>22}" for h in header)]
     for name, row in rows:
-        lines.append("  ".join(f"{v:>16}" for v in (name, *row)))
+        lines.append("  ".join(f"{v:>22}" for v in (name, *row)))
     turns = sum(len(r.turns) for r in results)
     lines.append(f"{len(results)} conversations, {turns} customer messages")
     return "\n".join(lines)
