@@ -45,8 +45,9 @@ bench: $(MODEL)
 	$(BIN)/python -m bench
 
 # The dialogue explorer's whole grid: every multi-turn flow x every step x every class of
-# off-script reply (~620 conversations on one stack), with its figures per flow. `make
-# test` runs a seeded sample of it (tests/e2e/test_explorer.py, tests/explorer/).
+# off-script reply, in English and in Chinese (~1,330 conversations on one stack), with its
+# figures per flow and language; `EXPLORE_LANG=en` or `zh` plays one language. `make test`
+# runs a seeded sample of it (tests/e2e/test_explorer.py, tests/explorer/).
 .PHONY: explore
 explore: $(MODEL)
 	EXPLORE=all $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_explorer.py

@@ -1,15 +1,19 @@
-"""The explorer's grid (every flow x every step x every reply) and its seeded sample."""
+"""The explorer's grid (every flow x every step x every reply, per language) and its
+seeded sample."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.i18n import LANGUAGES
 from tests.explorer.flows import FLOWS, Flow, Step
 from tests.explorer.replies import REPLIES, Reply
 
-#: Conversations in the sample ``make test`` runs; at least one per step and per reply.
-SAMPLE_SIZE = 54
+#: Conversations per language in the sample ``make test`` runs: at least one per step and
+#: per reply of that language, so the sample is a little larger than this.
+SAMPLE_SIZE = 27
 SEED = 12
 
 
@@ -27,36 +31,52 @@ class Case:
         return self.flow.steps[self.step]
 
     @property
+    def language(self) -> str:
+        return self.flow.language
+
+    @property
     def label(self) -> str:
-        return f"{self.flow.name}/{self.at.name}/{self.reply.name}"
+        return f"{self.flow.language}/{self.flow.name}/{self.at.name}/{self.reply.name}"
 
 
-def _steps() -> list[tuple[Flow, int]]:
-    return [(flow, index) for flow in FLOWS for index in range(len(flow.steps))]
+def _steps(language: str) -> list[tuple[Flow, int]]:
+    return [
+        (flow, index)
+        for flow in FLOWS
+        if flow.language == language
+        for index in range(len(flow.steps))
+    ]
 
 
-def full_grid() -> list[Case]:
-    """Every flow's every step with every reply."""
-    return [Case(flow, index, reply) for flow, index in _steps() for reply in REPLIES]
+def full_grid(languages: Iterable[str] = LANGUAGES) -> list[Case]:
+    """Every flow's every step with every reply, in each of ``languages``."""
+    return [
+        Case(flow, index, reply)
+        for language in languages
+        for flow, index in _steps(language)
+        for reply in REPLIES[language]
+    ]
 
 
-def sample(size: int = SAMPLE_SIZE, seed: int = SEED) -> list[Case]:
-    """A deterministic sample that visits every step and every reply at least once.
+def sample(
+    languages: Iterable[str] = LANGUAGES, size: int = SAMPLE_SIZE, seed: int = SEED
+) -> list[Case]:
+    """A deterministic sample that visits every step and every reply of each language.
 
-    Steps and replies are each shuffled with ``seed`` and walked round-robin side by
-    side, so any ``size`` of at least ``max(steps, replies)`` covers both lists, and the
-    pairs differ from seed to seed.
+    Per language, steps and replies are each shuffled with ``seed`` and walked round-robin
+    side by side, so any ``size`` of at least ``max(steps, replies)`` covers both lists,
+    and the pairs differ from seed to seed.
     """
-    rng = random.Random(seed)
-    steps = _steps()
-    replies = list(REPLIES)
-    rng.shuffle(steps)
-    rng.shuffle(replies)
-    size = max(size, len(steps), len(replies))
     cases = []
-    for i in range(size):
-        flow, index = steps[i % len(steps)]
-        # A second lap of the replies is shifted so it meets other steps than the first.
-        reply = replies[(i + i // len(replies)) % len(replies)]
-        cases.append(Case(flow, index, reply))
+    for language in languages:
+        rng = random.Random(f"{seed}-{language}")
+        steps = _steps(language)
+        replies = list(REPLIES[language])
+        rng.shuffle(steps)
+        rng.shuffle(replies)
+        for i in range(max(size, len(steps), len(replies))):
+            flow, index = steps[i % len(steps)]
+            # A second lap of the replies is shifted so it meets other steps than the first.
+            reply = replies[(i + i // len(replies)) % len(replies)]
+            cases.append(Case(flow, index, reply))
     return cases

@@ -6,25 +6,33 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.explorer.conversation import DEAD, LOOPING, LOST, SETUP, Result
+from tests.explorer.conversation import DEAD, LANGUAGE, LOOPING, LOST, SETUP, Result
 
-_KINDS = (DEAD, LOOPING, LOST, SETUP)
+_KINDS = (DEAD, LOOPING, LOST, LANGUAGE, SETUP)
+
+
+def _row(results: Sequence[Result]) -> list[int]:
+    row = [len(results), sum(r.failed for r in results)]
+    return row + [sum(kind in r.kinds() for r in results) for kind in _KINDS]
 
 
 def summary(results: Sequence[Result], title: str) -> str:
-    """A table: conversations, failed and each kind of failure, per flow and in total."""
-    rows: dict[str, list[int]] = {}
+    """A table: conversations, failed and each kind of failure, per flow and language, per
+    language and in total."""
+    groups: dict[tuple[str, str], list[Result]] = {}
     for result in results:
-        row = rows.setdefault(result.case.flow.name, [0, 0] + [0] * len(_KINDS))
-        row[0] += 1
-        row[1] += result.failed
-        for i, kind in enumerate(_KINDS):
-            row[2 + i] += kind in result.kinds()
-    total = [sum(column) for column in zip(*rows.values(), strict=True)] if rows else []
-    header = ("flow", "conversations", "failed", *_KINDS)
-    lines = [title, "  ".join(f"{h:>16}" for h in header)]
-    for name, row in [*rows.items(), ("TOTAL", total)]:
-        lines.append("  ".join(f"{v:>16}" for v in (name, *row)))
+        groups.setdefault((result.case.flow.name, result.case.language), []).append(result)
+    languages = list(dict.fromkeys(language for _, language in groups))
+    rows = [(f"{name} ({language})", _row(group)) for (name, language), group in groups.items()]
+    rows += [
+        (f"TOTAL ({language})", _row([r for r in results if r.case.language == language]))
+        for language in languages
+    ]
+    rows.append(("TOTAL", _row(results)))
+    header = ("flow (language)", "conversations", "failed", *_KINDS)
+    lines = [title, "  ".join(f"{h:>22}" for h in header)]
+    for name, row in rows:
+        lines.append("  ".join(f"{v:>22}" for v in (name, *row)))
     turns = sum(len(r.turns) for r in results)
     lines.append(f"{len(results)} conversations, {turns} customer messages")
     return "\n".join(lines)
@@ -39,7 +47,8 @@ def write_findings(path: Path, results: Sequence[Result], title: str) -> None:
     for result in failed:
         case = result.case
         parts.append(
-            f"\n### {case.flow.name} / step {case.at.name} / reply {case.reply.name}: "
+            f"\n### {case.language} / {case.flow.name} / step {case.at.name} / "
+            f"reply {case.reply.name}: "
             f"{', '.join(sorted(result.kinds()))}\n\n```\n{result.transcript()}\n```\n"
         )
     with path.open("a", encoding="utf-8") as handle:
