@@ -28,6 +28,7 @@ from actions.common import (
     validates_new_message,
 )
 from bot.core.i18n import normalise_input
+from bot.domain.form_switch_wording import format_set_aside
 from bot.domain.handoff.queue import HandoffTicket, request_handoff
 from bot.domain.handoff.rules import HandoffError, is_noise
 from bot.domain.handoff.waiting import (
@@ -187,11 +188,16 @@ async def hand_off(
         # An agent already holds it: the conversation is paused, nothing to wait for.
         dispatcher.utter_message(text=format_handoff_notice(ticket, settings().tz, language))
         return [*events, FollowupAction("action_listen")]
+    form = tracker.active_loop.get("name")
+    if form and form != WAIT_FORM:
+        # The customer was half-way through a form: say it is set aside, as any other
+        # question that interrupts a form does (bot/engine/form_switch.py).
+        dispatcher.utter_message(text=format_set_aside(form, language))
     dispatcher.utter_message(
         text=format_handoff_notice(ticket, settings().tz, language),
         buttons=[leave_button(language)],
     )
-    if tracker.active_loop.get("name"):
+    if form:
         # A half-filled form would take over the first message after the hand-back.
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
     return [

@@ -179,3 +179,17 @@ def test_a_price_asked_mid_complaint_says_the_complaint_was_set_aside(
     assert "which service" in answer
     again = customer.reply_text("I want to make a complaint")
     assert "what kind of problem" in again
+
+
+def test_a_person_asked_for_mid_quote_says_the_quote_was_set_aside(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    """The queue took over a half-filled price request without a word about it (the full
+    explorer grid found it at every step of every form)."""
+    customer.say("can I get a quote?")
+    answer = customer.reply_text("get me a member of staff on this chat")
+    assert "put your price request aside" in answer
+    assert "queue" in answer
+    assert len(_queued(running_stack, customer.sender)) == 1
+    assert "out of the queue" in customer.reply_text("cancel")
+    assert "free on board" in customer.reply_text("what does FOB mean")

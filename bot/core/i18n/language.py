@@ -24,6 +24,8 @@ _NAMES = {"en": "English", "zh": "中文"}
 
 # CJK Unified Ideographs, Extension A, compatibility ideographs.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# An email address or a web address shows no language, whoever typed it.
+_ADDRESS = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+", re.IGNORECASE)
 # A Latin word of two letters or more that is not a reference like "CMP-2026-00042".
 _LATIN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-]*\d)")
 
@@ -62,7 +64,7 @@ def detect_language(text: object) -> str | None:
         return None
     if _HAN.search(text):
         return "zh"
-    if len(_LATIN_WORD.findall(text)) >= 2:
+    if len(_LATIN_WORD.findall(_ADDRESS.sub(" ", text))) >= 2:
         return "en"
     return None
 
