@@ -98,6 +98,11 @@ class LaneExtraction:
         for value in entity_values(tracker, "mode"):
             if normalize_mode(value):
                 return {"mode": value}
+        text = normalise_input(latest_text(tracker))
+        if has_chinese(text) and normalize_mode(text):
+            # "由香港空運去洛杉磯": a Chinese service word sits inside the sentence, with no
+            # spaces around it for the model's entity to land on; the knowledge base finds it.
+            return {"mode": text}
         answer = _text_answer(tracker, "mode")
         if answer and normalize_mode(answer) is None and self._mentions_lane(tracker):
             return {}  # "to Chicago" answers the destination, not the service
@@ -148,10 +153,7 @@ class LaneExtraction:
     ) -> dict[str, Any]:
         mode = normalize_mode(str(value or ""))
         if mode is None:
-            dispatcher.utter_message(
-                text="Sorry, I didn't catch the service. Please choose express, economy, "
-                "air freight or sea freight."
-            )
+            dispatcher.utter_message(text=t("quotes.ask.mode_again", language_of(tracker)))
         return {"mode": mode}
 
     def validate_origin(
@@ -229,10 +231,7 @@ class ValidateQuoteForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidation
     ) -> dict[str, Any]:
         kg = parse_weight_kg(str(value or ""))
         if kg is None:
-            dispatcher.utter_message(
-                text="Sorry, I couldn't read that weight. Please give the total weight with "
-                'its unit, for example "120 kg" or "1.5 tonnes".'
-            )
+            dispatcher.utter_message(text=t("quotes.ask.weight_again", language_of(tracker)))
             return {"weight": None}
         return {"weight": f"{kg:g}"}
 
@@ -243,10 +242,7 @@ class ValidateQuoteForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidation
             return {"volume": UNKNOWN}
         cbm = parse_volume_cbm(str(value or ""))
         if cbm is None:
-            dispatcher.utter_message(
-                text="Sorry, I couldn't read that volume. Please give cubic metres (\"2.5 "
-                'cbm") or dimensions ("120 x 80 x 100 cm"), or say "not sure".'
-            )
+            dispatcher.utter_message(text=t("quotes.ask.volume_again", language_of(tracker)))
             return {"volume": None}
         return {"volume": f"{cbm:g}"}
 
@@ -271,10 +267,7 @@ class ActionGiveQuote(Action):
         volume_slot = tracker.get_slot("volume")
         volume = None if volume_slot in (None, UNKNOWN) else parse_volume_cbm(str(volume_slot))
         if mode is None or origin is None or destination is None or weight is None:
-            dispatcher.utter_message(
-                text="Sorry, I lost some of the details. Let's start the quote again: just "
-                'say "I need a quote".'
-            )
+            dispatcher.utter_message(text=t("quotes.details_lost", language))
             return [*reset, SlotSet("pending_offer", None)]
         try:
             result = quote(
@@ -398,7 +391,7 @@ class ValidateLeadForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         name = " ".join(str(value or "").split())
         if not any(ch.isalpha() for ch in name) or len(name) > 120:
-            dispatcher.utter_message(text="Sorry, could you give me your name in a few words?")
+            dispatcher.utter_message(text=t("quotes.ask.lead_name_again", language_of(tracker)))
             return {"lead_name": None}
         return {"lead_name": name}
 
@@ -407,10 +400,7 @@ class ValidateLeadForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         contact = parse_contact(str(value or ""))
         if contact is None:
-            dispatcher.utter_message(
-                text="Sorry, that doesn't look like a valid email address or phone number. "
-                "Please send one, for example name@company.com or +852 9123 4567."
-            )
+            dispatcher.utter_message(text=t("quotes.ask.lead_contact_again", language_of(tracker)))
             return {"lead_contact": None}
         return {"lead_contact": contact.value}
 
@@ -428,6 +418,7 @@ class ActionSaveLead(Action):
         contact = tracker.get_slot("lead_contact")
         last = tracker.get_slot("last_quote") or {}
         reset = [SlotSet("lead_name", None), SlotSet("lead_contact", None)]
+        language = language_of(tracker)
         try:
             fields: dict[str, Any] = dict(
                 sender_id=tracker.sender_id,
@@ -446,18 +437,13 @@ class ActionSaveLead(Action):
                 get_engine(), lambda session: save_lead(session, **fields)
             )
         except ValueError as exc:
-            dispatcher.utter_message(text=f"{exc} Let's try that again.")
+            dispatcher.utter_message(text=t("quotes.lead.try_again", language, problem=exc))
             return [*reset, FollowupAction("lead_form")]
         except SQLAlchemyError:
             logger.exception("could not store a sales lead")
-            dispatcher.utter_message(
-                text="Sorry, I couldn't save your details just now, so nothing was sent to our "
-                "sales team. Please try again in a few minutes, or call +852 2345 6789."
-            )
+            dispatcher.utter_message(text=t("quotes.lead.not_saved", language))
             return [*reset, SlotSet("pending_offer", None)]
         dispatcher.utter_message(
-            text=f"Thank you, {name}. I've passed your request to our sales team (reference "
-            f"LEAD-{lead_id:05d}); a colleague will contact you within one business day "
-            "with a firm quote. Is there anything else I can help with?"
+            text=t("quotes.lead.saved", language, name=name, reference=f"LEAD-{lead_id:05d}")
         )
         return [*reset, SlotSet("last_quote", None), SlotSet("pending_offer", None)]
