@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.core.i18n import normalise_input
+from bot.core.i18n.numerals import CHINESE_DIGITS, CHINESE_POWERS
 
 #: Heaviest shipment we accept from a customer's text; more is almost surely a typo.
 MAX_WEIGHT_KG = 500_000.0
@@ -139,21 +140,8 @@ _OTHER_UNITS = re.compile(
 )
 
 
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "兩": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_POWERS = {"十": 10, "百": 100, "千": 1000, "萬": 10000}
+_ZH_DIGITS = CHINESE_DIGITS
+_ZH_POWERS = CHINESE_POWERS
 # A Chinese numeral right before a unit or "個" ("五公斤", "兩個立方", "十二件", "三點五噸").
 _ZH_NUMERAL = re.compile(
     r"(?<![\d.])(?P<whole>[零〇一二兩三四五六七八九十百千萬]+)(?:點(?P<frac>[零〇一二三四五六七八九]+))?"

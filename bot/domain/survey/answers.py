@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.i18n import DEFAULT_LANGUAGE, normalise_input, t
+from bot.core.i18n.numerals import CHINESE_DIGITS
 
 #: Scales of the numeric questions (lowest, highest).
 SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "ces": (1, 5), "nps": (0, 10)}
@@ -156,20 +157,7 @@ _LABELS_ZH: dict[str, dict[str, int]] = {
         "還可以": 3,
     },
 }
-_CHINESE_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "兩": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CHINESE_DIGITS = CHINESE_DIGITS
 _CHINESE_NUMBER = re.compile(r"[零〇一二兩三四五六七八九十]+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # "滿分" (full marks) is the top of any scale.

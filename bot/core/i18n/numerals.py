@@ -1,0 +1,24 @@
+"""Chinese numerals as customers write them: 五公斤, 兩個半立方, 十分滿意.
+
+The digit and power tables shared by every reader of Chinese numbers (weights and volumes
+in :mod:`bot.domain.units`, scores in :mod:`bot.domain.survey.answers`). "兩" is the
+spoken two before a measure word; "〇" and "零" both write zero.
+"""
+
+from __future__ import annotations
+
+CHINESE_DIGITS: dict[str, int] = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+CHINESE_POWERS: dict[str, int] = {"十": 10, "百": 100, "千": 1000, "萬": 10000}
