@@ -51,6 +51,8 @@ _FROM = re.compile(
 )
 # A weight or volume inside a message, in English or Chinese units ("5公斤", "2個立方");
 # Chinese has no word boundaries, so a unit ends where Latin letters do not go on.
+# The words that mark a Chinese destination: 去, 到, 往, 寄去, 送去.
+_ZH_DESTINATION_CUE = re.compile(r"[去到往]")
 _WEIGHT = re.compile(
     r"\d[\d,.]*\s*(?:(?:kgs?|kilos?|kilograms?|tonnes?|tons?|t|lbs?|pounds)(?![a-z])"
     r"|公斤|千克|公噸|噸|磅|斤)",
@@ -137,6 +139,11 @@ class LaneExtraction:
         if has_chinese(text):
             # "由香港寄去洛杉磯": Chinese marks the ends with 由/去 rather than from/to.
             origin, destination = kb.find_lane(text)
+            asked = tracker.get_slot("requested_slot")
+            if asked == "origin" and origin is None and not _ZH_DESTINATION_CUE.search(text):
+                # One place with no 去/到/往 is the answer to the question asked ("深圳"),
+                # not the destination that a lone place in an opening message would be.
+                origin, destination = destination, None
             place = origin if group == "origin" else destination
             return [place.name] if place is not None else []
         patterns = [_FROM_TO, _FROM if group == "origin" else _TO]
