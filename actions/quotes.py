@@ -342,6 +342,17 @@ class ValidateTransitForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidati
         return found
 
 
+def _mode_named(tracker: Tracker) -> str | None:
+    """The service named in the message that completed the transit question ("by air",
+    "空運"): Rasa keeps only the form's required slot (the destination) from its validation,
+    so an optional mode said alongside it is read here."""
+    for value in entity_values(tracker, "mode"):
+        if mode := normalize_mode(value):
+            return mode
+    text = normalise_input(latest_text(tracker))
+    return normalize_mode(text) if has_chinese(text) else None
+
+
 class ActionGiveTransitTime(Action):
     """Answers the transit time from the table and offers a quote for the same lane."""
 
@@ -353,7 +364,7 @@ class ActionGiveTransitTime(Action):
     ) -> list[EventType]:
         kb = knowledge_base()
         language = language_of(tracker)
-        mode = normalize_mode(str(tracker.get_slot("mode") or ""))
+        mode = normalize_mode(str(tracker.get_slot("mode") or "")) or _mode_named(tracker)
         origin, destination = lane_places(
             kb, tracker.get_slot("origin"), tracker.get_slot("destination")
         )

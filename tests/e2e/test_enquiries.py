@@ -188,3 +188,13 @@ def test_conversation_is_stored_in_the_tracker_store(
     user_texts = [e["text"] for e in events if e["event"] == "user"]
     assert user_texts == ["hello", "what does CIF mean?"]
     assert any(e["event"] == "bot" and "insurance" in (e.get("text") or "").lower() for e in events)
+
+
+def test_a_transit_question_that_names_the_service_is_answered_for_that_service(
+    customer: Customer,
+) -> None:
+    """The service named with the destination used to be dropped, so every service was listed."""
+    reply = customer.reply_text("how long from hong kong to los angeles by air")
+    assert "air freight" in reply
+    assert "express:" not in reply
+    assert "sea freight" not in reply
