@@ -18,18 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.i18n import conversation_language
 from bot.domain.form_switch_wording import format_set_aside
+from bot.engine.languages import tracker_language
 
 #: Marks the notice in the bot event's metadata (transcripts, tests).
 SET_ASIDE_MARK = "freightdesk_form_set_aside"
 _NOT_SWITCHED = frozenset({"handoff_wait_form"})
-
-
-def _language(tracker: Any) -> str:
-    """The conversation's language, from Rasa's tracker (its events and slot ``language``)."""
-    events = [event.as_dict() for event in tracker.events]
-    return conversation_language(events, tracker.get_slot("language"))
 
 
 def make_activate_loop(original: Any) -> Any:
@@ -44,7 +38,7 @@ def make_activate_loop(original: Any) -> Any:
         events: list[Any] = await original(self, output_channel, nlg, tracker, domain)
         if previous and previous != self.name() and previous not in _NOT_SWITCHED:
             notice = BotUttered(
-                text=format_set_aside(previous, _language(tracker)),
+                text=format_set_aside(previous, tracker_language(tracker)),
                 metadata={SET_ASIDE_MARK: previous},
             )
             return [notice, *events]

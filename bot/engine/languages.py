@@ -13,11 +13,16 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.core.i18n import DEFAULT_LANGUAGE, conversation_language, detect_language, supported
+from bot.core.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_SLOT,
+    conversation_language,
+    detect_language,
+    supported,
+)
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE_SLOT = "language"
 #: Seconds a channel waits for the tracker store before answering in its best guess.
 LOOKUP_TIMEOUT_S = 2.0
 

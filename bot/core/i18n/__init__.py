@@ -27,6 +27,7 @@ from bot.core.i18n.formatting import (
 )
 from bot.core.i18n.language import (
     DEFAULT_LANGUAGE,
+    LANGUAGE_SLOT,
     LANGUAGES,
     conversation_language,
     detect_language,
@@ -38,6 +39,7 @@ from bot.core.i18n.text import normalise_input
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "LANGUAGE_SLOT",
     "Catalogue",
     "CatalogueError",
     "babel_locale",

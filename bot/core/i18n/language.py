@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
+#: The slot that holds the customer's explicit choice (domain.yml).
+LANGUAGE_SLOT = "language"
 DEFAULT_LANGUAGE = "en"
 
 _NAMES = {"en": "English", "zh": "中文"}
@@ -86,8 +88,10 @@ def conversation_language(
     """The language to answer this conversation in.
 
     Args:
-        events: the conversation's Rasa events as dicts (oldest first), or None.
-        explicit: the customer's explicit choice (the ``language`` slot), if any.
+        events: the conversation's Rasa events as dicts (oldest first), or None. A
+            ``language`` slot event among them is the customer's choice when ``explicit``
+            is not given (code outside Rasa has only the events).
+        explicit: the customer's explicit choice (the ``language`` slot's value), if any.
 
     Returns:
         "en" or "zh".
@@ -96,19 +100,24 @@ def conversation_language(
     if chosen:
         return chosen
     language = DEFAULT_LANGUAGE
+    chosen_in_events: str | None = None
     # A tapped button sends its payload ("Damaged goods", "Yes", "express"), which is
     # English whatever the title said: it shows no language of the customer's.
     offered: frozenset[str] = frozenset()
     for event in events or ():
+        if not isinstance(event, Mapping):
+            continue
         kind = event.get("event")
-        if kind == "bot":
+        if kind == "slot" and event.get("name") == LANGUAGE_SLOT:
+            chosen_in_events = supported(event.get("value"))
+        elif kind == "bot":
             offered = _payloads(event)
         elif kind == "user" and not _external(event):
             text = event.get("text")
             if not (isinstance(text, str) and text.strip() in offered):
                 language = detect_language(text) or language
             offered = frozenset()
-    return language
+    return chosen_in_events or language
 
 
 def _payloads(event: Mapping[str, Any]) -> frozenset[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.core.i18n import conversation_language
 from bot.domain.conversations import ConversationControl, NotifyError, agent_message_notice
 from bot.domain.events import HandoffClosed, Publish
 from bot.domain.handoff.queue import get_handoff
@@ -30,7 +31,6 @@ from bot.domain.handoff.staff import (
 )
 from bot.domain.handoff.views import HandoffView, MessageView
 from bot.domain.handoff.wording import closing_text, hand_back_text, reassigned_text
-from bot.domain.language import language_from_events
 from bot.storage.db import run_in_session
 from bot.storage.models import Handoff
 
@@ -45,7 +45,7 @@ async def _language(client: ConversationControl, sender_id: str) -> str:
     Raises:
         NotifyError: the engine could not be asked.
     """
-    return language_from_events(await client.tracker_events(sender_id))
+    return conversation_language(await client.tracker_events(sender_id))
 
 
 async def take_over(

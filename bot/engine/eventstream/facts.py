@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.core.i18n import DEFAULT_LANGUAGE, detect_language, supported
+from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGE_SLOT, detect_language, supported
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ConversationFact, EventConsumerState, Handoff, ProcessedEvent
 
@@ -49,8 +49,6 @@ ACCOUNT_SLOT = "account"
 #: Set when the conversation joins the handoff queue (actions/handoff.py); the pause comes
 #: only when an agent takes it over, and a customer may leave the queue before that.
 HANDOFF_SLOT = "handoff_id"
-#: The customer's explicit language choice (set only by a language switch).
-LANGUAGE_SLOT = "language"
 
 #: Name of the SQL broker consumer's high-water mark in ``event_consumer_state``.
 SQL_BROKER_CONSUMER = "rasa-sql-broker"

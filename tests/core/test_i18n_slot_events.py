@@ -1,4 +1,5 @@
-"""The language of a conversation read from its Rasa events, outside Rasa."""
+"""The language of a conversation read from its Rasa events alone (outside Rasa): a
+``language`` slot event is the customer's choice."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.language import language_from_events
+from bot.core.i18n import conversation_language
 
 
 def _user(text: str) -> dict[str, Any]:
@@ -34,4 +35,4 @@ def _slot(value: str | None) -> dict[str, Any]:
 def test_the_choice_wins_else_the_latest_message_with_a_language(
     events: list[Any], language: str
 ) -> None:
-    assert language_from_events(events) == language
+    assert conversation_language(events) == language
