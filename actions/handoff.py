@@ -29,6 +29,7 @@ from actions.common import (
 )
 from bot.core.i18n import normalise_input
 from bot.domain.form_switch_wording import format_set_aside
+from bot.domain.handoff.context import last_tracked_number, wanted_text
 from bot.domain.handoff.queue import HandoffTicket, request_handoff
 from bot.domain.handoff.rules import HandoffError, is_noise
 from bot.domain.handoff.waiting import (
@@ -45,6 +46,7 @@ from bot.domain.handoff.wording import (
     queue_ended_text,
 )
 from bot.domain.rate_limits import RateLimited, charge
+from bot.domain.shipments import find_shipment
 from bot.domain.teams import route_team
 from bot.storage.db import get_engine, run_in_session
 
@@ -93,12 +95,19 @@ LAST_MESSAGES = 5
 
 
 def _user_turns(tracker: Tracker) -> list[tuple[str, str]]:
-    """(intent, text) of each customer message, oldest first."""
+    """(intent, text) of each message the customer wrote, oldest first; a retrieval
+    intent with its topic (``faq/opening_hours``). Messages the service itself injected
+    (``EXTERNAL_`` intents, such as a survey offer) are not the customer's."""
     turns = []
     for event in tracker.events:
         if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-            turns.append((intent, event.get("text") or ""))
+            parse = event.get("parse_data") or {}
+            intent = (parse.get("intent") or {}).get("name") or ""
+            if intent.startswith("EXTERNAL_"):
+                continue
+            selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response")
+            full = (selected or {}).get("intent_response_key") if intent == "faq" else None
+            turns.append((full or intent, event.get("text") or ""))
     return turns
 
 
@@ -117,14 +126,20 @@ def conversation_context(tracker: Tracker, reason: str) -> tuple[str, dict[str, 
     last = [text for _, text in turns[-LAST_MESSAGES:]]
     lines = [f"Reason: {reason.replace('_', ' ')}."]
     if topic:
-        lines.append(f"Customer wanted: {topic.replace('_', ' ')}.")
+        lines.append(f"Customer wanted: {wanted_text(topic, reason)}.")
     if slots:
         lines.append(
             "Details: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in slots.items())
         )
     if last:
         lines.append("Last messages: " + " | ".join(text[:200] for text in last))
-    context = {"intent": topic, "slots": slots, "last_messages": last}
+    context = {
+        "intent": topic,
+        "slots": slots,
+        "last_messages": last,
+        # Tracking clears its slot after each look-up: the shipment is in the slot events.
+        "shipment": last_tracked_number(tracker.events),
+    }
     return "\n".join(lines), context, topic
 
 
@@ -151,16 +166,18 @@ async def hand_off(
     email instead, and the bot keeps answering.
     """
     summary, context, topic = conversation_context(tracker, reason)
-    mode = tracker.get_slot("mode") or (tracker.get_slot("last_quote") or {}).get("mode")
-    team = route_team(
-        intent=topic or None,
-        mode=mode,
-        complaint_category=complaint_category or tracker.get_slot("complaint_category"),
-    )
+    quoted = tracker.get_slot("mode") or (tracker.get_slot("last_quote") or {}).get("mode")
     address = client_address(tracker)
     language = language_of(tracker)
 
     def queue(session: Session) -> HandoffTicket:
+        # The mode the customer asked a quote for, else that of the shipment they tracked.
+        tracked = find_shipment(session, context["shipment"]) if context["shipment"] else None
+        team = route_team(
+            intent=topic or None,
+            mode=quoted or (tracked.mode if tracked else None),
+            complaint_category=complaint_category or tracker.get_slot("complaint_category"),
+        )
         ticket = request_handoff(
             session,
             sender_id=tracker.sender_id,

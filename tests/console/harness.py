@@ -30,7 +30,13 @@ class Console:
     rasa: RasaStandIn
     database_url: str
 
-    def handoff(self, sender: str, summary: str = "wants a person", team: str = "express") -> int:
+    def handoff(
+        self,
+        sender: str,
+        summary: str = "wants a person",
+        team: str = "express",
+        context: dict[str, object] | None = None,
+    ) -> int:
         with db.session_scope(db.get_engine(self.database_url)) as session:
             ticket = request_handoff(
                 session,
@@ -39,7 +45,7 @@ class Console:
                 reason="customer_asked",
                 team=team,
                 summary=summary,
-                context={},
+                context=context or {},
             )
         return ticket.id
 

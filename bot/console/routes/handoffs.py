@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +35,7 @@ from bot.domain.conversations import NotifyError
 from bot.domain.handoff import agent_chat
 from bot.domain.handoff.agent_chat import EngineUnavailable
 from bot.domain.handoff.config import handoff_config
+from bot.domain.handoff.context import customer_request, shipment_number
 from bot.domain.handoff.queue import agent_conversations, get_handoff, list_queue
 from bot.domain.handoff.rules import HandoffError
 from bot.domain.handoff.staff import Supervisor, supervised_handoffs
@@ -41,7 +43,6 @@ from bot.domain.handoff.views import HandoffView
 from bot.domain.kpi.languages import latest_languages
 from bot.domain.shipments import find_shipment
 from bot.domain.teams import TEAMS
-from bot.domain.tracking import check_tracking_number
 from bot.domain.users import StaffView, list_users
 from bot.engine.transcripts import transcript
 from bot.storage.db import run_in_session
@@ -79,6 +80,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
             "others": others,
             "agents": agents,
             "languages": latest_languages(session, senders),
+            "requests": {h.id: customer_request(h) for h in (*waiting, *mine, *others)},
         }
 
     loaded = await run_in_session(request.app[ENGINE_KEY], load)
@@ -140,11 +142,8 @@ async def take(request: web.Request) -> web.StreamResponse:
 
 
 def _context_panel(session: Session, view: HandoffView) -> dict[str, Any]:
-    number = view.context.get("tracking_number") or view.context.get("shipment")
-    shipment = None
-    if isinstance(number, str) and number:
-        parsed = check_tracking_number(number)
-        shipment = find_shipment(session, parsed.number if parsed else number)
+    number = shipment_number(view.context)
+    shipment = find_shipment(session, number) if number else None
     contact = view.context.get("contact")
     complaints = [
         c
@@ -153,7 +152,12 @@ def _context_panel(session: Session, view: HandoffView) -> dict[str, Any]:
         )
         if c.status != "resolved"
     ]
-    return {"shipment": shipment, "complaints": complaints}
+    return {
+        "shipment": shipment,
+        "shipment_number": number,
+        "complaints": complaints,
+        "wants": customer_request(view),
+    }
 
 
 @requires("agent")
@@ -170,6 +174,11 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
 
     panel = await run_in_session(request.app[ENGINE_KEY], load)
     language = panel.pop("recorded") or DEFAULT_LANGUAGE
+    eta = panel["shipment"].eta if panel["shipment"] else None
+    if isinstance(eta, datetime):
+        eta_text = when(request, eta)
+    else:
+        eta_text = f"{eta.day} {eta:%b %Y}" if eta else ""
     # The tracker as it stands, with a switch the event stream has not brought in yet;
     # if Rasa cannot be reached, the recorded language (the transcript says why).
     with contextlib.suppress(NotifyError):
@@ -183,6 +192,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         canned=handoff_config().canned_replies,
         when=lambda m: when(request, m),
         poll_seconds=POLL_SECONDS,
+        eta_text=eta_text,
         error=notice(request.query, "error"),
         **panel,
     )
