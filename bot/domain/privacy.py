@@ -46,6 +46,7 @@ from bot.storage.models import (
     Lead,
     ProcessedEvent,
     SurveyResponse,
+    TranscriptLine,
     utcnow,
 )
 
@@ -263,6 +264,12 @@ def _pseudonymise(session: Session, sender_id: str, pseudonym: str, report: Repo
         .where(Handoff.open_sender == sender_id)
         .values(open_sender=pseudonym)
         .execution_options(synchronize_session=False)
+    )
+    report.add(
+        "transcript lines deleted",
+        _rowcount(
+            session.execute(delete(TranscriptLine).where(TranscriptLine.sender_id == sender_id))
+        ),
     )
     report.add(
         "processed-event marks deleted",

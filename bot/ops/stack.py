@@ -415,8 +415,12 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
     # Conversation facts for the KPIs, from whichever event broker Rasa publishes to:
     # RabbitMQ when FREIGHTDESK_RABBITMQ_URL is set (the URL stays in the environment,
     # out of the process list), else the embedded SQL event broker's table.
+    # The console's transcripts come from it too: a pass every 0.3 s keeps them live (an
+    # idle pass reads only the newest event id).
     consume = [sys.executable, "-m", "bot", "kpi", "consume", "--follow"]
-    workers["kpi-consumer"] = [*consume, "--rabbitmq"] if settings.rabbitmq_url else consume
+    workers["kpi-consumer"] = (
+        [*consume, "--rabbitmq"] if settings.rabbitmq_url else [*consume, "--interval", "0.3"]
+    )
     telegram = TelegramSettings.from_env()
     # Polling is for a machine Telegram cannot reach; in webhook mode Telegram calls Rasa.
     if telegram is not None and telegram.mode == "poll":

@@ -674,6 +674,25 @@ class ConsoleAudit(Base):
         return f"<ConsoleAudit {self.action} {self.subject} by {self.actor}>"
 
 
+class TranscriptLine(Base):
+    """One line of a conversation as staff read it (a customer's message, the bot's or an
+    agent's answer, the bot paused or resumed), written by the event-stream consumer, so
+    the console reads transcripts here rather than replaying Rasa's tracker."""
+
+    __tablename__ = "transcript_lines"
+    __table_args__ = (Index("ix_transcript_lines_sender_at", "sender_id", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+    who = Column(String(10), nullable=False)
+    text = Column(Text, nullable=False, default="")
+    agent = Column(String(80), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<TranscriptLine {self.sender_id} {self.who} {self.at}>"
+
+
 class RateLimitHit(Base):
     """One counted action (a complaint filed, a handoff queued, a survey offered) for the
     per-conversation and per-address rate limits (``bot.domain.rate_limits``).

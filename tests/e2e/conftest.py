@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,9 @@ import pytest
 import requests
 
 from bot.core.settings import REPO_ROOT
+from bot.engine.eventstream.facts import follow_sql_broker
 from bot.ops.stack import Stack, free_port, latest_model, prepare_database
+from bot.storage.db import get_engine
 from tests.engine.channels.telegram_standin import BotApiStandIn
 from tests.support.mailbox import Mailbox
 
@@ -156,3 +160,23 @@ def demo_shipments() -> list[dict[str, str]]:
             if current is None or row["occurred_at"] > current["occurred_at"]:
                 latest[row["tracking_number"]] = row
     return list(latest.values())
+
+
+@contextmanager
+def following_events(stack: RunningStack) -> Iterator[None]:
+    """The event-stream consumer of `make run` (``kpi consume --follow``), in a thread:
+    conversation facts and the console's transcript lines as Rasa writes events."""
+    stop = threading.Event()
+    broker = get_engine(stack.events_url)
+    worker = threading.Thread(
+        target=follow_sql_broker,
+        args=(get_engine(stack.database_url), broker, stop),
+        kwargs={"interval": 0.2},
+        daemon=True,
+    )
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join(timeout=30)

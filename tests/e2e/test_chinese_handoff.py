@@ -23,7 +23,7 @@ from bot.domain.users import add_user, get_user
 from bot.storage import db
 from bot.storage.models import Handoff
 from tests.console.server import ConsoleServer
-from tests.e2e.conftest import TOKEN, Customer, RunningStack
+from tests.e2e.conftest import TOKEN, Customer, RunningStack, following_events
 from tests.e2e.test_console import AGENT, PASSWORD, agent_events, hand_back, take_over
 
 AWB = "160-48219371"
@@ -38,7 +38,8 @@ def console(running_stack: RunningStack) -> Iterator[ConsoleServer]:
     server = ConsoleServer(ConsoleConfig(running_stack.database_url, running_stack.url, TOKEN))
     server.start()
     try:
-        yield server
+        with following_events(running_stack):
+            yield server
     finally:
         server.stop()
 

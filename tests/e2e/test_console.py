@@ -23,7 +23,7 @@ from bot.domain.handoff.queue import request_handoff
 from bot.domain.users import add_user, get_user
 from bot.storage import db
 from tests.console.server import ConsoleServer, page_csrf, sign_in
-from tests.e2e.conftest import TOKEN, Customer, RunningStack
+from tests.e2e.conftest import TOKEN, Customer, RunningStack, following_events
 from tests.e2e.test_telegram import send
 from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
 from tests.engine.channels.telegram_standin import BotApiStandIn
@@ -43,7 +43,8 @@ def console(running_stack: RunningStack) -> Iterator[ConsoleServer]:
     server = ConsoleServer(ConsoleConfig(running_stack.database_url, running_stack.url, TOKEN))
     server.start()
     try:
-        yield server
+        with following_events(running_stack):
+            yield server
     finally:
         server.stop()
 
@@ -116,10 +117,16 @@ def test_rest_customer_is_handed_to_an_agent_and_back(
 
     # Paused: the customer's message is logged and shown to the agent, the bot is silent.
     assert customer.say("where is my parcel? it is urgent") == []
-    lines = agent.get(f"{console.url}/handoffs/{handoff_id}/transcript.json", timeout=30)
-    assert {"who": "customer", "text": "where is my parcel? it is urgent"} in [
-        {"who": line["who"], "text": line["text"]} for line in lines.json()["lines"]
-    ]
+    # The transcript is what the event-stream consumer wrote: there within moments.
+    deadline = time.monotonic() + 10
+    while {"who": "customer", "text": "where is my parcel? it is urgent"} not in [
+        {"who": line["who"], "text": line["text"]}
+        for line in agent.get(
+            f"{console.url}/handoffs/{handoff_id}/transcript.json", timeout=30
+        ).json()["lines"]
+    ]:
+        assert time.monotonic() < deadline, "the customer's message never reached the transcript"
+        time.sleep(0.2)
 
     text = reply(console, agent, csrf, handoff_id)
     assert [event["text"] for event in agent_events(running_stack, customer.sender)] == [text]

@@ -43,12 +43,12 @@ from bot.domain.handoff.views import HandoffView
 from bot.domain.kpi.languages import latest_languages
 from bot.domain.shipments import find_shipment
 from bot.domain.teams import TEAMS
+from bot.domain.transcripts import LineView, conversation_lines, session_start
 from bot.domain.users import StaffView, list_users
-from bot.engine.transcripts import transcript
 from bot.storage.db import run_in_session
 
-#: How often the conversation page asks for the transcript.
-POLL_SECONDS = 2
+#: How often an open conversation page checks its transcript when server push is down.
+POLL_SECONDS = 30
 
 
 @requires("agent")
@@ -200,22 +200,21 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
 
 @requires("agent")
 async def transcript_json(request: web.Request) -> web.StreamResponse:
-    """The live transcript, read from Rasa's tracker here so the token stays on the server."""
+    """The transcript of the handed-over conversation's session, from the lines the
+    event-stream consumer wrote (no replay of Rasa's tracker), and the agents' messages
+    with their delivery state. ``after`` (a line id) returns only newer lines."""
     view = await _handoff_for(request)
     try:
-        events = await request.app[RASA_KEY].tracker_events(view.sender_id)
-        problem = None
-    except NotifyError as exc:
-        events, problem = [], f"The conversation could not be loaded ({exc})."
-    lines = [
-        {
-            "who": line.who,
-            "text": line.text,
-            "agent": line.agent,
-            "at": line.at.isoformat() if line.at else None,
-        }
-        for line in transcript(events)
-    ]
+        after = max(0, int(request.query.get("after", "0")))
+    except ValueError:
+        after = 0
+
+    def load(session: Session) -> tuple[list[LineView], str | None]:
+        since = session_start(session, view.sender_id, view.created_at)
+        lines = conversation_lines(session, view.sender_id, since=since, after_id=after)
+        return lines, latest_languages(session, [view.sender_id]).get(view.sender_id)
+
+    lines, language = await run_in_session(request.app[ENGINE_KEY], load)
     messages = [
         {"client_id": m.client_id, "status": m.status, "error": m.error, "text": m.text}
         for m in view.messages
@@ -223,10 +222,19 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
     return web.json_response(
         {
             "status": view.status,
-            "lines": lines,
+            "lines": [
+                {
+                    "id": line.id,
+                    "who": line.who,
+                    "text": line.text,
+                    "agent": line.agent,
+                    "at": line.at.isoformat(),
+                }
+                for line in lines
+            ],
             "messages": messages,
-            "problem": problem,
-            "language": live_language(events) if problem is None else None,
+            "problem": None,
+            "language": language,
         }
     )
 

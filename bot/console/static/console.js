@@ -20,6 +20,7 @@
   // Until the agent picks a language for the canned replies, they follow the customer's.
   let cannedChosen = false;
   let shown = "";
+  let refreshing = null;
 
   function showLanguage(language) {
     if (!language || !badge || badge.dataset.language === language) {
@@ -47,7 +48,24 @@
     return item;
   }
 
-  async function refresh() {
+  // One refresh at a time; a change announced meanwhile is read right after it.
+  function refresh() {
+    if (refreshing) {
+      refreshing.again = true;
+      return refreshing.done;
+    }
+    refreshing = { again: false };
+    refreshing.done = (async () => {
+      do {
+        refreshing.again = false;
+        await load();
+      } while (refreshing.again);
+      refreshing = null;
+    })();
+    return refreshing.done;
+  }
+
+  async function load() {
     try {
       const response = await fetch(`/handoffs/${handoffId}/transcript.json`, {
         headers: { Accept: "application/json" },
@@ -147,5 +165,123 @@
   }
 
   refresh();
+  // Server push says when this conversation changed; the slow poll only covers a stream
+  // that is down.
+  document.addEventListener("console:handoff", (event) => {
+    if (String(event.detail.id) === handoffId) {
+      refresh();
+    }
+  });
+  document.addEventListener("console:reconnected", refresh);
   setInterval(refresh, pollMs);
+})();
+
+// The queue and "your conversations": redrawn when the server says the queue moved; a new
+// waiting customer puts a count in the tab's title and, if the agent turned it on, a beep.
+(function () {
+  const root = document.getElementById("live-queue");
+  if (!root) {
+    return;
+  }
+  const baseTitle = document.title;
+  const sound = document.getElementById("sound");
+  let unseen = 0;
+  let busy = false;
+  let again = false;
+  if (sound) {
+    sound.checked = localStorage.getItem("console.sound") === "on";
+    sound.addEventListener("change", () => {
+      localStorage.setItem("console.sound", sound.checked ? "on" : "off");
+    });
+  }
+
+  function beep() {
+    if (!sound?.checked) {
+      return;
+    }
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.2);
+    } catch (error) {
+      // No audio device: the title still shows the count.
+    }
+  }
+
+  function showTitle() {
+    document.title = unseen > 0 ? `(${unseen}) ${baseTitle}` : baseTitle;
+  }
+
+  async function redraw() {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    do {
+      again = false;
+      try {
+        const response = await fetch("/queue", { credentials: "same-origin" });
+        if (response.ok) {
+          const page = new DOMParser().parseFromString(await response.text(), "text/html");
+          const fresh = page.getElementById("live-queue");
+          if (fresh) {
+            root.replaceChildren(...fresh.childNodes);
+          }
+        }
+      } catch (error) {
+        // The next change, or the reconnection, redraws it.
+      }
+    } while (again);
+    busy = false;
+  }
+
+  document.addEventListener("console:queue", (event) => {
+    if (event.detail.joined.length > 0) {
+      unseen += event.detail.joined.length;
+      showTitle();
+      beep();
+    }
+    redraw();
+  });
+  document.addEventListener("console:reconnected", redraw);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      unseen = 0;
+      showTitle();
+    }
+  });
+  window.addEventListener("focus", () => {
+    unseen = 0;
+    showTitle();
+  });
+})();
+
+// Server push: one stream per page, its events handed to the page's parts as DOM events.
+(function () {
+  if (!document.getElementById("live-queue") && !document.getElementById("conversation")) {
+    return;
+  }
+  let opened = false;
+  const stream = new EventSource("/live");
+  stream.addEventListener("open", () => {
+    if (opened) {
+      document.dispatchEvent(new CustomEvent("console:reconnected"));
+    }
+    opened = true;
+    document.body.dataset.live = "on";
+  });
+  stream.addEventListener("error", () => {
+    document.body.dataset.live = "off";
+  });
+  for (const kind of ["queue", "handoff"]) {
+    stream.addEventListener(kind, (message) => {
+      document.dispatchEvent(
+        new CustomEvent(`console:${kind}`, { detail: JSON.parse(message.data) })
+      );
+    });
+  }
 })();

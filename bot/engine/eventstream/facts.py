@@ -33,8 +33,10 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGE_SLOT, detect_language, supported
+from bot.engine.transcripts import transcript
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ConversationFact, EventConsumerState, Handoff, ProcessedEvent
+from bot.storage.models import TranscriptLine as TranscriptRow
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,11 @@ def apply_event(session: Session, event: dict[str, Any], sender_id: str | None =
     except IntegrityError:
         return False
     at = datetime.fromtimestamp(stamp, UTC)
+    # The line staff read in the console's transcript (a message, a pause or resume).
+    for line in transcript([event]):
+        session.add(
+            TranscriptRow(sender_id=sender, at=at, who=line.who, text=line.text, agent=line.agent)
+        )
     if kind == "action" and event.get("name") in IGNORED_ACTIONS:
         return True
     fact = _fact_for(session, sender, at, starts_session=kind == "session_started")

@@ -4,9 +4,12 @@ another agent's conversation kept from view."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.domain.handoff.waiting import note_waiting_message
+from bot.engine.eventstream.facts import apply_events
 from bot.storage import db
 from tests.console.harness import PASSWORD, SCRIPT, Console
 from tests.console.server import page_csrf, sign_in
@@ -61,6 +64,11 @@ def test_take_reply_retry_and_hand_back_reach_rasa_once(console: Console) -> Non
     assert last_post.query["execute_side_effects"] == "true"
     assert last_post.query["output_channel"] == "latest"
 
+    with db.session_scope(db.get_engine(console.database_url)) as session:
+        # What the event-stream consumer does with the events Rasa stored (stamped).
+        stored = [e for e in console.rasa.events["alice"] if isinstance(e, dict)]
+        stamped = [{"timestamp": time.time(), **e} for e in stored]
+        apply_events(session, stamped, sender_id="alice")
     lines = agent.get(f"{console.url}/handoffs/{handoff_id}/transcript.json").json()["lines"]
     assert {"who": "agent", "text": "Hello", "agent": "ann"} in [
         {k: line[k] for k in ("who", "text", "agent")} for line in lines

@@ -121,8 +121,9 @@ def test_the_live_language_follows_the_tracker(console: Console) -> None:
     assert live["language"] == "en"
 
     console.rasa.fail_status = 500
+    # The transcript is read from the project's tables: Rasa being down does not stop it.
     down = agent.get(f"{console.url}/handoffs/{handoff_id}/transcript.json").json()
-    assert down["language"] is None and down["problem"]
+    assert down["language"] == "en" and down["problem"] is None
     # Rasa unreachable: the page still opens, with the language the facts recorded.
     page = agent.get(f"{console.url}/handoffs/{handoff_id}", timeout=10).text
     assert 'data-language="en">English</span>' in page
