@@ -9,7 +9,7 @@ MODEL := models/freightdesk.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null) bot/engine/nlu/tokenizer.py
 # The web chat page, built from web/ into the git-ignored web/dist by the project's esbuild.
 WEB_DIST := web/dist/index.html
-WEB_SOURCES := web/build.mjs $(wildcard web/src/*)
+WEB_SOURCES := web/build.mjs $(wildcard web/src/*) $(wildcard bot/console/static/*.css)
 # Debian's Chromium for the browser test; Playwright drives it and never downloads one.
 CHROMIUM := /usr/bin/chromium
 # Debian's fonts for the service review PDF (English and Chinese), and poppler's pdftotext
@@ -66,6 +66,12 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	touch $@
 
 web: $(WEB_DIST)
+
+# A screenshot of each console page under docs/console/ (referenced from docs/dashboard.md):
+# the console on demo data and a Rasa stand-in, in headless Chromium.
+.PHONY: screenshots
+screenshots: $(VENV)/.installed $(WEB_DIST) $(CHROMIUM)
+	$(BIN)/python -m tests.support.screenshots docs/console
 
 # npm ci installs exactly the committed package-lock.json; again only when it changes.
 web/node_modules/.installed: web/package.json web/package-lock.json

@@ -16,6 +16,14 @@ await build({
   outdir: `${outdir}assets`,
   logLevel: "warning",
 });
+// The agent console's stylesheet: Pico CSS and the console's own rules in one file.
+await build({
+  entryPoints: { console: "src/console.css" },
+  bundle: true,
+  minify: true,
+  outdir: `${outdir}console`,
+  logLevel: "warning",
+});
 await copyFile("src/chat.css", `${outdir}assets/chat.css`);
 await copyFile("src/index.html", `${outdir}index.html`);
 console.log(`web chat built into ${outdir}`);

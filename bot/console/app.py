@@ -38,6 +38,7 @@ from bot.console.web import (
     requires,
 )
 from bot.core.i18n import language_name
+from bot.core.settings import REPO_ROOT
 from bot.domain.events import Publish
 from bot.domain.users import session_for
 from bot.engine.rasa_client import RasaClient
@@ -134,12 +135,21 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
 # -- the application ----------------------------------------------------------------------
 
 
+#: The console's stylesheet as the web build bundles it (Pico CSS and ``static/console.css``).
+BUNDLED_CSS = REPO_ROOT / "web" / "dist" / "console" / "console.css"
+
+
 @requires(None)
 async def static(request: web.Request) -> web.StreamResponse:
     """The console's own CSS and JavaScript, and nothing else."""
     name = request.match_info["name"]
     if name not in ("console.css", "console.js"):
         raise web.HTTPNotFound()
+    if name == "console.css":
+        if BUNDLED_CSS.is_file():
+            return web.FileResponse(BUNDLED_CSS)
+        # Without the web build (`make web`) the pages keep the console's own rules.
+        logger.warning("console: %s is missing; run `make web`", BUNDLED_CSS)
     return web.FileResponse(HERE / "static" / name)
 
 

@@ -2,6 +2,12 @@
 // with textContent, never as HTML.
 "use strict";
 
+// A key pressed while writing in a field is text, not a shortcut.
+function typing(event) {
+  const target = event.target;
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
 (function () {
   const root = document.getElementById("conversation");
   if (!root) {
@@ -155,6 +161,42 @@
     cannedLanguage?.addEventListener("change", () => {
       cannedChosen = true;
     });
+    const search = document.getElementById("canned-search");
+    search?.addEventListener("input", () => {
+      const words = search.value.trim().toLowerCase();
+      const language = cannedLanguage ? cannedLanguage.value : "en";
+      for (const button of document.querySelectorAll(".canned-reply")) {
+        const haystack = `${button.textContent} ${button.getAttribute(`data-text-${language}`) || ""}`;
+        button.hidden = Boolean(words) && !haystack.toLowerCase().includes(words);
+      }
+    });
+    search?.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        // Enter takes the first reply that matches.
+        event.preventDefault();
+        document.querySelector(".canned-reply:not([hidden])")?.click();
+      }
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) {
+        return;
+      }
+      if (event.key === "r") {
+        event.preventDefault();
+        text.focus();
+      } else if (event.key === "/") {
+        event.preventDefault();
+        search?.focus();
+      } else if (event.key === "H") {
+        document.getElementById("hand-back")?.requestSubmit();
+      }
+    });
     for (const button of document.querySelectorAll(".canned-reply")) {
       button.addEventListener("click", () => {
         const language = cannedLanguage ? cannedLanguage.value : "en";
@@ -248,6 +290,12 @@
     redraw();
   });
   document.addEventListener("console:reconnected", redraw);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "t" && !typing(event) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const first = root.querySelector("tr[data-handoff] form[action$='/take']");
+      first?.requestSubmit();
+    }
+  });
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       unseen = 0;
