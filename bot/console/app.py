@@ -25,7 +25,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.bootstrap import bootstrap
 from bot.console.config import ConsoleConfig
 from bot.console.live import add_live
-from bot.console.routes import complaints, dashboard, handoffs, reports, sign_in, team
+from bot.console.routes import complaints, dashboard, handoffs, reports, search, sign_in, team
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
@@ -189,6 +189,7 @@ def create_app(
     app.router.add_get("/static/{name}", static)
     dashboard.add_routes(app)
     reports.add_routes(app)
+    search.add_routes(app)
     add_live(app)
     return app
 

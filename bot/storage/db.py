@@ -254,3 +254,15 @@ def is_up_to_date(engine: Engine) -> bool:
 def display_url(url: str) -> str:
     """Return ``url`` with any password hidden, for messages and logs."""
     return str(make_url(url).render_as_string(hide_password=True))
+
+
+#: What no model declares but migration 0012 makes for the console's search: the SQLite
+#: full-text table (FTS5 adds ``search_index_*`` tables of its own) and PostgreSQL's
+#: expression indexes.
+SEARCH_OBJECTS = ("search_index", "ix_transcript_lines_search", "ix_complaints_search")
+
+
+def include_name(name: str | None, _kind: str, _parents: Any) -> bool:
+    """Alembic's filter for comparing the models with the database: the search objects
+    are left out."""
+    return not (name or "").startswith(SEARCH_OBJECTS)

@@ -92,7 +92,10 @@ def _customers(database_url: str) -> int:
                 "intent": "complain",
                 "slots": {
                     "complaint_category": "damaged",
-                    "complaint_description": "The pallet arrived crushed and soaked; three cartons of lab glassware are broken.",
+                    "complaint_description": (
+                        "The pallet arrived crushed and soaked; three cartons of lab "
+                        "glassware are broken."
+                    ),
                 },
                 "last_messages": ["I want to complain", "The pallet arrived crushed and soaked"],
             },

@@ -12,7 +12,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
 from bot.core.settings import Settings
-from bot.storage.db import make_engine
+from bot.storage.db import include_name, make_engine
 from bot.storage.models import Base, Money, UTCDateTime
 
 config = context.config
@@ -61,6 +61,7 @@ def run_migrations_online() -> None:
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
                 render_item=_render_item,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()
