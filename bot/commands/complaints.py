@@ -296,6 +296,10 @@ def _cli_watch(args: argparse.Namespace) -> int:
     rasa = client_from_settings(settings)
     # Outcomes the worker delivers are followed by the offer of the survey.
     bus = bootstrap(engine, rasa)
+    # Staff notices (a complaint due soon or overdue) are mailed when SMTP is configured.
+    from bot.core.mail import SmtpMailer
+
+    mailer = SmtpMailer(settings.mail) if settings.mail.host else None
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: object) -> None:
@@ -311,5 +315,6 @@ def _cli_watch(args: argparse.Namespace) -> int:
         once=args.once,
         stop=stop,
         tz=settings.tz,
+        mailer=mailer,
     )
     return common.EXIT_OK if ok else common.EXIT_FAILED

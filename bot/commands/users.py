@@ -30,6 +30,9 @@ def register(subparsers: Any) -> None:
     add.add_argument("--role", choices=STAFF_ROLES, default="agent")
     add.add_argument("--team", required=True, help=f"one of {', '.join(TEAMS)}")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--email", help="where notices about complaints they own are mailed (optional)"
+    )
     add.set_defaults(handler=_add)
     do_list = actions.add_parser("list", help="list the accounts", description="List accounts.")
     do_list.set_defaults(handler=_list)
@@ -63,7 +66,9 @@ def _add(args: argparse.Namespace) -> int:
         return common.EXIT_FAILED
     try:
         with session_scope(engine) as session:
-            user = add_user(session, args.name, password, role=args.role, team=args.team)
+            user = add_user(
+                session, args.name, password, role=args.role, team=args.team, email=args.email
+            )
     except UserError as exc:
         print(exc, file=sys.stderr)
         return common.EXIT_FAILED

@@ -25,7 +25,16 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.bootstrap import bootstrap
 from bot.console.config import ConsoleConfig
 from bot.console.live import add_live
-from bot.console.routes import complaints, dashboard, handoffs, reports, search, sign_in, team
+from bot.console.routes import (
+    complaints,
+    dashboard,
+    handoffs,
+    notices,
+    reports,
+    search,
+    sign_in,
+    team,
+)
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
@@ -190,6 +199,7 @@ def create_app(
     dashboard.add_routes(app)
     reports.add_routes(app)
     search.add_routes(app)
+    notices.add_routes(app)
     add_live(app)
     return app
 

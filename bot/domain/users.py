@@ -13,6 +13,7 @@ are purged at every attempt.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -103,13 +104,26 @@ def _team(team: str) -> str:
         raise UserError(str(exc)) from None
 
 
-def add_user(session: Session, name: str, password: str, *, role: str, team: str) -> StaffView:
-    """Create a staff account.
+def add_user(
+    session: Session,
+    name: str,
+    password: str,
+    *,
+    role: str,
+    team: str,
+    email: str | None = None,
+) -> StaffView:
+    """Create a staff account (``email``: where notices about their complaints are mailed).
 
     Raises:
-        UserError: bad name, role, team or password, or the name is taken.
+        UserError: bad name, role, team, password or mail address, or the name is taken.
     """
     clean = _check_name(name)
+    address = (email or "").strip() or None
+    if address is not None and (
+        len(address) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address)
+    ):
+        raise UserError(f"{address!r} is not a mail address")
     user = StaffUser(
         name=clean,
         password_hash=hash_password(password),
@@ -117,6 +131,7 @@ def add_user(session: Session, name: str, password: str, *, role: str, team: str
         team=_team(team),
         active=True,
         created_at=utcnow(),
+        email=address,
     )
     if session.execute(select(StaffUser.id).where(StaffUser.name == clean)).first():
         raise UserError(f"there is already a user called {clean}")

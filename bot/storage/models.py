@@ -389,6 +389,8 @@ class StaffUser(Base):
     team = Column(String(30), nullable=False, index=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Where notices about complaints they own are mailed (optional).
+    email = Column(String(254), nullable=True)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.name} {self.role}/{self.team}>"
@@ -691,6 +693,31 @@ class TranscriptLine(Base):
 
     def __repr__(self) -> str:
         return f"<TranscriptLine {self.sender_id} {self.who} {self.at}>"
+
+
+class StaffNotice(Base):
+    """A notice for one staff member in the console (and by mail when they have an
+    address): a complaint they own is due soon or overdue."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (
+        UniqueConstraint("staff_name", "complaint_id", "kind", "due_at"),
+        Index("ix_staff_notices_staff_read", "staff_name", "read_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    staff_name = Column(String(80), nullable=False)
+    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False)
+    kind = Column(String(20), nullable=False)
+    due_at = Column(UTCDateTime, nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    read_at = Column(UTCDateTime, nullable=True)
+    emailed_at = Column(UTCDateTime, nullable=True)
+    email_attempts = Column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<StaffNotice {self.kind} {self.complaint_id} for {self.staff_name}>"
 
 
 class RateLimitHit(Base):

@@ -31,6 +31,7 @@ from bot.console.web import (
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, conversation_language
 from bot.domain import audit
 from bot.domain.complaints.records import customer_complaints
+from bot.domain.complaints.staff_alerts import unread_count
 from bot.domain.conversations import NotifyError
 from bot.domain.handoff import agent_chat
 from bot.domain.handoff.agent_chat import EngineUnavailable
@@ -81,6 +82,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
             "agents": agents,
             "languages": latest_languages(session, senders),
             "requests": {h.id: customer_request(h) for h in (*waiting, *mine, *others)},
+            "unread_notices": unread_count(session, user.name),
         }
 
     loaded = await run_in_session(request.app[ENGINE_KEY], load)

@@ -42,6 +42,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.business_hours import format_promise
+from bot.domain.complaints.staff_alerts import DUE_SOON, StaffMailer, alert_staff, email_staff
+from bot.domain.complaints.staff_alerts import OVERDUE as OVERDUE_NOTICE
 from bot.domain.complaints.views import view_complaint
 from bot.domain.complaints.wording import format_overdue_notice, format_resolution_notice
 from bot.domain.conversations import NOTICE_KEY, Notifier, NotifyError
@@ -105,6 +107,7 @@ class WatchReport:
     reminders: list[str] = field(default_factory=list)
     escalations: list[str] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    staff_mails: int = 0
 
     @property
     def failures(self) -> list[Delivery]:
@@ -189,6 +192,8 @@ def send_reminders(engine: Engine, *, now: datetime, levels: ServiceLevels) -> l
                 "reminder",
                 f"reminded {who}: follow-up due by {complaint.due_at.isoformat()}",
             )
+            # In the owner's console, and by mail when they have an address.
+            alert_staff(session, complaint, DUE_SOON, complaint.due_at, now, levels.calendar.tz)
             reminded.append(complaint.reference)
     return reminded
 
@@ -258,6 +263,17 @@ def escalate_missed(engine: Engine, *, now: datetime, levels: ServiceLevels) -> 
                 f"follow-up promised by {before.due_at.isoformat()} missed; passed to "
                 f"{SENIOR_QUEUE} (was {before.assigned_to or 'unassigned'}); new promise "
                 f"{new_due.isoformat()}",
+            )
+            # The colleague who owned it hears it is overdue (or, with no colleague, the
+            # managers and the complaints team's leads).
+            alert_staff(
+                session,
+                complaint,
+                OVERDUE_NOTICE,
+                before.due_at,
+                now,
+                levels.calendar.tz,
+                owner=before.assigned_to or "",
             )
             escalated.append(complaint.reference)
     return escalated
@@ -439,6 +455,7 @@ def run_once(
     now: datetime | None = None,
     levels: ServiceLevels | None = None,
     tz: tzinfo | None = None,
+    mailer: StaffMailer | None = None,
 ) -> WatchReport:
     """One pass of the worker: reminders, escalations, then pending customer messages.
 
@@ -449,6 +466,7 @@ def run_once(
         now: the time of the pass; default now.
         levels: service levels; default the shipped ones.
         tz: time zone for times in customer messages; default the calendar's.
+        mailer: how staff notices are mailed; None leaves them in the console only.
     """
     moment = now or utcnow()
     levels = levels or service_levels()
@@ -456,6 +474,8 @@ def run_once(
     report = WatchReport()
     report.reminders = send_reminders(engine, now=moment, levels=levels)
     report.escalations = escalate_missed(engine, now=moment, levels=levels)
+    if mailer is not None:
+        report.staff_mails = email_staff(engine, mailer, moment)
     report.deliveries = deliver_pending(
         engine, notifier, now=moment, levels=levels, tz=zone, publish=publish
     )
@@ -471,6 +491,7 @@ def watch(
     once: bool = False,
     stop: threading.Event | None = None,
     tz: tzinfo | None = None,
+    mailer: StaffMailer | None = None,
 ) -> bool:
     """Run :func:`run_once` every ``interval`` seconds until ``stop`` is set.
 
@@ -485,7 +506,7 @@ def watch(
     while True:
         ok = True
         try:
-            report = run_once(engine, notifier, publish=publish, tz=tz)
+            report = run_once(engine, notifier, publish=publish, tz=tz, mailer=mailer)
         except Exception:
             ok = False
             logger.exception("Follow-up pass failed; trying again in %g s", interval)
