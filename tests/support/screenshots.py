@@ -13,25 +13,34 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import sync_playwright
+from sqlalchemy import select
 
 from bot.console.config import ConsoleConfig
+from bot.domain.complaints.staff_alerts import DUE_SOON, alert_staff
 from bot.domain.demo import seed_demo
 from bot.domain.handoff.queue import request_handoff
 from bot.engine.eventstream.facts import apply_events
 from bot.storage import db
+from bot.storage.models import Complaint
 from tests.console.server import ConsoleServer
 from tests.domain.kpi.dashboard_data import PASSWORD, seed
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.rasa_standin import RasaStandIn
+
+HKT = ZoneInfo("Asia/Hong_Kong")
 
 #: Page name (the PNG's) and path, as a manager sees them.
 PAGES = (
     ("queue", "/queue"),
     ("conversation", "/handoffs/{handoff}"),
     ("complaints", "/complaints"),
+    ("search", "/search?q=160-48219371"),
+    ("notices", "/notices"),
     ("figures", "/figures"),
     ("dashboard", "/dashboard?from=2026-11-01&to=2026-11-30"),
     ("dashboard-agents", "/dashboard/agents?from=2026-11-01&to=2026-11-30"),
@@ -100,6 +109,13 @@ def _customers(database_url: str) -> int:
                 "last_messages": ["I want to complain", "The pallet arrived crushed and soaked"],
             },
         )
+        # A notice for the manager: a complaint of the dashboard data falls due soon.
+        complaint = session.scalars(select(Complaint).order_by(Complaint.id)).first()
+        if complaint is not None:
+            moment = datetime.now(timezone.utc)
+            alert_staff(
+                session, complaint, DUE_SOON, moment + timedelta(minutes=45), moment, HKT, "mary"
+            )
     return first.id
 
 

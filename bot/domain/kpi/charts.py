@@ -6,16 +6,33 @@ The SVG uses presentation attributes only (no ``style``), so it passes the conso
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 320, 120
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 22
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 12, 22
 
 
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.1f}"
+
+
+def axis_bounds(scale: Sequence[float]) -> tuple[float, float]:
+    """Round bounds for an axis over ``scale``: whole steps of 1, 2 or 5 times a power of
+    ten, never below zero when no figure is (no "-5 %" or negative milliseconds)."""
+    low, high = (min(scale), max(scale)) if scale else (0.0, 1.0)
+    if high - low < 1e-9:
+        pad = abs(high) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    raw = (high - low) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+    if min(scale or [0.0]) >= 0:
+        bottom = max(bottom, 0.0)
+    return bottom, top
 
 
 def line_chart(
@@ -40,11 +57,7 @@ def line_chart(
     """
     known = [v for v in values if v is not None]
     scale = known + ([target] if target is not None else [])
-    low, high = (min(scale), max(scale)) if scale else (0.0, 1.0)
-    if high - low < 1e-9:
-        low, high = low - 1, high + 1
-    span = high - low
-    low, high = low - span * 0.05, high + span * 0.05
+    low, high = axis_bounds(scale)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(values), 1)
 
@@ -68,8 +81,9 @@ def line_chart(
         f"{escape(_fmt(high))}</text>",
         f'<text x="{LEFT - 4}" y="{TOP + inner_h}" text-anchor="end" font-size="9" '
         f'fill="#555">{escape(_fmt(low))}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + inner_h / 2 + 3}" text-anchor="end" font-size="9" '
-        f'fill="#555">{escape(unit)}</text>',
+        # The unit over the plot's top right, where a long one ("business h") fits.
+        f'<text class="unit" x="{WIDTH - RIGHT}" y="{TOP - 1}" text-anchor="end" '
+        f'font-size="9" fill="#555">{escape(unit)}</text>',
     ]
     if labels:
         parts.append(
