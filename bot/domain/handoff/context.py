@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.i18n import get_catalogue, t
+from bot.domain.complaints.intake import NO_SHIPMENT
 from bot.domain.complaints.wording import category_label
 from bot.domain.handoff.views import HandoffView
 
@@ -37,7 +38,7 @@ def last_tracked_number(events: Iterable[Mapping[str, Any]]) -> str | None:
     for event in events:
         if event.get("event") == "slot" and event.get("name") in SHIPMENT_SLOTS:
             value = event.get("value")
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and value.strip() and value.strip() != NO_SHIPMENT:
                 found = value.strip()
     return found
 
@@ -51,7 +52,7 @@ def shipment_number(context: Mapping[str, Any]) -> str | None:
         *(slots.get(name) for name in SHIPMENT_SLOTS),
         context.get("tracking_number"),  # handoffs written before the context had "slots"
     ):
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and value.strip() != NO_SHIPMENT:
             return value.strip()
     return None
 

@@ -47,6 +47,8 @@ def test_the_tracked_number_survives_tracking_clearing_its_slot() -> None:
     ]
     assert last_tracked_number(events) == "160-48219371"
     assert last_tracked_number([{"event": "user", "text": "hi"}]) is None
+    no_number = [{"event": "slot", "name": "complaint_shipment", "value": "none"}]
+    assert last_tracked_number(events + no_number) == "160-48219371"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +59,7 @@ def test_the_tracked_number_survives_tracking_clearing_its_slot() -> None:
         ({"slots": {"complaint_shipment": "MSKU1234565"}}, "MSKU1234565"),
         ({"tracking_number": "160-48219371"}, "160-48219371"),  # before "slots" existed
         ({"slots": {"mode": "air"}}, None),
+        ({"slots": {"complaint_shipment": "none"}}, None),  # "there isn't one"
         ({}, None),
     ],
 )
