@@ -8,6 +8,7 @@ Kubernetes JSON schemas (PyPI ``kubernetes-validate``). A missing tool fails the
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -44,3 +45,24 @@ def kustomize(folder: Path) -> list[dict[str, Any]]:
     result = run([tool("kubectl"), "kustomize", folder])
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+ENDPOINTS = DEPLOY / "k8s" / "base" / "endpoints.yml"
+
+
+def endpoints_variables() -> set[str]:
+    """The ``${VAR}``s in the values of the containers' Rasa endpoints file."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            found.update(re.findall(r"\$\{([A-Z_]+)\}", node))
+
+    walk(yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8")))
+    return found
