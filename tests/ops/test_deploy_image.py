@@ -103,9 +103,16 @@ def ignore_patterns() -> list[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [".venv/bin/python", "var/rasa_token", "var/freightdesk.db", "models/freightdesk.tar.gz",
-     ".git/HEAD", "web/node_modules/esbuild/package.json", "deploy/compose/.env",
-     "bot/__pycache__/x.cpython-310.pyc"],
+    [
+        ".venv/bin/python",
+        "var/rasa_token",
+        "var/freightdesk.db",
+        "models/freightdesk.tar.gz",
+        ".git/HEAD",
+        "web/node_modules/esbuild/package.json",
+        "deploy/compose/.env",
+        "bot/__pycache__/x.cpython-310.pyc",
+    ],
 )
 def test_local_state_and_secrets_stay_out_of_the_image(
     path: str, ignore_patterns: list[str]
@@ -115,9 +122,20 @@ def test_local_state_and_secrets_stay_out_of_the_image(
 
 @pytest.mark.parametrize(
     "path",
-    ["requirements.lock", "config.yml", "domain.yml", "data/nlu/tracking.yml", "bot/__main__.py",
-     "actions/__init__.py", "web/package-lock.json", "web/src/main.js", "credentials.yml",
-     "deploy/probe.py", "locales/en/responses.yml", "deploy/compose/example.env"],
+    [
+        "requirements.lock",
+        "config.yml",
+        "domain.yml",
+        "data/nlu/tracking.yml",
+        "bot/__main__.py",
+        "actions/__init__.py",
+        "web/package-lock.json",
+        "web/src/main.js",
+        "credentials.yml",
+        "deploy/probe.py",
+        "locales/en/responses.yml",
+        "deploy/compose/example.env",
+    ],
 )
 def test_what_the_build_copies_is_in_the_context(path: str, ignore_patterns: list[str]) -> None:
     assert not _ignored(path, ignore_patterns)
