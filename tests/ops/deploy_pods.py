@@ -31,7 +31,7 @@ IMAGE_PATHS = {
 }
 
 
-def test_secret(database_url: str) -> dict[str, str]:
+def secret_values(database_url: str) -> dict[str, str]:
     """Values for every key of `freightdesk-secrets`, the databases at ``database_url``."""
     return {
         "database-url": database_url,
@@ -45,9 +45,6 @@ def test_secret(database_url: str) -> dict[str, str]:
         "telegram-bot-token": "123:telegram-token-for-the-test",
         "telegram-secret-token": "telegram-secret-for-the-test",
     }
-
-
-test_secret.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 def image_env() -> dict[str, str]:

@@ -29,7 +29,7 @@ from tests.ops.deploy_pods import (
     queue_counts,
     rabbitmq_vhost,
     run,
-    test_secret,
+    secret_values,
 )
 from tests.ops.deploy_tools import ENDPOINTS, kustomize
 
@@ -41,7 +41,7 @@ def rendered() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def secret(pg_database_url: str) -> dict[str, str]:
-    return test_secret(pg_database_url)
+    return secret_values(pg_database_url)
 
 
 @pytest.fixture
