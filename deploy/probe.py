@@ -7,9 +7,12 @@ library only: it runs every few seconds and must start in milliseconds.
     python deploy/probe.py rasa         # Rasa answers and has its model loaded
     python deploy/probe.py http URL     # URL answers 2xx (action server /health, console /login)
 
-Rasa answers ``/`` before its model is in; ``/status`` names the model file once it is
-(the rule the one-host launcher uses, bot/ops/stack.py). ``/status`` needs the HTTP API
-token, read here from the container's environment, never from the command line.
+Rasa answers ``/`` before its model is in. The REST channel's ``/webhooks/rest/ready``
+(the route HAProxy checks in the one-host production profile) answers 200 only once the
+model is loaded and 503 before; on a build without that route (404) the probe asks Rasa's
+``/status``, which names the model file once it is loaded (the rule bot/ops/stack.py
+uses) and needs the HTTP API token, read here from the container's environment, never
+from the command line.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def _get(url: str) -> tuple[int, bytes]:
 
 def rasa_ready(base_url: str, token: str) -> bool:
     """True when Rasa at ``base_url`` has loaded its model."""
+    status, _ = _get(f"{base_url}/webhooks/rest/ready")
+    if status != 404:
+        return status == 200
     query = "?" + urllib.parse.urlencode({"token": token}) if token else ""
     status, body = _get(f"{base_url}/status{query}")
     if status != 200:

@@ -128,3 +128,10 @@ def test_haproxy_routes_only_to_ready_replicas_and_keeps_web_chat_sticky() -> No
     assert "option forwardfor" in config
     for timeout in ("connect", "client", "server", "http-request"):
         assert re.search(rf"^\s*timeout {timeout} \d+s", config, re.MULTILINE), timeout
+
+
+def test_servers_believe_only_haproxys_forwarded_address(compose: dict[str, Any]) -> None:
+    haproxy_ip = compose["services"]["haproxy"]["networks"]["default"]["ipv4_address"]
+    for name in ("rasa", "console"):
+        trusted = _environment(compose["services"][name])["FREIGHTDESK_TRUSTED_PROXIES"]
+        assert trusted == f"{haproxy_ip}/32", name

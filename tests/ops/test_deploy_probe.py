@@ -2,7 +2,9 @@
 
 ``http`` is run against a real action server; ``rasa`` against a stand-in answering
 ``/status`` as Rasa 3.6 does (401 without the token, 409 while no model is loaded, the
-model file once it is), so a test can load and unload "the model" at will.
+model file once it is) and, when told to, the REST channel's ``/webhooks/rest/ready``
+(503 while loading, 200 once loaded), so a test can load "the model" at will. The real
+Rasa: tests/e2e/test_deploy_rasa_pod.py.
 """
 
 from __future__ import annotations
@@ -83,6 +85,14 @@ class RasaStatus:
     """Answers /status like Rasa 3.6's server."""
 
     model_file: str | None = None
+    ready_route: bool = False
+
+    async def ready(self, _: web.Request) -> web.Response:
+        if not self.ready_route:
+            return web.json_response({"message": "not found"}, status=404)
+        if self.model_file is None:
+            return web.json_response({"status": "loading"}, status=503)
+        return web.json_response({"status": "ready"})
 
     async def status(self, request: web.Request) -> web.Response:
         if request.query.get("token") != TOKEN:
@@ -101,6 +111,7 @@ def rasa() -> Iterator[tuple[RasaStatus, int]]:
     def make_app() -> web.Application:
         app = web.Application()
         app.router.add_get("/status", state.status)
+        app.router.add_get("/webhooks/rest/ready", state.ready)
         return app
 
     server = ThreadedApp(make_app, "rasa-status", access_log=False)
@@ -118,6 +129,15 @@ def test_rasa_is_ready_only_once_its_model_is_loaded(rasa: tuple[RasaStatus, int
     state.model_file = "/app/models/freightdesk.tar.gz"
     assert _probe("rasa", env=env) == 0
     assert _probe("rasa", env={**env, "FREIGHTDESK_RASA_AUTH_TOKEN": "wrong"}) == 1
+
+
+def test_rasa_ready_route_needs_no_token(rasa: tuple[RasaStatus, int]) -> None:
+    state, port = rasa
+    state.ready_route = True
+    env = {"RASA_PORT": str(port)}
+    assert _probe("rasa", env=env) == 1
+    state.model_file = "/app/models/freightdesk.tar.gz"
+    assert _probe("rasa", env=env) == 0
 
 
 def test_rasa_probe_fails_when_nothing_listens() -> None:
