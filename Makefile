@@ -17,6 +17,10 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 TEXT_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 PDFTOTEXT := /usr/bin/pdftotext
+# Debian's HAProxy: tests/ops/test_deploy_compose.py checks the compose stack's haproxy.cfg
+# with `haproxy -c`. (The deployment checks' other tools, hadolint and kubectl's kustomize,
+# are PyPI wheels in requirements.lock.)
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -31,9 +35,9 @@ run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT)
 # `lint-imports` keeps the layout's import rules (pyproject.toml, README "Layout");
 # `rasa data validate` fails on errors; tests/test_training_data.py fails on any warning
 # but Rasa's known false alarm about form questions.
-test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT)
-	$(BIN)/ruff check bot actions tests bench
-	$(BIN)/ruff format --check bot actions tests bench
+test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT) $(HAPROXY)
+	$(BIN)/ruff check bot actions tests bench deploy
+	$(BIN)/ruff format --check bot actions tests bench deploy
 	$(BIN)/mypy bot
 	$(BIN)/lint-imports
 	$(BIN)/rasa data validate --quiet
@@ -96,6 +100,10 @@ $(TEXT_FONT):
 $(PDFTOTEXT):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+
+$(HAPROXY):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy
 
 clean:
 	rm -rf models .rasa web/dist
