@@ -9,10 +9,11 @@ Scored with the same function as `make bench` (bench/nlu.py), which also trains 
 default pipeline on the same data for the side-by-side comparison (too slow for the suite:
 20+ minutes on a busy 2-core machine).
 
-The floors sit just below what the model reaches (2026-12-04, one model for both
-languages: English 0.963, Chinese 0.922), so a regression fails here. The targets,
-bench.nlu.TARGET_F1 = 0.97 (English) and TARGET_F1_ZH = 0.95 (Chinese), are not reached
-yet; raise the floors to them once `make bench` shows them (docs/nlu.md).
+The floors sit just below what the served model reaches (2026-12-04, one model for
+both languages, full `rasa train`: English 0.967, Chinese 0.947; run-to-run noise of a
+retraining is about 0.005), so a regression fails here. The targets,
+bench.nlu.TARGET_F1 = 0.97 (English) and TARGET_F1_ZH = 0.95 (Chinese), are not reliably
+reached yet; raise the floors to them once `make bench` shows them (docs/nlu.md).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bench.nlu import HELDOUT, HELDOUT_ZH, Scores, heldout_pairs, score
 from tests.e2e.conftest import TOKEN, RunningStack
 
 FLOOR = 0.96
-FLOOR_ZH = 0.91
+FLOOR_ZH = 0.94
 
 
 def _served_scores(running_stack: RunningStack, heldout: Path) -> Scores:
