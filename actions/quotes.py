@@ -25,13 +25,15 @@ from actions.common import (
     latest_text,
     looks_like_contact,
 )
-from bot.core.i18n import normalise_input, t
+from actions.sales import ask_marketing_consent, note_event
+from bot.core.i18n import format_datetime, normalise_input, t
 from bot.domain.contacts import parse_contact
 from bot.domain.enquiries import lane_places, transit_answer
 from bot.domain.kb import normalize_mode
 from bot.domain.kb.normalise import has_chinese
-from bot.domain.leads import save_lead
-from bot.domain.quotes import QuoteError, format_quote, quote
+from bot.domain.leads import latest_lead_for, lead_reference, save_lead
+from bot.domain.quotes import QuoteError, RateCardNotValid, format_quote, quote
+from bot.domain.service_levels import service_levels
 from bot.domain.units import parse_volume_cbm, parse_weight_kg
 from bot.storage.db import get_engine, run_in_session
 
@@ -287,6 +289,8 @@ class ActionGiveQuote(Action):
                 language=language,
             )
         except QuoteError as exc:
+            reason = "card_not_valid" if isinstance(exc, RateCardNotValid) else "not_in_table"
+            await note_event(tracker, "quote_refused", f"{mode}:{reason}")
             dispatcher.utter_message(
                 text=f"{exc} {t('quotes.offer_sales', language)}",
                 buttons=_yes_no(language),
@@ -304,6 +308,7 @@ class ActionGiveQuote(Action):
                 SlotSet("pending_offer", OFFER_SALES_CONTACT),
             ]
         dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
+        await note_event(tracker, "quote", result.mode)
         last = {
             "mode": result.mode,
             "origin": origin.name,
@@ -450,10 +455,15 @@ class ActionSaveLead(Action):
                 volume_cbm=last.get("volume_cbm"),
                 quoted_amount=last.get("amount"),
                 currency=last.get("currency"),
+                language=language,
             )
-            lead_id = await run_in_session(
-                get_engine(), lambda session: save_lead(session, **fields)
-            )
+
+            def store(session: Any) -> tuple[int, Any]:
+                lead_id = save_lead(session, **fields)
+                lead = latest_lead_for(session, fields["sender_id"])
+                return lead_id, lead.due_at if lead is not None else None
+
+            lead_id, due_at = await run_in_session(get_engine(), store)
         except ValueError as exc:
             dispatcher.utter_message(text=t("quotes.lead.try_again", language, problem=exc))
             return [*reset, FollowupAction("lead_form")]
@@ -461,7 +471,19 @@ class ActionSaveLead(Action):
             logger.exception("could not store a sales lead")
             dispatcher.utter_message(text=t("quotes.lead.not_saved", language))
             return [*reset, SlotSet("pending_offer", None)]
+        tz = service_levels().calendar.tz
         dispatcher.utter_message(
-            text=t("quotes.lead.saved", language, name=name, reference=f"LEAD-{lead_id:05d}")
+            text=t(
+                "quotes.lead.saved",
+                language,
+                name=name,
+                reference=lead_reference(lead_id),
+                when=format_datetime(due_at, language, tz) if due_at else "",
+            )
         )
-        return [*reset, SlotSet("last_quote", None), SlotSet("pending_offer", None)]
+        # Hong Kong's PDPO: the contact is used for promotion only if the customer agrees.
+        return [
+            *reset,
+            SlotSet("last_quote", None),
+            *ask_marketing_consent(dispatcher, contact, language),
+        ]

@@ -294,3 +294,14 @@ def list_leads(
     if assigned_to is not None:
         query = query.where(Lead.assigned_to == assigned_to)
     return [make_lead_view(lead, now) for lead in session.execute(query).scalars()]
+
+
+def latest_lead_for(session: Session, sender_id: str) -> LeadView | None:
+    """The newest lead left in this conversation, or None."""
+    lead = session.execute(
+        select(Lead)
+        .where(Lead.sender_id == sender_id)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if lead is None else make_lead_view(lead)

@@ -247,6 +247,35 @@ class Lead(Base):
         return f"<Lead {self.id} {self.status}>"
 
 
+#: What :class:`SalesEvent` records: a price given, a price refused (expired card...), a
+#: service suggested, and the customer's answer to it.
+SALES_EVENT_KINDS: tuple[str, ...] = (
+    "quote",
+    "quote_refused",
+    "promotion_offered",
+    "promotion_accepted",
+    "promotion_declined",
+)
+
+
+class SalesEvent(Base):
+    """One sales moment of a conversation, counted by the sales KPIs (quotes given,
+    promotion suggestions and how many were accepted)."""
+
+    __tablename__ = "sales_events"
+    __table_args__ = (Index("ix_sales_events_kind_at", "kind", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    kind = Column(String(30), nullable=False)
+    detail = Column(String(60), nullable=False, default="")
+    language = Column(String(5), nullable=False, default="en")
+
+    def __repr__(self) -> str:
+        return f"<SalesEvent {self.kind} {self.detail}>"
+
 
 class MarketingConsent(Base):
     """A customer's answer to the direct-marketing question (Hong Kong PDPO, Part 6A).

@@ -1,6 +1,6 @@
 """Sales leads worked like complaints (owner, promised call-back, how it was kept, lost
-reason) and the direct-marketing consents customers give or withdraw (issue 17, branch
-``leads``).
+reason), the direct-marketing consents customers give or withdraw, and the sales events
+the sales KPIs count (issue 17, branch ``leads``).
 
 Revision ID: 0011_leads
 Revises: 0010_conversation_language
@@ -31,7 +31,8 @@ _LEAD_COLUMNS = (
 
 
 def upgrade() -> None:
-    """Add the follow-up columns to ``leads`` and create ``marketing_consents``."""
+    """Add the follow-up columns to ``leads``; create ``marketing_consents`` and
+    ``sales_events``."""
     with op.batch_alter_table("leads", schema=None) as batch_op:
         for name, kind in _LEAD_COLUMNS:
             batch_op.add_column(sa.Column(name, kind, nullable=True))
@@ -63,10 +64,28 @@ def upgrade() -> None:
     with op.batch_alter_table("marketing_consents", schema=None) as batch_op:
         batch_op.create_index("ix_marketing_consents_sender_id", ["sender_id"])
         batch_op.create_index(op.f("ix_marketing_consents_contact"), ["contact"], unique=False)
+    op.create_table(
+        "sales_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sender_id", sa.String(255), nullable=False),
+        sa.Column("channel", sa.String(50), nullable=False),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("detail", sa.String(60), nullable=False),
+        sa.Column("language", sa.String(5), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_events")),
+    )
+    with op.batch_alter_table("sales_events", schema=None) as batch_op:
+        batch_op.create_index("ix_sales_events_kind_at", ["kind", "at"])
+        batch_op.create_index(op.f("ix_sales_events_sender_id"), ["sender_id"], unique=False)
 
 
 def downgrade() -> None:
-    """Drop ``marketing_consents`` and the follow-up columns."""
+    """Drop ``sales_events``, ``marketing_consents`` and the follow-up columns."""
+    with op.batch_alter_table("sales_events", schema=None) as batch_op:
+        batch_op.drop_index(op.f("ix_sales_events_sender_id"))
+        batch_op.drop_index("ix_sales_events_kind_at")
+    op.drop_table("sales_events")
     with op.batch_alter_table("marketing_consents", schema=None) as batch_op:
         batch_op.drop_index(op.f("ix_marketing_consents_contact"))
         batch_op.drop_index("ix_marketing_consents_sender_id")
