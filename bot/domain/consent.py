@@ -113,13 +113,14 @@ def withdraw(session: Session, *, sender_id: str, words: str, now: datetime | No
     mine = session.execute(
         select(MarketingConsent).where(MarketingConsent.sender_id == sender_id)
     ).scalars()
-    contacts = {row.contact for row in mine if row.contact}
+    # An email address is matched whatever its capitals; a phone number is stored in one form.
+    contacts = {row.contact.lower() for row in mine if row.contact}
     query = select(MarketingConsent).where(
         MarketingConsent.granted.is_(True), MarketingConsent.withdrawn_at.is_(None)
     )
     count = 0
     for row in session.execute(query).scalars():
-        if row.sender_id == sender_id or (row.contact and row.contact in contacts):
+        if row.sender_id == sender_id or (row.contact and row.contact.lower() in contacts):
             row.withdrawn_at = moment
             row.withdrawal = (words or "").strip()[:MAX_ANSWER]
             count += 1
