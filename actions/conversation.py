@@ -22,6 +22,7 @@ from actions.common import (
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
+from actions.quotes import requote
 from actions.sales import (
     answer_marketing_consent,
     answer_suggestion,
@@ -192,7 +193,8 @@ class ActionRespondToOffer(Action):
         if offer == OFFER_MARKETING_CONSENT:
             return [*events, *await answer_marketing_consent(dispatcher, tracker, yes)]
         if promotion.suggestion_of(offer) is not None:
-            return [*events, *await answer_suggestion(dispatcher, tracker, offer, yes)]
+            answer = await answer_suggestion(dispatcher, tracker, offer, yes, requote)
+            return [*events, *answer]
         if offer == OFFER_SALES_CONTACT and not yes:
             # No sales call wanted: one fitting service may be worth a mention instead.
             last = tracker.get_slot("last_quote") or {}

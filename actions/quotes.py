@@ -266,8 +266,6 @@ class ActionGiveQuote(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = knowledge_base()
-        language = language_of(tracker)
-        reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
         mode = normalize_mode(str(tracker.get_slot("mode") or ""))
         origin, destination = lane_places(
             kb, tracker.get_slot("origin"), tracker.get_slot("destination")
@@ -275,50 +273,86 @@ class ActionGiveQuote(Action):
         weight = parse_weight_kg(str(tracker.get_slot("weight") or ""))
         volume_slot = tracker.get_slot("volume")
         volume = None if volume_slot in (None, UNKNOWN) else parse_volume_cbm(str(volume_slot))
-        if mode is None or origin is None or destination is None or weight is None:
-            dispatcher.utter_message(text=t("quotes.details_lost", language))
-            return [*reset, SlotSet("pending_offer", None)]
-        try:
-            result = quote(
-                kb,
-                mode=mode,
-                origin=origin,
-                destination=destination,
-                weight_kg=weight,
-                volume_cbm=volume,
-                language=language,
-            )
-        except QuoteError as exc:
-            reason = "card_not_valid" if isinstance(exc, RateCardNotValid) else "not_in_table"
-            await note_event(tracker, "quote_refused", f"{mode}:{reason}")
-            dispatcher.utter_message(
-                text=f"{exc} {t('quotes.offer_sales', language)}",
-                buttons=_yes_no(language),
-            )
-            last = {
-                "mode": mode,
-                "origin": origin.name,
-                "destination": destination.name,
-                "weight_kg": weight,
-                "volume_cbm": volume,
-            }
-            return [
-                *reset,
-                SlotSet("last_quote", last),
-                SlotSet("pending_offer", OFFER_SALES_CONTACT),
-            ]
-        dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
-        await note_event(tracker, "quote", result.mode)
+        return await give_quote(dispatcher, tracker, mode, origin, destination, weight, volume)
+
+
+async def requote(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> list[EventType]:
+    """Price the last quote's shipment again with another service (a suggestion accepted)."""
+    last = tracker.get_slot("last_quote") or {}
+    origin, destination = lane_places(knowledge_base(), last.get("origin"), last.get("destination"))
+    weight = last.get("weight_kg")
+    volume = last.get("volume_cbm")
+    return [
+        SlotSet("mode", mode),
+        *await give_quote(
+            dispatcher,
+            tracker,
+            mode,
+            origin,
+            destination,
+            float(weight) if weight else None,
+            float(volume) if volume else None,
+        ),
+    ]
+
+
+async def give_quote(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    mode: str | None,
+    origin: Any,
+    destination: Any,
+    weight: float | None,
+    volume: float | None,
+) -> list[EventType]:
+    """Work out and send the indicative price (or why there is none) and offer sales."""
+    kb = knowledge_base()
+    language = language_of(tracker)
+    reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
+    if mode is None or origin is None or destination is None or weight is None:
+        dispatcher.utter_message(text=t("quotes.details_lost", language))
+        return [*reset, SlotSet("pending_offer", None)]
+    try:
+        result = quote(
+            kb,
+            mode=mode,
+            origin=origin,
+            destination=destination,
+            weight_kg=weight,
+            volume_cbm=volume,
+            language=language,
+        )
+    except QuoteError as exc:
+        reason = "card_not_valid" if isinstance(exc, RateCardNotValid) else "not_in_table"
+        await note_event(tracker, "quote_refused", f"{mode}:{reason}")
+        dispatcher.utter_message(
+            text=f"{exc} {t('quotes.offer_sales', language)}",
+            buttons=_yes_no(language),
+        )
         last = {
-            "mode": result.mode,
+            "mode": mode,
             "origin": origin.name,
             "destination": destination.name,
             "weight_kg": weight,
             "volume_cbm": volume,
-            "amount": float(result.amount),
-            "currency": result.currency,
         }
-        return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
+        return [
+            *reset,
+            SlotSet("last_quote", last),
+            SlotSet("pending_offer", OFFER_SALES_CONTACT),
+        ]
+    dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
+    await note_event(tracker, "quote", result.mode)
+    last = {
+        "mode": result.mode,
+        "origin": origin.name,
+        "destination": destination.name,
+        "weight_kg": weight,
+        "volume_cbm": volume,
+        "amount": float(result.amount),
+        "currency": result.currency,
+    }
+    return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
 
 
 def _yes_no(language: str) -> list[dict[str, str]]:

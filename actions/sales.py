@@ -8,6 +8,7 @@ Thin: the rules are in :mod:`bot.domain.consent`, :mod:`bot.domain.promotion` an
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -117,6 +118,9 @@ async def withdraw_marketing_consent(
         )
     except SQLAlchemyError:
         logger.exception("could not withdraw a marketing consent")
+        if quiet_if_none:
+            # A plain "stop" still stops what we were doing when the database is down.
+            return False
         dispatcher.utter_message(text=t("sales.consent.not_saved", language))
         return True
     if count == 0 and quiet_if_none:
@@ -168,10 +172,19 @@ async def suggest(
     return [SlotSet("pending_offer", promotion.offer_value(suggestion))]
 
 
+Requote = Callable[[CollectingDispatcher, Tracker, str], Awaitable[list[EventType]]]
+
+
 async def answer_suggestion(
-    dispatcher: CollectingDispatcher, tracker: Tracker, offer: str, accepted: bool
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    offer: str,
+    accepted: bool,
+    requote: Requote,
 ) -> list[EventType]:
-    """The customer's yes or no to a suggested service: a yes prices it."""
+    """The customer's yes or no to a suggested service. A yes after a quote prices the
+    same shipment with the suggested service (``requote``); after a tracking answer it
+    starts a quote for that service."""
     suggestion = promotion.suggestion_of(offer)
     if suggestion is None:
         return []
@@ -181,13 +194,7 @@ async def answer_suggestion(
     if not accepted:
         dispatcher.utter_message(text=t("sales.promo.declined", language_of(tracker)))
         return []
-    events: list[EventType] = [SlotSet("mode", suggestion.mode)]
     last = tracker.get_slot("last_quote") or {}
-    for slot in ("origin", "destination"):
-        if last.get(slot):
-            events.append(SlotSet(slot, last[slot]))
-    if last.get("weight_kg"):
-        events.append(SlotSet("weight", f"{last['weight_kg']:g} kg"))
-        if last.get("volume_cbm"):
-            events.append(SlotSet("volume", f"{last['volume_cbm']:g} cbm"))
-    return [*events, FollowupAction("quote_form")]
+    if last.get("weight_kg") and last.get("destination"):
+        return await requote(dispatcher, tracker, suggestion.mode)
+    return [SlotSet("mode", suggestion.mode), FollowupAction("quote_form")]
