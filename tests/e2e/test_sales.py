@@ -156,3 +156,29 @@ def test_one_service_suggestion_after_a_declined_sales_call(
     # Never twice in one conversation.
     customer.reply_text("how much to send 25 kg by express from Hong Kong to Tokyo?")
     assert "economy express costs less" not in customer.reply_text("no")
+
+
+def test_tracking_an_economy_shipment_suggests_express_once(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    messages = customer.say("where is RB482017363HK?")
+    text = "\n".join(m.get("text") or "" for m in messages).lower()
+    assert "rb482017363hk" in text and "express is our fastest door-to-door" in text
+    assert {b["title"] for b in messages[-1].get("buttons") or []} == {"Yes, please", "No, thanks"}
+    assert "no problem" in customer.reply_text("no")
+    assert _events(running_stack, customer.sender) == [
+        ("promotion_offered", "express_documents"),
+        ("promotion_declined", "express_documents"),
+    ]
+    again = customer.reply_text("where is CP730155827HK?")
+    assert "cp730155827hk" in again and "fastest door-to-door" not in again
+
+
+def test_tracking_suggestion_in_chinese_leads_to_an_express_quote(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    reply = customer.reply_text("查下RB482017363HK去咗邊")
+    assert "rb482017363hk" in reply and "速遞價" in reply
+    # The suggestion accepted: an Express quote starts, asking where the goods start.
+    assert "貨物由邊度出發" in customer.reply_text("好")
+    assert ("promotion_accepted", "express_documents") in _events(running_stack, customer.sender)
