@@ -54,6 +54,10 @@ OFFER_SALES_CONTACT = "sales_contact"
 OFFER_QUOTE = "quote"
 # A confirmed complaint that could not be saved (database down): "yes" submits it again.
 OFFER_RETRY_COMPLAINT = "retry_complaint"
+# The direct-marketing question after a lead was saved: "yes"/"no" is the consent answer.
+OFFER_MARKETING_CONSENT = "marketing_consent"
+# A suggested service ("promotion:<code>"): "yes" is the suggestion accepted.
+OFFER_PROMOTION = "promotion"
 
 # The action that answers "put me through to a person".
 HUMAN_HANDOFF_ACTION = "action_request_human"

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     HUMAN_HANDOFF_ACTION,
     OFFER_HUMAN,
+    OFFER_MARKETING_CONSENT,
     OFFER_QUOTE,
     OFFER_RETRY_COMPLAINT,
     OFFER_SALES_CONTACT,
@@ -21,7 +22,15 @@ from actions.common import (
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
+from actions.quotes import requote
+from actions.sales import (
+    answer_marketing_consent,
+    answer_suggestion,
+    suggest,
+    withdraw_marketing_consent,
+)
 from bot.core.i18n import message, t
+from bot.domain import promotion
 from bot.domain.handoff.config import matches_keyword
 
 FORM_SLOTS = (
@@ -181,6 +190,21 @@ class ActionRespondToOffer(Action):
             return events
         if yes and offer == OFFER_SALES_CONTACT:
             return [*events, FollowupAction("lead_form")]
+        if offer == OFFER_MARKETING_CONSENT:
+            return [*events, *await answer_marketing_consent(dispatcher, tracker, yes)]
+        if promotion.suggestion_of(offer) is not None:
+            answer = await answer_suggestion(dispatcher, tracker, offer, yes, requote)
+            return [*events, *answer]
+        if offer == OFFER_SALES_CONTACT and not yes:
+            # No sales call wanted: one fitting service may be worth a mention instead.
+            last = tracker.get_slot("last_quote") or {}
+            if last.get("amount") is not None and last.get("weight_kg"):
+                dispatcher.utter_message(text=t("conversation.no_problem", language))
+                suggestion = promotion.after_quote(
+                    str(last.get("mode")), float(last["weight_kg"]), last.get("volume_cbm")
+                )
+                suggested = await suggest(dispatcher, tracker, suggestion, "quote")
+                return [*events, *suggested]
         if yes and offer == OFFER_QUOTE:
             return [*events, FollowupAction("quote_form")]
         if yes and offer == OFFER_HUMAN:
@@ -210,6 +234,12 @@ class ActionStop(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not tracker.active_loop.get("name") and await withdraw_marketing_consent(
+            dispatcher, tracker, quiet_if_none=True
+        ):
+            # "Stop" outside any question, from a customer who agreed to direct marketing:
+            # the consent is withdrawn (Hong Kong's PDPO), and they are told.
+            return [SlotSet("pending_offer", None)]
         dispatcher.utter_message(response="utter_stopped")
         return [
             ActiveLoop(None),

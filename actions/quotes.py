@@ -25,13 +25,15 @@ from actions.common import (
     latest_text,
     looks_like_contact,
 )
-from bot.core.i18n import normalise_input, t
+from actions.sales import ask_marketing_consent, note_event
+from bot.core.i18n import format_datetime, normalise_input, t
 from bot.domain.contacts import parse_contact
 from bot.domain.enquiries import lane_places, transit_answer
 from bot.domain.kb import normalize_mode
 from bot.domain.kb.normalise import has_chinese
-from bot.domain.leads import save_lead
-from bot.domain.quotes import QuoteError, format_quote, quote
+from bot.domain.leads import latest_lead_for, lead_reference, save_lead
+from bot.domain.quotes import QuoteError, RateCardNotValid, format_quote, quote
+from bot.domain.service_levels import service_levels
 from bot.domain.units import parse_volume_cbm, parse_weight_kg
 from bot.storage.db import get_engine, run_in_session
 
@@ -264,8 +266,6 @@ class ActionGiveQuote(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = knowledge_base()
-        language = language_of(tracker)
-        reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
         mode = normalize_mode(str(tracker.get_slot("mode") or ""))
         origin, destination = lane_places(
             kb, tracker.get_slot("origin"), tracker.get_slot("destination")
@@ -273,47 +273,86 @@ class ActionGiveQuote(Action):
         weight = parse_weight_kg(str(tracker.get_slot("weight") or ""))
         volume_slot = tracker.get_slot("volume")
         volume = None if volume_slot in (None, UNKNOWN) else parse_volume_cbm(str(volume_slot))
-        if mode is None or origin is None or destination is None or weight is None:
-            dispatcher.utter_message(text=t("quotes.details_lost", language))
-            return [*reset, SlotSet("pending_offer", None)]
-        try:
-            result = quote(
-                kb,
-                mode=mode,
-                origin=origin,
-                destination=destination,
-                weight_kg=weight,
-                volume_cbm=volume,
-                language=language,
-            )
-        except QuoteError as exc:
-            dispatcher.utter_message(
-                text=f"{exc} {t('quotes.offer_sales', language)}",
-                buttons=_yes_no(language),
-            )
-            last = {
-                "mode": mode,
-                "origin": origin.name,
-                "destination": destination.name,
-                "weight_kg": weight,
-                "volume_cbm": volume,
-            }
-            return [
-                *reset,
-                SlotSet("last_quote", last),
-                SlotSet("pending_offer", OFFER_SALES_CONTACT),
-            ]
-        dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
+        return await give_quote(dispatcher, tracker, mode, origin, destination, weight, volume)
+
+
+async def requote(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> list[EventType]:
+    """Price the last quote's shipment again with another service (a suggestion accepted)."""
+    last = tracker.get_slot("last_quote") or {}
+    origin, destination = lane_places(knowledge_base(), last.get("origin"), last.get("destination"))
+    weight = last.get("weight_kg")
+    volume = last.get("volume_cbm")
+    return [
+        SlotSet("mode", mode),
+        *await give_quote(
+            dispatcher,
+            tracker,
+            mode,
+            origin,
+            destination,
+            float(weight) if weight else None,
+            float(volume) if volume else None,
+        ),
+    ]
+
+
+async def give_quote(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    mode: str | None,
+    origin: Any,
+    destination: Any,
+    weight: float | None,
+    volume: float | None,
+) -> list[EventType]:
+    """Work out and send the indicative price (or why there is none) and offer sales."""
+    kb = knowledge_base()
+    language = language_of(tracker)
+    reset = [SlotSet(slot, None) for slot in ("weight", "volume")]
+    if mode is None or origin is None or destination is None or weight is None:
+        dispatcher.utter_message(text=t("quotes.details_lost", language))
+        return [*reset, SlotSet("pending_offer", None)]
+    try:
+        result = quote(
+            kb,
+            mode=mode,
+            origin=origin,
+            destination=destination,
+            weight_kg=weight,
+            volume_cbm=volume,
+            language=language,
+        )
+    except QuoteError as exc:
+        reason = "card_not_valid" if isinstance(exc, RateCardNotValid) else "not_in_table"
+        await note_event(tracker, "quote_refused", f"{mode}:{reason}")
+        dispatcher.utter_message(
+            text=f"{exc} {t('quotes.offer_sales', language)}",
+            buttons=_yes_no(language),
+        )
         last = {
-            "mode": result.mode,
+            "mode": mode,
             "origin": origin.name,
             "destination": destination.name,
             "weight_kg": weight,
             "volume_cbm": volume,
-            "amount": float(result.amount),
-            "currency": result.currency,
         }
-        return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
+        return [
+            *reset,
+            SlotSet("last_quote", last),
+            SlotSet("pending_offer", OFFER_SALES_CONTACT),
+        ]
+    dispatcher.utter_message(text=format_quote(result), buttons=_yes_no(language))
+    await note_event(tracker, "quote", result.mode)
+    last = {
+        "mode": result.mode,
+        "origin": origin.name,
+        "destination": destination.name,
+        "weight_kg": weight,
+        "volume_cbm": volume,
+        "amount": float(result.amount),
+        "currency": result.currency,
+    }
+    return [*reset, SlotSet("last_quote", last), SlotSet("pending_offer", OFFER_SALES_CONTACT)]
 
 
 def _yes_no(language: str) -> list[dict[str, str]]:
@@ -450,10 +489,15 @@ class ActionSaveLead(Action):
                 volume_cbm=last.get("volume_cbm"),
                 quoted_amount=last.get("amount"),
                 currency=last.get("currency"),
+                language=language,
             )
-            lead_id = await run_in_session(
-                get_engine(), lambda session: save_lead(session, **fields)
-            )
+
+            def store(session: Any) -> tuple[int, Any]:
+                lead_id = save_lead(session, **fields)
+                lead = latest_lead_for(session, fields["sender_id"])
+                return lead_id, lead.due_at if lead is not None else None
+
+            lead_id, due_at = await run_in_session(get_engine(), store)
         except ValueError as exc:
             dispatcher.utter_message(text=t("quotes.lead.try_again", language, problem=exc))
             return [*reset, FollowupAction("lead_form")]
@@ -461,7 +505,19 @@ class ActionSaveLead(Action):
             logger.exception("could not store a sales lead")
             dispatcher.utter_message(text=t("quotes.lead.not_saved", language))
             return [*reset, SlotSet("pending_offer", None)]
+        tz = service_levels().calendar.tz
         dispatcher.utter_message(
-            text=t("quotes.lead.saved", language, name=name, reference=f"LEAD-{lead_id:05d}")
+            text=t(
+                "quotes.lead.saved",
+                language,
+                name=name,
+                reference=lead_reference(lead_id),
+                when=format_datetime(due_at, language, tz) if due_at else "",
+            )
         )
-        return [*reset, SlotSet("last_quote", None), SlotSet("pending_offer", None)]
+        # Hong Kong's PDPO: the contact is used for promotion only if the customer agrees.
+        return [
+            *reset,
+            SlotSet("last_quote", None),
+            *ask_marketing_consent(dispatcher, contact, language),
+        ]

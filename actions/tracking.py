@@ -20,7 +20,9 @@ from actions.common import (
     latest_text,
     settings,
 )
+from actions.sales import suggest
 from bot.core.i18n import message, normalise_input, t
+from bot.domain import promotion
 from bot.domain.shipments import find_shipment, format_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
 from bot.storage.db import get_engine, run_in_session
@@ -118,7 +120,10 @@ class ActionTrackShipment(Action):
             dispatcher.utter_message(**message("tracking.not_found", language, number=number))
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
         dispatcher.utter_message(text=format_shipment(view, settings().tz, language))
+        suggested = await suggest(
+            dispatcher, tracker, promotion.after_tracking(view.mode), "tracking"
+        )
         if view.account:
             # The shipper's key account: the KPI facts slice service by account with it.
             events.append(SlotSet("account", view.account))
-        return [*events, SlotSet("pending_offer", None)]
+        return [*events, *(suggested or [SlotSet("pending_offer", None)])]

@@ -28,6 +28,7 @@ COMMANDS: list[str] = [
     "bot.commands.demo:register",
     "bot.commands.leads:register",
     "bot.commands.kb:register",
+    "bot.commands.rates:register",
     "bot.commands.run:register",
     "bot.commands.balancer:register",
     "bot.commands.telegram:register",

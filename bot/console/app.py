@@ -29,6 +29,7 @@ from bot.console.routes import (
     complaints,
     dashboard,
     handoffs,
+    leads,
     notices,
     reports,
     search,
@@ -194,6 +195,7 @@ def create_app(
     sign_in.add_routes(app)
     handoffs.add_routes(app)
     complaints.add_routes(app)
+    leads.add_routes(app)
     team.add_routes(app)
     app.router.add_get("/static/{name}", static)
     dashboard.add_routes(app)

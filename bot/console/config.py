@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.settings import Settings
@@ -19,6 +20,7 @@ class ConsoleConfig:
         rasa_token: its token (kept on the server).
         timezone: the service centre's zone, for times on screen.
         secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
+        kb_dir: the knowledge base folder (its rate card's validity shows as a banner).
     """
 
     database_url: str
@@ -26,6 +28,7 @@ class ConsoleConfig:
     rasa_token: str
     timezone: str = "Asia/Hong_Kong"
     secure_cookies: bool = False
+    kb_dir: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,4 +45,5 @@ class ConsoleConfig:
             rasa_token=rasa.token,
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
+            kb_dir=settings.kb_dir,
         )

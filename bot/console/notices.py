@@ -30,8 +30,11 @@ def _kpi(value: str) -> str | None:
     return kpi.name if kpi is not None else None
 
 
+_LEAD = re.compile(r"^LEAD-\d{5,9}$")
+
 #: The values a note may take from the address, each with its check (None: refused).
 FIELDS = {
+    "lead": lambda value: value if _LEAD.match(value) else None,
     "ref": _reference,
     "kpi": _kpi,
     "period": lambda value: value if PERIOD_LABEL.match(value) else None,
@@ -68,6 +71,12 @@ NOTICES: dict[str, str] = {
         "{ref} resolved. The customer could not be told the outcome yet; the follow-up "
         "worker will retry."
     ),
+    # sales leads
+    "lead_assigned": "{lead}: assignment saved.",
+    "lead_contacted": "{lead}: marked contacted.",
+    "lead_quoted": "{lead}: marked quoted.",
+    "lead_won": "{lead}: won.",
+    "lead_lost": "{lead}: marked lost.",
     # the dashboard's targets
     "target_saved": "{kpi} ({period}): target {value} saved.",
 }

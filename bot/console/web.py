@@ -15,8 +15,10 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.console.config import ConsoleConfig
+from bot.core.settings import REPO_ROOT
 from bot.domain.business_hours import format_promise
 from bot.domain.events import Publish
+from bot.domain.rate_card import local_today, staff_warning_for
 from bot.domain.users import ActiveSession
 from bot.engine.rasa_client import RasaClient
 from bot.storage.models import STAFF_ROLES
@@ -89,9 +91,17 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     html = env.get_template(template).render(
         staff=active.user if active else None,
         csrf_token=active.csrf_token if active else "",
+        rate_card_warning=_rate_card_warning(request) if active else None,
         **values,
     )
     return web.Response(text=html, content_type="text/html", status=status)
+
+
+def _rate_card_warning(request: web.Request) -> str | None:
+    """The banner staff see while the rate card runs out soon, has run out or is not in force."""
+    config: ConsoleConfig = request.app[CONFIG_KEY]
+    kb_dir = config.kb_dir or REPO_ROOT / "knowledge_base"
+    return staff_warning_for(kb_dir, local_today(tz=config.tz))
 
 
 def when(request: web.Request, moment: datetime | None) -> str:

@@ -10,8 +10,11 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import moment_of
 from bot.domain.contacts import mask_contact, parse_contact
-from bot.storage.models import Lead, utcnow
+from bot.domain.sales_config import sales_config
+from bot.domain.service_levels import service_levels
+from bot.storage.models import Lead
 
 #: A second identical submission within this window returns the first lead.
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -67,11 +70,28 @@ class LeadView:
     currency: str | None
     note: str | None
     status: str
+    assigned_to: str | None = None
+    due_at: datetime | None = None
+    contacted_at: datetime | None = None
+    promise_kept: bool | None = None
+    lost_reason: str | None = None
+    closed_at: datetime | None = None
+    overdue: bool = False
+
+    @property
+    def reference(self) -> str:
+        """How the customer and staff name the lead: ``LEAD-00042``."""
+        return lead_reference(self.id)
 
     @property
     def masked_contact(self) -> str:
         """The contact with most characters hidden, for screens others may see."""
         return mask_contact(self.contact)
+
+
+def lead_reference(lead_id: int) -> str:
+    """``LEAD-00042`` for lead 42."""
+    return f"LEAD-{lead_id:05d}"
 
 
 def _text(value: str | None, field: str) -> str | None:
@@ -121,6 +141,8 @@ def save_lead(
     quoted_amount: Decimal | float | None = None,
     currency: str | None = None,
     note: str | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Store a sales lead, or return the one this customer just submitted.
 
@@ -144,6 +166,10 @@ def save_lead(
         quoted_amount: the price we quoted.
         currency: ISO 4217 code of the quoted amount, e.g. "HKD".
         note: anything else the customer said.
+        language: the conversation's language ("en", "zh").
+        now: the time of the lead; default the clock. The call-back promised to the
+            customer (``due_at``) is ``callback_business_hours`` of ``config/sales.yml``
+            later, counted in the business calendar of ``config/service_levels.yml``.
 
     Returns:
         The lead's id.
@@ -182,7 +208,7 @@ def save_lead(
         "note": _text(note, "note"),
     }
 
-    now = utcnow()
+    now = moment_of(now)
     recent = session.execute(
         select(Lead)
         .where(Lead.sender_id == clean_sender, Lead.created_at >= now - DUPLICATE_WINDOW)
@@ -192,42 +218,90 @@ def save_lead(
         if all(getattr(lead, key) == values[key] for key in _SAME_LEAD_FIELDS):
             return int(lead.id)
 
-    lead = Lead(sender_id=clean_sender, created_at=now, status="new", **values)
+    due_at = service_levels().calendar.add_business_hours(
+        now, sales_config().callback_business_hours
+    )
+    lead = Lead(
+        sender_id=clean_sender,
+        created_at=now,
+        updated_at=now,
+        status="new",
+        due_at=due_at,
+        language=(language or "")[:5] or None,
+        **values,
+    )
     session.add(lead)
     session.flush()
     return int(lead.id)
 
 
-def list_leads(session: Session, *, status: str | None = None, limit: int = 50) -> list[LeadView]:
+def make_lead_view(lead: Lead, now: datetime | None = None) -> LeadView:
+    """The lead as staff see it; ``overdue`` when the promised call-back passed uncalled."""
+    moment = moment_of(now)
+    return LeadView(
+        id=lead.id,
+        created_at=lead.created_at,
+        sender_id=lead.sender_id,
+        channel=lead.channel,
+        name=lead.name,
+        contact_kind=lead.contact_kind,
+        contact=lead.contact,
+        company=lead.company,
+        mode=lead.mode,
+        origin=lead.origin,
+        destination=lead.destination,
+        weight_kg=lead.weight_kg,
+        volume_cbm=lead.volume_cbm,
+        quoted_amount=lead.quoted_amount,
+        currency=lead.currency,
+        note=lead.note,
+        status=lead.status,
+        assigned_to=lead.assigned_to,
+        due_at=lead.due_at,
+        contacted_at=lead.contacted_at,
+        promise_kept=lead.promise_kept,
+        lost_reason=lead.lost_reason,
+        closed_at=lead.closed_at,
+        overdue=(
+            lead.status == "new"
+            and lead.contacted_at is None
+            and lead.due_at is not None
+            and lead.due_at < moment
+        ),
+    )
+
+
+def list_leads(
+    session: Session,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    assigned_to: str | None = None,
+    now: datetime | None = None,
+) -> list[LeadView]:
     """Return the newest leads first.
 
     Args:
         session: open database session.
         status: only leads with this status (e.g. ``"new"``); default all.
         limit: at most this many.
+        assigned_to: only the leads of this colleague.
+        now: the time ``overdue`` is judged at; default the clock.
     """
     query = select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
     if status:
         query = query.where(Lead.status == status)
-    return [
-        LeadView(
-            id=lead.id,
-            created_at=lead.created_at,
-            sender_id=lead.sender_id,
-            channel=lead.channel,
-            name=lead.name,
-            contact_kind=lead.contact_kind,
-            contact=lead.contact,
-            company=lead.company,
-            mode=lead.mode,
-            origin=lead.origin,
-            destination=lead.destination,
-            weight_kg=lead.weight_kg,
-            volume_cbm=lead.volume_cbm,
-            quoted_amount=lead.quoted_amount,
-            currency=lead.currency,
-            note=lead.note,
-            status=lead.status,
-        )
-        for lead in session.execute(query).scalars()
-    ]
+    if assigned_to is not None:
+        query = query.where(Lead.assigned_to == assigned_to)
+    return [make_lead_view(lead, now) for lead in session.execute(query).scalars()]
+
+
+def latest_lead_for(session: Session, sender_id: str) -> LeadView | None:
+    """The newest lead left in this conversation, or None."""
+    lead = session.execute(
+        select(Lead)
+        .where(Lead.sender_id == sender_id)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if lead is None else make_lead_view(lead)

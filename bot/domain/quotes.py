@@ -17,7 +17,8 @@ from bot.core.i18n import format_date, format_number, t
 from bot.core.i18n import format_money as i18n_money
 from bot.domain.kb import KnowledgeBase, Place, TransitTime, days_text, mode_phrase, normalize_mode
 from bot.domain.kb.formatting import lane_text
-from bot.domain.kb.models import MODE_CODES, ContainerType, LaneRate, ModeRates
+from bot.domain.kb.models import MODE_CODES, ContainerType, LaneRate, ModeRates, RateCard
+from bot.domain.rate_card import EXPIRED, local_today, validity
 
 # Express and air carriers bill in half-kilo steps.
 _WEIGHT_STEP_KG = 0.5
@@ -25,6 +26,10 @@ _WEIGHT_STEP_KG = 0.5
 
 class QuoteError(ValueError):
     """A quote cannot be given; the message is written for the customer."""
+
+
+class RateCardNotValid(QuoteError):
+    """The rate card does not apply today (expired or not yet in force): no price is given."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,22 @@ def _date(iso: str, language: str) -> str:
     day = dt.date.fromisoformat(iso)
     noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
     return format_date(noon, language, dt.timezone.utc, year=True)
+
+
+def _check_card(card: RateCard, today: dt.date, language: str) -> None:
+    """Refuse to price on a card that does not apply on ``today``."""
+    standing = validity(card, today)
+    if standing.usable:
+        return
+    key = "expired" if standing.state == EXPIRED else "not_yet_valid"
+    raise RateCardNotValid(
+        t(
+            f"quotes.error.card_{key}",
+            language,
+            valid_from=_date(card.as_of, language),
+            valid_until=_date(card.valid_until, language),
+        )
+    )
 
 
 def _round_up(value: float, step: float) -> float:
@@ -249,6 +270,7 @@ def quote(
     weight_kg: float,
     volume_cbm: float | None = None,
     language: str = "en",
+    today: dt.date | None = None,
 ) -> Quote:
     """Work out an indicative price from the rate table.
 
@@ -263,6 +285,9 @@ def quote(
         volume_cbm: volume in cbm, if known.
         language: ``"en"`` or ``"zh"``: the language of the working, the assumptions, the
             advice and any :class:`QuoteError`.
+        today: the service centre's calendar day the price is for; default the clock's
+            (:func:`bot.domain.rate_card.local_today`). Outside the card's validity no
+            price is given.
 
     Returns:
         The quote, with its working, assumptions and the lane's transit time.
@@ -270,12 +295,14 @@ def quote(
     Raises:
         QuoteError: the mode or a place is unknown, the lane is not to or from the home
             area, or the shipment is outside the table; the message is customer-facing.
+        RateCardNotValid: the rate card has expired or does not apply yet.
     """
     lang = language
     code = _mode(mode, lang)
     origin_place = _place(kb, origin, "origin", lang)
     destination_place = _place(kb, destination, "destination", lang)
     region = _lane_region(origin_place, destination_place, lang)
+    _check_card(kb.rates, local_today() if today is None else today, lang)
     if not (weight_kg > 0 and math.isfinite(weight_kg)):
         raise QuoteError(t("quotes.error.no_weight", lang))
     if volume_cbm is not None and not (volume_cbm > 0 and math.isfinite(volume_cbm)):
@@ -303,7 +330,12 @@ def quote(
             lang,
             items=t("quotes.assume.excluded_separator", lang).join(excluded),
         ),
-        t("quotes.assume.valid_until", lang, date=_date(rates.valid_until, lang)),
+        t(
+            "quotes.assume.valid_until",
+            lang,
+            valid_from=_date(rates.as_of, lang),
+            date=_date(rates.valid_until, lang),
+        ),
         t("quotes.assume.basis", lang, basis=rates.basis_in(lang)),
     ]
     if code in ("express", "economy", "air"):

@@ -46,8 +46,9 @@ STATUSES: tuple[str, ...] = (
     "exception",
 )
 
-#: Lead status codes; sales moves a lead on from ``new``.
-LEAD_STATUSES: tuple[str, ...] = ("new", "contacted", "won", "lost")
+#: Lead status codes, in the order a sale goes; sales moves a lead on from ``new``, and
+#: ``won`` or ``lost`` (with a reason) closes it.
+LEAD_STATUSES: tuple[str, ...] = ("new", "contacted", "quoted", "won", "lost")
 
 # Constraint names that are the same on SQLite and PostgreSQL, so later migrations can
 # drop or alter a constraint by name on both.
@@ -230,9 +231,79 @@ class Lead(Base):
     currency = Column(String(3), nullable=True)
     note = Column(Text, nullable=True)
     status = Column(String(20), nullable=False, default="new")
+    # Sales follow-up (issue 17): who has it, the call-back promised to the customer (in
+    # business hours, like a complaint's first follow-up) and how it was kept.
+    assigned_to = Column(String(120), nullable=True, index=True)
+    updated_at = Column(UTCDateTime, nullable=True)
+    due_at = Column(UTCDateTime, nullable=True, index=True)
+    contacted_at = Column(UTCDateTime, nullable=True)
+    contact_hours = Column(Float, nullable=True)
+    promise_kept = Column(Boolean, nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)
+    lost_reason = Column(Text, nullable=True)
+    language = Column(String(5), nullable=True)
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} {self.status}>"
+
+
+#: What :class:`SalesEvent` records: a price given, a price refused (expired card...), a
+#: service suggested, and the customer's answer to it.
+SALES_EVENT_KINDS: tuple[str, ...] = (
+    "quote",
+    "quote_refused",
+    "promotion_offered",
+    "promotion_accepted",
+    "promotion_declined",
+)
+
+
+class SalesEvent(Base):
+    """One sales moment of a conversation, counted by the sales KPIs (quotes given,
+    promotion suggestions and how many were accepted)."""
+
+    __tablename__ = "sales_events"
+    __table_args__ = (Index("ix_sales_events_kind_at", "kind", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    kind = Column(String(30), nullable=False)
+    detail = Column(String(60), nullable=False, default="")
+    language = Column(String(5), nullable=False, default="en")
+
+    def __repr__(self) -> str:
+        return f"<SalesEvent {self.kind} {self.detail}>"
+
+
+class MarketingConsent(Base):
+    """A customer's answer to the direct-marketing question (Hong Kong PDPO, Part 6A).
+
+    The exact wording the customer was shown and the time of the answer are kept, so the
+    consent can be proved; a withdrawal ("stop", "unsubscribe") keeps the row and sets
+    ``withdrawn_at`` with the words the customer used.
+    """
+
+    __tablename__ = "marketing_consents"
+    __table_args__ = (Index("ix_marketing_consents_sender_id", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="SET NULL"), nullable=True)
+    contact_kind = Column(String(10), nullable=True)
+    contact = Column(String(254), nullable=True, index=True)
+    granted = Column(Boolean, nullable=False)
+    wording = Column(Text, nullable=False)
+    language = Column(String(5), nullable=False, default="en")
+    answer = Column(Text, nullable=False, default="")
+    answered_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    withdrawn_at = Column(UTCDateTime, nullable=True)
+    withdrawal = Column(Text, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<MarketingConsent {self.id} {'yes' if self.granted else 'no'}>"
 
 
 #: Complaint status codes: ``open`` until a colleague takes it on, ``in_progress`` once

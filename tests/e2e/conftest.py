@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
@@ -64,6 +65,11 @@ class RunningStack:
     var_dir: Path
 
     @property
+    def kb_dir(self) -> Path:
+        """The stack's own copy of knowledge_base/ (tests may change its rate card)."""
+        return self.var_dir / "knowledge_base"
+
+    @property
     def events_url(self) -> str:
         """Database URL of the table Rasa's SQL event broker writes every event to."""
         return f"sqlite:///{self.var_dir / 'rasa_events.db'}"
@@ -115,11 +121,14 @@ def running_stack(
     var_dir = tmp_path_factory.mktemp("stack")
     database_url = f"sqlite:///{var_dir / 'freightdesk.db'}"
     prepare_database(database_url)
+    # The stack's own knowledge base copy, so a test can put in another rate card.
+    shutil.copytree(REPO_ROOT / "knowledge_base", var_dir / "knowledge_base")
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "FREIGHTDESK_VAR_DIR": str(var_dir),
         "RASA_TOKEN": TOKEN,
+        "FREIGHTDESK_KB_DIR": str(var_dir / "knowledge_base"),
         "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": telegram_api.url,

@@ -82,7 +82,9 @@ def test_quote_step_by_step_then_sales_lead(
     assert "email" in customer.reply_text("Chris Wong, Pearl River Trading")
     assert "doesn't look like a valid" in customer.reply_text("chris at somewhere")
     thanks = customer.reply_text("chris.wong@pearlriver.example")
-    assert "lead-" in thanks and "one business day" in thanks
+    assert "lead-" in thanks and "call you back by" in thanks
+    # Hong Kong's PDPO: promotion only with consent, asked after the lead is saved.
+    assert "direct marketing" in thanks
     with session_scope(get_engine(running_stack.database_url)) as session:
         leads = (
             session.execute(select(Lead).where(Lead.sender_id == customer.sender)).scalars().all()

@@ -181,21 +181,36 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
 
 _cache_lock = threading.Lock()
 _cached: KnowledgeBase | None = None
+_cached_rates_mtime: float | None = None
+
+
+def _rates_mtime(kb: KnowledgeBase) -> float | None:
+    try:
+        return (kb.path / FILES["rates"]).stat().st_mtime
+    except OSError:
+        return None
 
 
 def get_knowledge_base() -> KnowledgeBase:
     """The process-wide knowledge base, loaded, validated and matcher-ready on first call.
 
+    Loaded again when its rate card file changes (one ``stat`` per call), so a card put in
+    place by ``python -m bot rates import`` prices the next quote without a restart. If the
+    changed folder no longer loads, the error is raised (no stale prices are given).
+
     Raises:
         KnowledgeBaseError: as :func:`load_knowledge_base` and
             :meth:`KnowledgeBase.prepare`.
     """
-    global _cached
+    global _cached, _cached_rates_mtime
     with _cache_lock:
+        if _cached is not None and _rates_mtime(_cached) != _cached_rates_mtime:
+            _cached = None
         if _cached is None:
             kb = load_knowledge_base()
             kb.prepare()
             _cached = kb
+            _cached_rates_mtime = _rates_mtime(kb)
         return _cached
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -357,6 +358,7 @@ def test_quote_in_chinese(kb: KnowledgeBase) -> None:
         weight_kg=parse_weight_kg("120公斤") or 0,
         volume_cbm=parse_volume_cbm("1個立方"),
         language="zh",
+        today=date.fromisoformat(kb.rates.as_of),
     )
     english = quote(
         kb,
@@ -365,12 +367,13 @@ def test_quote_in_chinese(kb: KnowledgeBase) -> None:
         destination="Los Angeles",
         weight_kg=120,
         volume_cbm=1,
+        today=date.fromisoformat(kb.rates.as_of),
     )
     assert result.amount == english.amount and result.mode == "air"
     text = format_quote(result)
     assert text.startswith(f"參考價：由香港到洛杉磯（美國）嘅空運大約 HK${result.amount:,.2f}。")
     assert "計費重量 167 公斤" in text
-    assert "價目有效期至 2026年12月31日。" in text
+    assert "價目有效期由 2026年11月1日 至 2026年12月31日。" in text
     _assert_chinese(text)
 
 

@@ -7,10 +7,15 @@ from 0/45/100 kg, minimum 300; LCL 100 per revenue tonne; FCL 1,000 per 20', 1,5
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.domain.kb import MODES, KnowledgeBase
-from bot.domain.quotes import Quote, QuoteError, format_quote, quote
+from bot.domain.quotes import Quote, QuoteError, RateCardNotValid, format_quote, quote
+
+#: A day within TEST_RATES' validity (the clock is never read by these tests).
+DAY = date(2026, 3, 2)
 
 
 def _quote(kb: KnowledgeBase, mode: str, weight: float, volume: float | None = None) -> Quote:
@@ -21,6 +26,7 @@ def _quote(kb: KnowledgeBase, mode: str, weight: float, volume: float | None = N
         destination="Hamburg",
         weight_kg=weight,
         volume_cbm=volume,
+        today=DAY,
     )
 
 
@@ -148,7 +154,7 @@ def test_mode_in_customer_wording(quote_kb: KnowledgeBase, wording: str, mode: s
 
 def test_import_lane_takes_the_region_of_the_origin(quote_kb: KnowledgeBase) -> None:
     result = quote(
-        quote_kb, mode="air", origin="Los Angeles", destination="Shenzhen", weight_kg=100
+        quote_kb, mode="air", origin="Los Angeles", destination="Shenzhen", weight_kg=100, today=DAY
     )
     assert result.region == "north_america"
     assert result.origin.name == "Los Angeles" and result.destination.name == "Shenzhen"
@@ -157,7 +163,9 @@ def test_import_lane_takes_the_region_of_the_origin(quote_kb: KnowledgeBase) -> 
 def test_places_may_be_given_as_place_objects(quote_kb: KnowledgeBase) -> None:
     origin, destination = quote_kb.find_place("HKG"), quote_kb.find_place("Tokyo")
     assert origin and destination
-    result = quote(quote_kb, mode="air", origin=origin, destination=destination, weight_kg=50)
+    result = quote(
+        quote_kb, mode="air", origin=origin, destination=destination, weight_kg=50, today=DAY
+    )
     assert result.region == "north_asia"
 
 
@@ -182,7 +190,7 @@ def test_places_may_be_given_as_place_objects(quote_kb: KnowledgeBase) -> None:
 )
 def test_lane_rules(quote_kb: KnowledgeBase, origin: str, destination: str, message: str) -> None:
     with pytest.raises(QuoteError) as caught:
-        quote(quote_kb, mode="air", origin=origin, destination=destination, weight_kg=10)
+        quote(quote_kb, mode="air", origin=origin, destination=destination, weight_kg=10, today=DAY)
     assert str(caught.value).startswith(message)
 
 
@@ -211,7 +219,7 @@ def test_assumptions(quote_kb: KnowledgeBase) -> None:
         "Not included: fuel and security surcharges; import duties and taxes; cargo insurance."
         in result.assumptions
     )
-    assert "Rates are valid until 30 Jun 2026." in result.assumptions
+    assert "Rates are valid from 1 Jan 2026 until 30 Jun 2026." in result.assumptions
     assert "It is based on general cargo." in result.assumptions
     assert any("No dimensions were given" in a for a in result.assumptions)
 
@@ -225,7 +233,7 @@ def test_format_quote(quote_kb: KnowledgeBase) -> None:
     assert "How it was worked out: chargeable weight 167 kg" in text
     assert result.transit is not None
     assert f"Typical transit: {result.transit.min_days}-{result.transit.max_days} days" in text
-    assert "- Rates are valid until 30 Jun 2026." in text
+    assert "- Rates are valid from 1 Jan 2026 until 30 Jun 2026." in text
     assert text.endswith("Reply 'yes' if you'd like our sales team to confirm a firm quote.")
 
 
@@ -234,9 +242,56 @@ def test_real_rate_table_prices_every_mode_and_region(kb: KnowledgeBase) -> None
     for place in kb.places:
         if not place.home:
             destinations.setdefault(place.region, place)
+    in_force = date.fromisoformat(kb.rates.as_of)
     for mode in MODES:
         for place in destinations.values():
             result = quote(
-                kb, mode=mode, origin="Hong Kong", destination=place, weight_kg=20, volume_cbm=0.1
+                kb,
+                mode=mode,
+                origin="Hong Kong",
+                destination=place,
+                weight_kg=20,
+                volume_cbm=0.1,
+                today=in_force,
             )
             assert result.amount > 0 and result.transit is not None, (mode, place.region)
+
+
+@pytest.mark.parametrize(
+    ("day", "wording"),
+    [
+        (date(2026, 7, 1), "our rate card ran out on 30 Jun 2026"),
+        (date(2025, 12, 31), "our new rate card only applies from 1 Jan 2026"),
+    ],
+)
+def test_no_price_outside_the_cards_validity(
+    quote_kb: KnowledgeBase, day: date, wording: str
+) -> None:
+    with pytest.raises(RateCardNotValid) as caught:
+        quote(
+            quote_kb, mode="air", origin="Hong Kong", destination="Hamburg", weight_kg=10, today=day
+        )
+    message = str(caught.value)
+    assert wording in message and "A colleague can quote it for you." in message
+    assert "HK$" not in message
+
+
+def test_first_and_last_day_of_the_card_price(quote_kb: KnowledgeBase) -> None:
+    for day in (date(2026, 1, 1), date(2026, 6, 30)):
+        result = quote(
+            quote_kb, mode="air", origin="Hong Kong", destination="Hamburg", weight_kg=10, today=day
+        )
+        assert result.amount > 0
+
+
+def test_expired_card_is_refused_in_chinese(quote_kb: KnowledgeBase) -> None:
+    with pytest.raises(RateCardNotValid, match="2026年6月30日 到期"):
+        quote(
+            quote_kb,
+            mode="空運",
+            origin="香港",
+            destination="漢堡",
+            weight_kg=10,
+            language="zh",
+            today=date(2026, 8, 1),
+        )
