@@ -17,6 +17,8 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 TEXT_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 PDFTOTEXT := /usr/bin/pdftotext
+# Debian's HAProxy in front of the production profile's replicas (bot/ops/haproxy.py).
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -25,13 +27,13 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test train bench lint venv web clean
 
-run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT)
+run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT) $(HAPROXY)
 	exec $(BIN)/python -m bot run
 
 # `lint-imports` keeps the layout's import rules (pyproject.toml, README "Layout");
 # `rasa data validate` fails on errors; tests/test_training_data.py fails on any warning
 # but Rasa's known false alarm about form questions.
-test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT)
+test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT) $(HAPROXY)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy bot
@@ -41,7 +43,7 @@ test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT)
 
 train: $(MODEL)
 
-bench: $(MODEL)
+bench: $(MODEL) $(HAPROXY)
 	$(BIN)/python -m bench
 
 # The dialogue explorer's whole grid: every multi-turn flow x every step x every class of
@@ -90,6 +92,10 @@ $(TEXT_FONT):
 $(PDFTOTEXT):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+
+$(HAPROXY):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy
 
 clean:
 	rm -rf models .rasa web/dist

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.core.forwarding import Network, trusted_proxies
 from bot.core.settings import Settings
 from bot.engine.rasa_client import client_from_settings
 
@@ -19,6 +21,8 @@ class ConsoleConfig:
         rasa_token: its token (kept on the server).
         timezone: the service centre's zone, for times on screen.
         secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
+        proxies: proxies whose ``X-Forwarded-For`` names the client, for the sign-in
+            limits per address (``FREIGHTDESK_TRUSTED_PROXIES``; none by default).
     """
 
     database_url: str
@@ -26,6 +30,7 @@ class ConsoleConfig:
     rasa_token: str
     timezone: str = "Asia/Hong_Kong"
     secure_cookies: bool = False
+    proxies: tuple[Network, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,4 +47,5 @@ class ConsoleConfig:
             rasa_token=rasa.token,
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
+            proxies=trusted_proxies(os.environ),
         )
