@@ -29,7 +29,6 @@ COMMANDS: list[str] = [
     "bot.commands.leads:register",
     "bot.commands.kb:register",
     "bot.commands.run:register",
-    "bot.commands.balancer:register",
     "bot.commands.telegram:register",
     "bot.commands.complaints:register",
     "bot.commands.users:register",
