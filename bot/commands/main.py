@@ -29,6 +29,7 @@ COMMANDS: list[str] = [
     "bot.commands.leads:register",
     "bot.commands.kb:register",
     "bot.commands.run:register",
+    "bot.commands.replicas:register",
     "bot.commands.telegram:register",
     "bot.commands.complaints:register",
     "bot.commands.users:register",

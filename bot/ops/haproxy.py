@@ -145,3 +145,17 @@ def check_config(path: Path) -> None:
 def command(path: Path) -> list[str]:
     """HAProxy's command line in the foreground (``-db``), logging to its output."""
     return [HAPROXY, "-db", "-f", str(path)]
+
+
+def admin(socket: Path, line: str) -> str:
+    """Send one command to HAProxy's admin socket (``show stat``, ``set server ...``)."""
+    import socket as sockets
+
+    with sockets.socket(sockets.AF_UNIX) as sock:
+        sock.settimeout(10)
+        sock.connect(str(socket))
+        sock.sendall(line.encode() + b"\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer.decode()

@@ -39,6 +39,7 @@ from bot.core.forwarding import TRUSTED_PROXIES_ENV
 from bot.core.settings import ACTION_HOST_ENV, ACTION_SECRET_ENV, REPO_ROOT
 from bot.engine.server import AUTH_TOKEN_ENV
 from bot.ops import haproxy
+from bot.ops.rolling import point_model
 from bot.ops.stack import (
     PRIVATE_UMASK,
     RASA_MAX_BODY_BYTES,
@@ -149,7 +150,9 @@ class ReplicaSet:
         """A client of this set's supervisord."""
         return SupervisorClient(self.socket)
 
-    def programs(self, endpoints: Path, haproxy_config: Path) -> list[Program]:
+    def programs(
+        self, endpoints: Path, haproxy_config: Path, model: Path | None = None
+    ) -> list[Program]:
         """What supervisord runs: HAProxy, the action servers, the replicas, the workers."""
         python = sys.executable
         programs = [Program("haproxy", haproxy.command(haproxy_config), priority=100, startsecs=1)]
@@ -173,7 +176,8 @@ class ReplicaSet:
                 Program(
                     f"rasa-{index}",
                     [
-                        *(python, "-m", "bot.engine.server", "run", "--model", str(self.model)),
+                        *(python, "-m", "bot.engine.server", "run"),
+                        *("--model", str(model or self.model)),
                         *("--endpoints", str(endpoints)),
                         *("--credentials", str(REPO_ROOT / "credentials.yml")),
                         *("--interface", "127.0.0.1", "--port", str(port), "--enable-api"),
@@ -243,7 +247,10 @@ class ReplicaSet:
         haproxy_config = haproxy.write_config(plan, run_dir / "haproxy.cfg")
         try:
             haproxy.check_config(haproxy_config)
-            config = write_config(self.programs(endpoints, haproxy_config), run_dir, log_dir)
+            # The replicas load a link to the model, which a rolling update re-points
+            # (bot/ops/rolling.py).
+            model = point_model(run_dir, self.model)
+            config = write_config(self.programs(endpoints, haproxy_config, model), run_dir, log_dir)
         except (haproxy.ProxyConfigError, SupervisorError) as exc:
             raise StackError(str(exc)) from exc
         self.socket.unlink(missing_ok=True)
