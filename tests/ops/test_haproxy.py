@@ -15,7 +15,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +26,7 @@ from bot.ops.haproxy import (
     READY_PATH,
     ProxyConfigError,
     ProxyPlan,
+    admin,
     check_config,
     command,
     render_config,
@@ -163,11 +164,27 @@ def test_requests_are_spread_and_a_loading_replica_gets_none(proxied: Proxied) -
     port = proxied.plan.rasa_port
     assert set(_servers_answering(port, 6)) == {"rasa-0", "rasa-1"}
     proxied.rasa[1].ready = False  # as while its model loads
-    time.sleep(1.0)
+    _until(lambda: _state(proxied, "rasa-1") == "0")  # HAProxy's checks saw it
     assert set(_servers_answering(port, 6)) == {"rasa-0"}
     proxied.rasa[1].ready = True
-    time.sleep(1.0)
+    _until(lambda: _state(proxied, "rasa-1") == "2")
     assert set(_servers_answering(port, 6)) == {"rasa-0", "rasa-1"}
+
+
+def _until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _state(proxied: Proxied, server: str) -> str:
+    """HAProxy's operational state of a Rasa server: 2 up, 0 down."""
+    for line in admin(proxied.plan.stats_socket, "show servers state rasa_replicas").splitlines():
+        parts = line.split()
+        if len(parts) > 5 and parts[3] == server:
+            return parts[5]
+    return ""
 
 
 def test_a_dead_replica_costs_no_request(proxied: Proxied) -> None:
