@@ -17,9 +17,9 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 TEXT_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 PDFTOTEXT := /usr/bin/pdftotext
-# Debian's HAProxy: tests/ops/test_deploy_compose.py checks the compose stack's haproxy.cfg
-# with `haproxy -c`. (The deployment checks' other tools, hadolint and kubectl's kustomize,
-# are PyPI wheels in requirements.lock.)
+# Debian's HAProxy in front of the production profile's replicas (bot/ops/haproxy.py);
+# tests/ops/test_deploy_compose.py also checks the compose stack's haproxy.cfg with
+# `haproxy -c`. (hadolint and kubectl's kustomize are PyPI wheels in requirements.lock.)
 HAPROXY := /usr/sbin/haproxy
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -29,7 +29,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test train bench lint venv web clean
 
-run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT)
+run: $(MODEL) $(WEB_DIST) $(CJK_FONT) $(TEXT_FONT) $(HAPROXY)
 	exec $(BIN)/python -m bot run
 
 # `lint-imports` keeps the layout's import rules (pyproject.toml, README "Layout");
@@ -45,7 +45,7 @@ test: $(MODEL) $(WEB_DIST) $(CHROMIUM) $(CJK_FONT) $(TEXT_FONT) $(PDFTOTEXT) $(H
 
 train: $(MODEL)
 
-bench: $(MODEL)
+bench: $(MODEL) $(HAPROXY)
 	$(BIN)/python -m bench
 
 # The dialogue explorer's whole grid: every multi-turn flow x every step x every class of

@@ -4,7 +4,7 @@
   with the project's bounded tracker store on SQLite and on PostgreSQL (target: within
   1.3x), and Rasa's own SQL tracker store on SQLite for comparison.
 - Load: N customers (default 20) of 10 turns each at once, bounded to 60 s, through the
-  balancer to one and to two Rasa replicas (PostgreSQL tracker store, atomic Redis lock
+  HAProxy to one and to two Rasa replicas (PostgreSQL tracker store, atomic Redis lock
   store): throughput, p50/p95/p99, errors, and the replicas' resident memory.
 
 Every database, Redis key and folder is made for the run and removed after it.
@@ -192,7 +192,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
-    """``customers`` at once, ``turns`` each, through the balancer; print the figures."""
+    """``customers`` at once, ``turns`` each, through HAProxy; print the figures."""
     prefix = f"fdbench{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory() as tmp, pg_database() as url:
         var_dir = Path(tmp)
@@ -202,6 +202,7 @@ def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
             endpoints=_endpoints(var_dir, tracker_store_config(url), prefix),
             replicas=replicas,
             public_port=free_port(),
+            action_port=free_port(),
             replica_ports=[free_port() for _ in range(replicas)],
             action_ports=[free_port() for _ in range(replicas)],
             env={**os.environ, "DATABASE_URL": url, "FREIGHTDESK_VAR_DIR": tmp},
@@ -250,10 +251,9 @@ def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
                 thread.join()
             wall = time.perf_counter() - began
             rss = sum(
-                _rss_mb(stack.processes[name].pid)
-                for stack in replica_set.stacks
-                for name in ("rasa", "actions")
-                if name in stack.processes
+                _rss_mb(info["pid"])
+                for name, info in replica_set.supervisor.processes().items()
+                if name.startswith(("rasa-", "actions-")) and info["pid"]
             )
         finally:
             replica_set.stop()
@@ -279,7 +279,7 @@ def main(
     latency_vs_length(long_turns)
     print(
         f"Load: {customers} customers x {turns} turns at once, at most {limit_s:.0f} s, "
-        "PostgreSQL tracker store + atomic Redis lock, through the balancer:",
+        "PostgreSQL tracker store + atomic Redis lock, through HAProxy:",
         flush=True,
     )
     for replicas in (1, 2):

@@ -1,6 +1,6 @@
 """The operators' command line, ``python -m bot COMMAND ...``: the argparse root
 (``main``), what every group shares (``common``), and one module per command group
-(``db``, ``shipments``, ``demo``, ``leads``, ``kb``, ``run``, ``balancer``, ``telegram``,
+(``db``, ``shipments``, ``demo``, ``leads``, ``kb``, ``run``, ``replicas``, ``telegram``,
 ``complaints``, ``users``, ``console``, ``kpi``, ``customers``).
 
 The top layer: may import everything in ``bot``; nothing imports it, and it is the only

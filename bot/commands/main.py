@@ -30,7 +30,7 @@ COMMANDS: list[str] = [
     "bot.commands.kb:register",
     "bot.commands.rates:register",
     "bot.commands.run:register",
-    "bot.commands.balancer:register",
+    "bot.commands.replicas:register",
     "bot.commands.telegram:register",
     "bot.commands.complaints:register",
     "bot.commands.users:register",

@@ -1,7 +1,8 @@
 """``python -m bot run``: start the chosen profile's processes and wait for a signal.
 
 What `make run` does. The embedded profile is one :class:`bot.ops.stack.Stack`; the
-production profile is a :class:`bot.ops.replicas.ReplicaSet` behind the balancer, started
+production profile is a :class:`bot.ops.replicas.ReplicaSet`: Rasa replicas and action
+servers behind HAProxy, every process under supervisord (a dead one is restarted), started
 from the endpoints :mod:`bot.ops.profiles` writes. Either way the database is migrated
 (and seeded on first start) and the knowledge base loaded before any server starts.
 """
@@ -95,6 +96,7 @@ def _run(_args: argparse.Namespace) -> int:
             action_host=production.action_host,
             action_secret=production.action_secret,
             workers=worker_commands(settings),
+            console_port=int(os.environ.get("CONSOLE_PORT", "5080")),
         )
     else:
         stack = Stack(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.core.forwarding import Network, trusted_proxies
 from bot.core.settings import Settings
 from bot.engine.rasa_client import client_from_settings
 
@@ -21,6 +23,8 @@ class ConsoleConfig:
         timezone: the service centre's zone, for times on screen.
         secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
         kb_dir: the knowledge base folder (its rate card's validity shows as a banner).
+        proxies: proxies whose ``X-Forwarded-For`` names the client, for the sign-in
+            limits per address (``FREIGHTDESK_TRUSTED_PROXIES``; none by default).
     """
 
     database_url: str
@@ -29,6 +33,7 @@ class ConsoleConfig:
     timezone: str = "Asia/Hong_Kong"
     secure_cookies: bool = False
     kb_dir: Path | None = None
+    proxies: tuple[Network, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -46,4 +51,5 @@ class ConsoleConfig:
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
             kb_dir=settings.kb_dir,
+            proxies=trusted_proxies(os.environ),
         )

@@ -7,7 +7,7 @@
 - ``production`` -- PostgreSQL for the project's database and Rasa's tracker store, the
   atomic Redis lock store (bot/engine/lock_store.py), Rasa's RabbitMQ (Pika) event broker, and
   ``FREIGHTDESK_RASA_REPLICAS`` (>= 2) Rasa replicas, each with its own action server,
-  behind a connection balancer on the public Rasa port (bot/ops/balancer.py).
+  behind HAProxy on the public Rasa port, all supervised by supervisord (bot/ops/replicas.py).
 
 The production settings are checked before anything starts; every problem is reported
 at once, and a missing or well-known default secret is one.

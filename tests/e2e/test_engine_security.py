@@ -125,7 +125,7 @@ def test_a_web_chat_packet_nested_too_deep_is_answered_not_dropped(
         replies.append(message)
         answered.set()
 
-    client.connect(running_stack.url, socketio_path=SOCKETIO_PATH, transports=["polling"])
+    client.connect(running_stack.url, socketio_path=SOCKETIO_PATH, transports=["websocket"])
     try:
         client.emit("session_request", {"session_id": None})
         assert joined.wait(WAIT_S)

@@ -54,7 +54,7 @@ class WebVisitor:
             self.replies.append(message)
             answered.set()
 
-        client.connect(self.base_url, socketio_path=SOCKETIO_PATH, transports=["polling"])
+        client.connect(self.base_url, socketio_path=SOCKETIO_PATH, transports=["websocket"])
         try:
             client.emit("session_request", {"session_id": offered})
             assert joined.wait(WAIT_S), "no history"

@@ -173,7 +173,8 @@ function showHistory(messages) {
   scrollDown();
 }
 
-const socket = io({ path: "/webchat/socket.io/", transports: ["websocket", "polling"] });
+// Websockets only: the server refuses long polling (a session must stay on one replica).
+const socket = io({ path: "/webchat/socket.io/", transports: ["websocket"] });
 
 function send(payload, shownAs) {
   if (!sessionId || !payload) return;

@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.console.web import CONFIG_KEY, ENGINE_KEY, SESSION_COOKIE, render, requires
+from bot.core.forwarding import FORWARDED_FOR_HEADER, client_address
 from bot.domain.users import is_rate_limited, sign_in, sign_out
 from bot.storage.db import run_in_session
 
@@ -39,9 +40,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 
 def _address(request: web.Request) -> str:
-    # The console binds to loopback or sits behind the operator's proxy; the peer address
-    # is what we can trust, never a client-supplied X-Forwarded-For.
-    return request.remote or "unknown"
+    # The peer address, or the client a trusted proxy (HAProxy in production) forwarded;
+    # an X-Forwarded-For from anyone else is ignored (bot/core/forwarding.py).
+    peer = request.remote or "unknown"
+    forwarded = request.headers.getall(FORWARDED_FOR_HEADER, [])
+    return client_address(peer, forwarded, request.app[CONFIG_KEY].proxies)
 
 
 @requires(None)

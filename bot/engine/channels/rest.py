@@ -2,10 +2,12 @@
 
 Enable it in ``credentials.yml`` as ``bot.engine.channels.rest.CustomerRestInput``; it keeps
 Rasa's path and request format (``{"sender": "user-123", "message": "hi"}``, optional
-``?stream=true``), so existing callers work unchanged. The caller names the sender, so
-this channel is for a server (a website back end, a CRM, the tests) that has already
-identified its customer, not for browsers: by default only callers on this machine
-(loopback) are served.
+``?stream=true``), so existing callers work unchanged. ``GET /webhooks/rest/ready`` answers
+200 only once the model is loaded (the proxy's readiness check), 503 before. The caller
+names the sender, so this channel is for a server (a website back end, a CRM, the tests)
+that has already identified its customer, not for browsers: by default only callers on
+this machine (loopback) are served; behind HAProxy the caller is the address the proxy
+forwards (``FREIGHTDESK_TRUSTED_PROXIES``, :mod:`bot.core.forwarding`).
 
 Differences from Rasa's own ``rest`` channel:
 
@@ -46,6 +48,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.core.forwarding import (
+    FORWARDED_FOR_HEADER,
+    Network,
+    client_address,
+    trusted_proxies,
+)
 from bot.core.i18n import detect_language
 from bot.core.settings import SettingsError
 from bot.domain.limits import CUSTOMER_MESSAGE_CHARS
@@ -66,7 +74,6 @@ TOKEN_ENV = "FREIGHTDESK_REST_TOKEN"
 DEFAULT_NETWORKS = "127.0.0.0/8,::1/128"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,13 @@ class RestAccess:
             separated; default loopback only).
         token: bearer token every call must carry (``FREIGHTDESK_REST_TOKEN``); empty for
             none.
+        proxies: proxies whose ``X-Forwarded-For`` names the caller
+            (``FREIGHTDESK_TRUSTED_PROXIES``, :mod:`bot.core.forwarding`); none by default.
     """
 
     networks: tuple[Network, ...]
     token: str = ""
+    proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RestAccess:
@@ -103,7 +113,11 @@ class RestAccess:
                     f"{NETWORKS_ENV} must list networks such as 127.0.0.0/8 or 10.0.0.0/8, "
                     f"separated by commas; {part.strip()!r} is not one."
                 ) from exc
-        return cls(tuple(networks), env.get(TOKEN_ENV, "").strip())
+        return cls(tuple(networks), env.get(TOKEN_ENV, "").strip(), trusted_proxies(env))
+
+    def caller(self, peer: str, forwarded_for: list[str]) -> str:
+        """The caller's address: ``peer``, or what a trusted proxy says it forwarded."""
+        return client_address(peer, forwarded_for, self.proxies)
 
     def allows_address(self, address: str) -> bool:
         """True when a caller at ``address`` may use the channel."""
@@ -169,8 +183,11 @@ class CustomerRestInput(RestInput):
 
     def _refusal(self, request: Request) -> HTTPResponse | None:
         """The response for a caller that may not use the channel, if any."""
-        if not self.access.allows_address(request.ip or ""):
-            logger.warning("REST webhook: call from %s refused (network not allowed)", request.ip)
+        caller = self.access.caller(
+            request.ip or "", request.headers.getall(FORWARDED_FOR_HEADER, [])
+        )
+        if not self.access.allows_address(caller):
+            logger.warning("REST webhook: call from %s refused (network not allowed)", caller)
             return _error(403, "this address may not use the REST channel")
         if not self.access.allows_token(request.headers.get("Authorization", "")):
             return _error(401, "missing or wrong bearer token")
@@ -183,6 +200,15 @@ class CustomerRestInput(RestInput):
         @rest.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @rest.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            # The proxy's health check: a replica still loading its model (or one whose
+            # model failed to load) gets no traffic. Rasa's /status needs the API token.
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "loading"}, status=503)
+            return response.json({"status": "ready"})
 
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse | ResponseStream:

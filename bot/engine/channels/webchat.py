@@ -20,7 +20,9 @@ socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` c
   page shows it after a reload, including messages sent while the page was closed;
 * ``enter_room`` is awaited: python-socketio 5 made it a coroutine, and Rasa 3.6's
   channel calls it without ``await``, so its session persistence silently does nothing;
-* only same-origin pages may connect unless ``cors_allowed_origins`` says otherwise.
+* only same-origin pages may connect unless ``cors_allowed_origins`` says otherwise;
+* websockets only (:data:`TRANSPORTS`): HTTP long polling is refused, so a session never
+  spans two replicas behind the proxy (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ SENDER_PREFIX = "web:"
 DIST_DIR = REPO_ROOT / "web" / "dist"
 URL_PREFIX = "/webchat"
 SOCKETIO_PATH = "/webchat/socket.io"
+#: socket.io transports the server accepts: websockets only, never HTTP long polling.
+TRANSPORTS = ["websocket"]
 HISTORY_LIMIT = 100
 #: The socket.io event a packet too deeply nested to parse is read as.
 UNREADABLE_EVENT = "freightdesk_unreadable"
@@ -375,6 +379,10 @@ class WebChatInput(SocketIOInput):
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
             json=_PacketJson,
+            # Websockets only: a long-polling client makes several requests that a proxy
+            # may send to different replicas, and only one of them knows its session. The
+            # page asks for websockets alone and HAProxy refuses polling too.
+            transports=TRANSPORTS,
         )
         self.sio = sio
         webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)

@@ -78,3 +78,10 @@ def test_json_nested_too_deep_is_a_400(url: str) -> None:
 def test_a_sender_id_outside_the_safe_form_is_a_400(url: str) -> None:
     response = requests.post(url, json={"sender": "jo smith", "message": "hi"}, timeout=30)
     assert response.status_code == 400 and "may hold only" in response.json()["error"]
+
+
+def test_the_readiness_route_says_loading_until_a_model_is_loaded(url: str) -> None:
+    # This server has no agent: HAProxy's check must keep traffic away from it. (A loaded
+    # replica answering 200 is tested through HAProxy in tests/faults.)
+    response = requests.get(url.rsplit("/", 1)[0] + "/ready", timeout=10)
+    assert (response.status_code, response.json()) == (503, {"status": "loading"})
