@@ -158,6 +158,9 @@ class Shipment(Base):
     weight_kg = Column(Float, nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # When the carrier said the ETA (the event's own time), so a late-arriving older
+    # estimate never replaces a newer one; None for an ETA from the CSV import.
+    eta_reported_at = Column(UTCDateTime, nullable=True)
 
     events = relationship(
         "ShipmentEvent",
@@ -201,11 +204,44 @@ class ShipmentEvent(Base):
     location = Column(String(120), nullable=False, default="")
     status = Column(String(30), nullable=False)
     description = Column(String(500), nullable=False, default="")
+    # The sending system and its own code ("dcsa", "LOAD"): kept for every carrier
+    # event, shown to the customer when the code maps to no status of ours.
+    source = Column(String(40), nullable=True)
+    raw_code = Column(String(40), nullable=True)
 
     shipment = relationship("Shipment", back_populates="events")
 
     def __repr__(self) -> str:
         return f"<ShipmentEvent {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}>"
+
+
+class ShipmentReference(Base):
+    """Another reference a carrier knows a shipment by (booking, transport document)."""
+
+    __tablename__ = "shipment_references"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(String(20), nullable=False)
+    value = Column(String(64), nullable=False)
+
+
+class CarrierEventReceipt(Base):
+    """One event a sending system delivered, by its own id: a second delivery is a no-op."""
+
+    __tablename__ = "carrier_event_receipts"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(40), nullable=False)
+    external_id = Column(String(100), nullable=False)
+    received_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class Lead(Base):
