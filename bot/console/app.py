@@ -24,7 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.bootstrap import bootstrap
 from bot.console.config import ConsoleConfig
-from bot.console.routes import complaints, dashboard, handoffs, reports, sign_in, team
+from bot.console.routes import complaints, dashboard, handoffs, intake, reports, sign_in, team
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
@@ -178,6 +178,7 @@ def create_app(
     app.router.add_get("/static/{name}", static)
     dashboard.add_routes(app)
     reports.add_routes(app)
+    intake.add_routes(app)
     return app
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.core.settings import Settings
+from bot.domain.carrier_events.senders import Sender, senders_from_env
 from bot.engine.rasa_client import client_from_settings
 
 
@@ -19,6 +22,8 @@ class ConsoleConfig:
         rasa_token: its token (kept on the server).
         timezone: the service centre's zone, for times on screen.
         secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
+        event_senders: the systems that may post shipment events, by name
+            (``FREIGHTDESK_EVENT_SENDERS``, see :mod:`bot.domain.carrier_events.senders`).
     """
 
     database_url: str
@@ -26,6 +31,7 @@ class ConsoleConfig:
     rasa_token: str
     timezone: str = "Asia/Hong_Kong"
     secure_cookies: bool = False
+    event_senders: Mapping[str, Sender] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,4 +48,5 @@ class ConsoleConfig:
             rasa_token=rasa.token,
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
+            event_senders=senders_from_env(os.environ),
         )

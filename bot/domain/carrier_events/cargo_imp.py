@@ -10,7 +10,7 @@ One message: the standard line, the air waybill line, then one line per status::
 
 The waybill line gives the air waybill (``prefix-serial``), origin and destination
 airports. A status line starts with its code; its date is ``DDMMM`` with an optional
-``HHMM`` local time at the airport (no year: the one nearest the time received). Several
+``HHMM`` local time at the airport (no year: the latest not after the time received). Several
 messages may be sent in one body, separated by a blank line. FSU messages carry no id of
 their own, so an event's id is its waybill, code, time, airport and flight: the same
 status sent twice is the same event.
@@ -19,7 +19,7 @@ status sent twice is the same event.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.domain.carrier_events.model import UNMAPPED, CarrierEvent, MalformedMessage
@@ -102,9 +102,10 @@ def _moment(field: str, airport: str, now: datetime) -> datetime | None:
         except ValueError:
             continue
         candidates.append(local.astimezone(UTC))
-    if not candidates:
-        return None
-    return min(candidates, key=lambda moment: abs(moment - now))
+    # A status has happened: the latest such date that is not in the future (two days'
+    # grace for clocks and time zones).
+    past = [moment for moment in candidates if moment <= now + timedelta(days=2)]
+    return max(past) if past else None
 
 
 def parse(body: bytes, now: datetime) -> list[CarrierEvent]:

@@ -80,8 +80,8 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
     """Store a batch of events from one sending system.
 
     Args:
-        session: open session; the caller commits (and, on an ``IntegrityError`` from a
-            concurrent batch, retries once: the receipts then make it a no-op).
+        session: open session; the caller commits (and, on an ``IntegrityError`` or a
+            deadlock from a concurrent batch, retries: the receipts make that safe).
         events: what the adapter read.
         sender: the sending system's name; its event ids are unique per sender.
 
@@ -110,7 +110,10 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
         for s in session.execute(
             select(Shipment)
             .where(Shipment.tracking_number.in_({p.number for p in numbers.values()}))
+            .order_by(Shipment.id)
             .options(selectinload(Shipment.events))
+            # Held until commit, so a concurrent batch's events are settled with ours.
+            .with_for_update(of=Shipment)
         ).scalars()
     }
     wanted_refs = {(kind, value) for e in batch for kind, value in e.references.items()}
@@ -225,6 +228,7 @@ def _by_reference(
             select(Shipment)
             .where(Shipment.id == shipment_id)
             .options(selectinload(Shipment.events))
+            .with_for_update(of=Shipment)
         ).scalar_one()
     return None
 

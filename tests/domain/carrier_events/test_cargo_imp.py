@@ -37,7 +37,7 @@ def test_the_same_status_sent_twice_has_the_same_id() -> None:
     assert [e.external_id for e in first] == [e.external_id for e in again]
 
 
-def test_the_year_is_the_one_nearest_the_time_received() -> None:
+def test_the_year_is_the_latest_not_after_the_time_received() -> None:
     body = b"FSU/13\n160-48219371HKGLHR/T1K5\nDLV/30DEC1000/LHR/T1K5\n"
     (event,) = cargo_imp.parse(body, datetime(2027, 1, 2, tzinfo=UTC))
     assert event.occurred_at == datetime(2026, 12, 30, 10, 0, tzinfo=UTC)

@@ -147,7 +147,7 @@ def test_events_and_the_csv_import_work_on_the_same_shipment(
     import_csv(session, write_feed(tmp_path / "feed.csv", AIR_ROWS))
     session.commit()
     body = f"FSU/13\n{AWB}HKGLHR/T4K182.5\nDLV/20MAR1000/LHR/T4K182.5\n".encode()
-    ingest(session, cargo_imp.parse(body, datetime(2025, 3, 15, tzinfo=UTC)), sender="cx")
+    ingest(session, cargo_imp.parse(body, datetime(2025, 3, 21, tzinfo=UTC)), sender="cx")
     session.commit()
     assert _state(session, AWB)[0] == "delivered"
 
