@@ -1,4 +1,5 @@
-"""``python -m bot shipments import|show``: load status events, look a shipment up."""
+"""``python -m bot shipments import|show|notify``: load status events, look a shipment up,
+run the worker that tells subscribed customers about their shipments."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ def register(subparsers: Any) -> None:
     )
     show.add_argument("number", metavar="NUMBER", help="tracking number, in any spelling")
     show.set_defaults(handler=_show)
+    notify = actions.add_parser(
+        "notify",
+        help="send subscribed customers the shipment notices that are due",
+        description="The notice worker: sends the outbox's due shipment notices to each "
+        "customer's channel in their language, once each, retrying failures on later passes.",
+    )
+    notify.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    notify.add_argument("--once", action="store_true", help="make one pass and exit")
+    notify.set_defaults(handler=_notify)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -79,4 +89,39 @@ def _show(args: argparse.Namespace) -> int:
         print(f"No shipment with number {parsed.number}.", file=sys.stderr)
         return common.EXIT_FAILED
     print(format_shipment(view, settings.tz))
+    return common.EXIT_OK
+
+
+def _notify(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+    from datetime import datetime, timezone
+
+    from bot.domain.shipment_updates.delivery import deliver
+    from bot.engine.rasa_client import client_from_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = common.settings()
+    engine = common.ready_engine(settings)
+    if engine is None:
+        return common.EXIT_NOT_READY
+    rasa = client_from_settings(settings)
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    while not stop.is_set():
+        try:
+            for sent in deliver(engine, rasa, now=datetime.now(timezone.utc), tz=settings.tz):
+                logging.info("shipment notice %s: %s %s", sent.notice_id, sent.outcome, sent.detail)
+        except Exception:  # a database outage must not end the worker; the next pass retries
+            logging.exception("shipment notice pass failed")
+        if args.once:
+            break
+        stop.wait(max(0.5, args.interval))
     return common.EXIT_OK

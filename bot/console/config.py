@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.settings import Settings
 from bot.domain.carrier_events.senders import Sender, senders_from_env
+from bot.domain.shipment_updates.settings import UpdateSettings
 from bot.engine.rasa_client import client_from_settings
 
 
@@ -24,6 +25,7 @@ class ConsoleConfig:
         secure_cookies: mark cookies ``Secure``; on when served over HTTPS.
         event_senders: the systems that may post shipment events, by name
             (``FREIGHTDESK_EVENT_SENDERS``, see :mod:`bot.domain.carrier_events.senders`).
+        updates: quiet hours and the ETA slip margin of shipment notices.
     """
 
     database_url: str
@@ -32,6 +34,7 @@ class ConsoleConfig:
     timezone: str = "Asia/Hong_Kong"
     secure_cookies: bool = False
     event_senders: Mapping[str, Sender] = field(default_factory=dict)
+    updates: UpdateSettings = field(default_factory=UpdateSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -49,4 +52,5 @@ class ConsoleConfig:
             timezone=settings.timezone,
             secure_cookies=secure_cookies,
             event_senders=senders_from_env(os.environ),
+            updates=UpdateSettings.from_env(os.environ),
         )

@@ -244,6 +244,57 @@ class CarrierEventReceipt(Base):
     )
 
 
+class ShipmentSubscription(Base):
+    """A customer asked to be told about a shipment, on the channel they asked on.
+
+    ``scope`` is ``arrival`` (delivery and anything that holds it up) or ``any`` (every
+    change of status and a slipping ETA). Stopping keeps the row with ``stopped_at``.
+    """
+
+    __tablename__ = "shipment_subscriptions"
+    __table_args__ = (UniqueConstraint("shipment_id", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    scope = Column(String(10), nullable=False, default="any")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    stopped_at = Column(UTCDateTime, nullable=True)
+
+
+class ShipmentNotice(Base):
+    """The outbox: one message owed to one subscriber about one change of a shipment.
+
+    Written in the transaction that stores the event, delivered by the notice worker
+    (claimed with a lease, so two workers never send one twice), and marked sent.
+    """
+
+    __tablename__ = "shipment_notices"
+    __table_args__ = (Index("ix_shipment_notices_pending", "sent_at", "not_before"),)
+
+    id = Column(Integer, primary_key=True)
+    subscription_id = Column(
+        Integer, ForeignKey("shipment_subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    kind = Column(String(20), nullable=False)
+    status = Column(String(30), nullable=False)
+    eta_text = Column(String(40), nullable=True)
+    urgent = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    not_before = Column(UTCDateTime, nullable=False)
+    claim = Column(String(32), nullable=True)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(300), nullable=True)
+    sent_at = Column(UTCDateTime, nullable=True)
+
+
 class Lead(Base):
     """A sales lead: a customer who asked for a quote and left a way to reach them."""
 

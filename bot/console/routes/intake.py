@@ -28,6 +28,7 @@ from bot.domain.carrier_events.formats import ADAPTERS
 from bot.domain.carrier_events.ingest import IngestReport, ingest
 from bot.domain.carrier_events.model import CarrierEvent, MalformedMessage
 from bot.domain.carrier_events.senders import authenticate
+from bot.domain.shipment_updates.outbox import record_notices
 from bot.storage.db import run_in_session
 from bot.storage.models import UTC
 
@@ -76,8 +77,15 @@ async def receive_events(request: web.Request) -> web.StreamResponse:
     except MalformedMessage as exc:
         return _error(400, f"malformed {sender.format} message", exc.problems)
 
+    config = request.app[CONFIG_KEY]
+
     def work(session: Session) -> IngestReport:
-        return ingest(session, events, sender=name)
+        # The notices the events owe are written in the same transaction (the outbox):
+        # stored events always have their notices, and a rolled-back batch has none.
+        report = ingest(session, events, sender=name)
+        now = datetime.now(UTC)
+        record_notices(session, report.changes, now=now, settings=config.updates, tz=config.tz)
+        return report
 
     engine = request.app[ENGINE_KEY]
     for attempt in range(1, ATTEMPTS + 1):
