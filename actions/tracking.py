@@ -20,6 +20,7 @@ from actions.common import (
     latest_text,
     settings,
 )
+from actions.shipment_updates import follow_buttons
 from bot.core.i18n import message, normalise_input, t
 from bot.domain.shipments import find_shipment, format_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
@@ -117,7 +118,12 @@ class ActionTrackShipment(Action):
         if view is None:
             dispatcher.utter_message(**message("tracking.not_found", language, number=number))
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
-        dispatcher.utter_message(text=format_shipment(view, settings().tz, language))
+        # Under the answer: follow this shipment's arrival or every change.
+        dispatcher.utter_message(
+            text=format_shipment(view, settings().tz, language),
+            buttons=follow_buttons(view.tracking_number, language),
+        )
+        events.append(SlotSet("last_tracked", view.tracking_number))
         if view.account:
             # The shipper's key account: the KPI facts slice service by account with it.
             events.append(SlotSet("account", view.account))
