@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.carrier_events.model import UNMAPPED, CarrierEvent
-from bot.domain.shipments import event_order
 from bot.domain.tracking import AIR_WAYBILL, CONTAINER, POSTAL, check_tracking_number
 from bot.storage.models import (
     STATUSES,
+    UTC,
     CarrierEventReceipt,
     Shipment,
     ShipmentEvent,
@@ -131,6 +132,38 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
     touched: dict[int, Shipment] = {}
     outcomes: dict[int, tuple[str, str, str]] = {}
 
+    # Each touched shipment's scans (stored and new), and the rows to insert: plain rows in
+    # one statement each, as ORM objects cost more than the database work here.
+    history: dict[int, list[_Scan]] = {}
+    event_rows: list[dict[str, Any]] = []
+    receipt_rows: list[dict[str, Any]] = []
+    # Shipments that events of this batch create are inserted together, in one flush.
+    new_shipments: list[Shipment] = []
+    for event in batch:
+        parsed = numbers.get(event.tracking_number or "")
+        if parsed is None or parsed.number in shipments or (sender, _key(event)) in seen:
+            continue
+        if any(ref in by_reference for ref in event.references.items()):
+            continue  # known by its booking or document: joined to that shipment instead
+        shipment = Shipment(
+            tracking_number=parsed.number,
+            number_kind=parsed.kind,
+            mode=event.mode or _DEFAULT_MODE.get(parsed.kind, "express"),
+            service=event.service,
+            origin=event.origin,
+            destination=event.destination,
+            status="booked",
+        )
+        shipments[parsed.number] = shipment
+        new_shipments.append(shipment)
+    if new_shipments:
+        session.add_all(new_shipments)
+        session.flush()
+        for shipment in new_shipments:
+            report.created.append(shipment.tracking_number)
+            before[shipment.id] = (None, None)
+            history[shipment.id] = []
+
     def take(event: CarrierEvent, last_try: bool) -> tuple[str, str, str] | None:
         key = _key(event)
         if (sender, key) in seen:
@@ -140,33 +173,23 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
         if shipment is None:
             shipment = _by_reference(session, event, by_reference, touched)
         if shipment is None:
-            if parsed is None:
-                # A booking's first event may come before the one naming its container:
-                # it is tried again once the rest of the batch is in.
-                return (event.external_id, UNMATCHED, _why_unmatched(event)) if last_try else None
-            shipment = Shipment(
-                tracking_number=parsed.number,
-                number_kind=parsed.kind,
-                mode=event.mode or _DEFAULT_MODE.get(parsed.kind, "express"),
-                service=event.service,
-                origin=event.origin,
-                destination=event.destination,
-                status="booked",
-            )
-            shipment.events = []
-            session.add(shipment)
-            session.flush()
-            shipments[parsed.number] = shipment
-            report.created.append(parsed.number)
-            before[shipment.id] = (None, None)
+            # A booking's first event may come before the one naming its container: it is
+            # tried again once the rest of the batch is in.
+            return (event.external_id, UNMATCHED, _why_unmatched(event)) if last_try else None
         before.setdefault(shipment.id, (shipment.status, shipment.eta))
         touched[shipment.id] = shipment
+        if shipment.id not in history:
+            history[shipment.id] = [
+                _Scan(e.occurred_at, e.status, e.location, e.raw_code) for e in shipment.events
+            ]
         for kind, value in event.references.items():
             if (kind, value) not in by_reference:
                 session.add(ShipmentReference(shipment_id=shipment.id, kind=kind, value=value))
                 by_reference[(kind, value)] = shipment.id
-        _apply(shipment, event)
-        session.add(CarrierEventReceipt(source=sender, external_id=key, shipment_id=shipment.id))
+        row = _apply(shipment, event, history[shipment.id])
+        if row is not None:
+            event_rows.append(row)
+        receipt_rows.append({"source": sender, "external_id": key, "shipment_id": shipment.id})
         seen.add((sender, key))
         return (event.external_id, APPLIED, shipment.tracking_number)
 
@@ -178,11 +201,19 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
         if index not in outcomes:
             outcomes[index] = take(event, last_try=True) or (event.external_id, UNMATCHED, "")
     report.outcomes = [outcomes[index] for index in range(len(batch))]
+    if event_rows:
+        session.execute(insert(ShipmentEvent), event_rows)
+    if receipt_rows:
+        now = datetime.now(UTC)
+        session.execute(
+            insert(CarrierEventReceipt), [{**r, "received_at": now} for r in receipt_rows]
+        )
     for shipment_id, shipment in touched.items():
-        _settle(shipment)
+        newest = _settle(shipment, history[shipment_id])
+        # The rows went in without the ORM: a later read in this session reloads them.
+        session.expire(shipment, ["events"])
         old_status, old_eta = before[shipment_id]
         if old_status != shipment.status or old_eta != shipment.eta:
-            newest = max(shipment.events, key=event_order, default=None)
             report.changes.append(
                 Change(
                     shipment_id=shipment_id,
@@ -196,6 +227,19 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
             )
     session.flush()
     return report
+
+
+class _Scan(NamedTuple):
+    occurred_at: datetime
+    status: str
+    location: str
+    raw_code: str | None
+
+
+def _order(scan: _Scan) -> tuple[datetime, int]:
+    """As :func:`bot.domain.shipments.event_order`: by time, then how far along."""
+    rank = STATUSES.index(scan.status) if scan.status in STATUSES else len(STATUSES)
+    return scan.occurred_at, rank
 
 
 def _key(event: CarrierEvent) -> str:
@@ -233,8 +277,12 @@ def _by_reference(
     return None
 
 
-def _apply(shipment: Shipment, event: CarrierEvent) -> None:
-    """Add the event's facts to the shipment (its state is settled after the batch)."""
+def _apply(shipment: Shipment, event: CarrierEvent, scans: list[_Scan]) -> dict[str, Any] | None:
+    """Add the event's facts to the shipment (its state is settled after the batch).
+
+    Returns:
+        The row of the scan to store, or None (an estimate, or a scan already stored).
+    """
     if event.eta is not None and (
         shipment.eta_reported_at is None or event.occurred_at >= shipment.eta_reported_at
     ):
@@ -244,30 +292,34 @@ def _apply(shipment: Shipment, event: CarrierEvent) -> None:
         if getattr(event, attr) and not getattr(shipment, attr):
             setattr(shipment, attr, getattr(event, attr))
     if not event.actual:
-        return  # a plan or an estimate: no scan happened
+        return None  # a plan or an estimate: no scan happened
     status = event.status if event.status in STATUSES else UNMAPPED
-    if any(e.occurred_at == event.occurred_at and e.status == status for e in shipment.events):
-        return  # the same scan from another feed (or the CSV import) is already there
-    shipment.events.append(
-        ShipmentEvent(
-            occurred_at=event.occurred_at,
-            location=event.location[:120],
-            status=status,
-            description=event.description[:500],
-            source=event.source,
-            raw_code=event.raw_code[:40],
-        )
-    )
+    if any(s.occurred_at == event.occurred_at and s.status == status for s in scans):
+        return None  # the same scan from another feed (or the CSV import) is already there
+    scans.append(_Scan(event.occurred_at, status, event.location[:120], event.raw_code[:40]))
+    return {
+        "shipment_id": shipment.id,
+        "occurred_at": event.occurred_at,
+        "location": event.location[:120],
+        "status": status,
+        "description": event.description[:500],
+        "source": event.source,
+        "raw_code": event.raw_code[:40],
+    }
 
 
-def _settle(shipment: Shipment) -> None:
-    """Status and last location from the newest event that maps to a status of ours."""
-    mapped = [e for e in shipment.events if e.status in STATUSES]
-    if not mapped:
-        return
-    newest = max(mapped, key=event_order)
-    if shipment.status != newest.status:
-        shipment.status = newest.status
-    location = newest.location or None
-    if shipment.last_location != location:
-        shipment.last_location = location
+def _settle(shipment: Shipment, scans: list[_Scan]) -> _Scan | None:
+    """Status and last location from the newest scan that maps to a status of ours.
+
+    Returns:
+        The newest scan of any kind, if there is one.
+    """
+    mapped = [s for s in scans if s.status in STATUSES]
+    if mapped:
+        newest = max(mapped, key=_order)
+        if shipment.status != newest.status:
+            shipment.status = newest.status
+        location = newest.location or None
+        if shipment.last_location != location:
+            shipment.last_location = location
+    return max(scans, key=_order, default=None)
