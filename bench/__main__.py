@@ -9,7 +9,8 @@
 - the memory of a process holding the project's model loaded (and, with
   `--before-model PATH`, an older model's, e.g. main's models/freightdesk.tar.gz).
 
-It then prints the shipment-event intake figures (below). `--all` adds the figures that need a running stack or a big database:
+It then prints the shipment-event intake figures (bench/carrier_intake.py). `--all` adds
+the figures that need a running stack or a big database:
 - held-out intent macro-F1 of the model in models/ through /model/parse, and p50/p95 of a
   REST round trip in one conversation and of /model/parse, on a stack started like
   `make run` (SQLite, loopback); `--rest-only` runs just these;
