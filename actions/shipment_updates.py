@@ -56,7 +56,7 @@ def follow_buttons(number: str, language: str) -> list[dict[str, str]]:
         {
             "title": t(f"updates.button_{scope}", language),
             "payload": "/subscribe_updates"
-            + json.dumps({"update_scope": scope, "tracking_number": number}),
+            + json.dumps({"update_scope": scope, "tracking_number": number}, separators=(",", ":")),
         }
         for scope in (ARRIVAL, ANY)
     ]
