@@ -46,6 +46,15 @@ def register(subparsers: Any) -> None:
     notify.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
     notify.add_argument("--once", action="store_true", help="make one pass and exit")
     notify.set_defaults(handler=_notify)
+    figures = actions.add_parser(
+        "notices",
+        help="what the shipment notices did over the last days",
+        description="Shipment notices written in the last DAYS days: sent by kind, "
+        "exceptions told proactively, not sent (updates stopped), waiting, failing; and "
+        "subscriptions started.",
+    )
+    figures.add_argument("--days", type=int, default=7, help="how many days back (7)")
+    figures.set_defaults(handler=_notices)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -124,4 +133,26 @@ def _notify(args: argparse.Namespace) -> int:
         if args.once:
             break
         stop.wait(max(0.5, args.interval))
+    return common.EXIT_OK
+
+
+def _notices(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.domain.shipment_updates.figures import notice_figures
+    from bot.storage.db import session_scope
+
+    engine = common.ready_engine(common.settings())
+    if engine is None:
+        return common.EXIT_NOT_READY
+    end = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        figures = notice_figures(session, end - timedelta(days=max(1, args.days)), end)
+    sent = ", ".join(f"{kind} {count}" for kind, count in sorted(figures.sent.items())) or "none"
+    print(f"Shipment notices, last {max(1, args.days)} day(s):")
+    print(f"  sent: {sum(figures.sent.values())} ({sent})")
+    print(f"  exceptions and holds told proactively: {figures.exceptions_notified}")
+    print(f"  not sent (customer stopped updates): {figures.not_sent}")
+    print(f"  waiting: {figures.waiting} (failing: {figures.failing})")
+    print(f"  subscriptions started: {figures.subscriptions}")
     return common.EXIT_OK

@@ -18,6 +18,7 @@ from bot.domain.carrier_events import cargo_imp
 from bot.domain.carrier_events.ingest import Change, ingest
 from bot.domain.conversations import NOTICE_KEY
 from bot.domain.shipment_updates.delivery import deliver, notice_key
+from bot.domain.shipment_updates.figures import notice_figures
 from bot.domain.shipment_updates.outbox import kind_of, not_before, record_notices
 from bot.domain.shipment_updates.settings import UpdateSettings
 from bot.domain.shipment_updates.subscriptions import ANY, ARRIVAL, subscribe, unsubscribe
@@ -173,3 +174,24 @@ def test_an_eta_slip_beyond_the_margin_is_told(session: Session) -> None:
 def test_quiet_hours(local: time, urgent: bool, released: time) -> None:
     now = datetime.combine(datetime(2026, 3, 3).date(), local, tzinfo=HK).astimezone(UTC)
     assert not_before(now, urgent, SETTINGS, HK).astimezone(HK).time() == released
+
+
+def test_figures_count_what_was_sent_waits_and_fails(engine: Engine, rasa: RasaStandIn) -> None:
+    _post(engine, _fsu("RCS/02MAR1405/HKG/T10K250.0"))
+    _subscribe(engine, "anna", ANY)
+    _subscribe(engine, "ben", ARRIVAL)
+    _post(engine, _fsu("DIS/CX255/03MAR0900/HKG/T10K250.0"))  # both: exception
+    _post(engine, _fsu("DEP/CX255/03MAR1110/HKGLHR/T10K250.0"))  # anna only: status
+    client = RasaClient(rasa.url, "notices")
+    deliver(engine, client, now=DAY, tz=HK)
+    with session_scope(engine) as session:
+        unsubscribe(session, "anna", None, now=DAY)
+    _post(engine, _fsu("DLV/04MAR1530/LHR/T10K250.0"))  # ben only: delivered
+    rasa.fail_status = 503
+    deliver(engine, client, now=DAY, tz=HK)
+
+    with session_scope(engine) as session:
+        figures = notice_figures(session, DAY - timedelta(days=1), DAY + timedelta(days=1))
+    assert figures.sent == {"exception": 2, "status": 1}
+    assert figures.exceptions_notified == 2
+    assert (figures.waiting, figures.failing, figures.subscriptions) == (1, 1, 2)
