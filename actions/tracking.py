@@ -21,6 +21,7 @@ from actions.common import (
     settings,
 )
 from actions.sales import suggest
+from actions.shipment_updates import follow_buttons
 from bot.core.i18n import message, normalise_input, t
 from bot.domain import promotion
 from bot.domain.shipments import find_shipment, format_shipment
@@ -119,7 +120,12 @@ class ActionTrackShipment(Action):
         if view is None:
             dispatcher.utter_message(**message("tracking.not_found", language, number=number))
             return [*events, SlotSet("pending_offer", OFFER_HUMAN)]
-        dispatcher.utter_message(text=format_shipment(view, settings().tz, language))
+        # Under the answer: follow this shipment's arrival or every change.
+        dispatcher.utter_message(
+            text=format_shipment(view, settings().tz, language),
+            buttons=follow_buttons(view.tracking_number, language),
+        )
+        events.append(SlotSet("last_tracked", view.tracking_number))
         suggested = await suggest(
             dispatcher, tracker, promotion.after_tracking(view.mode), "tracking"
         )

@@ -9,12 +9,16 @@
 - the memory of a process holding the project's model loaded (and, with
   `--before-model PATH`, an older model's, e.g. main's models/freightdesk.tar.gz).
 
-`--all` adds the figures that need a running stack or a big database:
+It then prints the shipment-event intake figures (bench/carrier_intake.py). `--all` adds
+the figures that need a running stack or a big database:
 - held-out intent macro-F1 of the model in models/ through /model/parse, and p50/p95 of a
   REST round trip in one conversation and of /model/parse, on a stack started like
   `make run` (SQLite, loopback); `--rest-only` runs just these;
 - scale-out (bench/scale.py): p95 of turns 1-10 against 291-300 of one conversation on
   SQLite and PostgreSQL, and N customers at once on one and two Rasa replicas;
+- shipment events ingested per second on PostgreSQL (batched, and through the HTTP
+  intake with its p95) and the fan-out of one event to 10,000 subscribers
+  (bench/carrier_intake.py; `python -m bench --events-only` runs it alone);
 - the KPI report over 1M survey answers, 1M conversations and 100k complaints on SQLite
   and PostgreSQL (bench/kpi.py; `python -m bench --kpi-only` runs it alone).
 Targets: macro-F1 >= 0.97 in English and >= 0.95 in Chinese (fallback = miss) and above
@@ -34,6 +38,7 @@ from pathlib import Path
 
 import requests
 
+from bench import carrier_intake as events_bench
 from bench import kpi as kpi_bench
 from bench import nlu as nlu_bench
 from bench import scale as scale_bench
@@ -177,6 +182,11 @@ def main() -> int:
     parser.add_argument("--rest-only", action="store_true", help="only the stack's figures")
     parser.add_argument("--kpi-only", action="store_true", help="only the KPI report benchmark")
     parser.add_argument(
+        "--events-only",
+        action="store_true",
+        help="only the shipment-event intake figures (bench/carrier_intake.py)",
+    )
+    parser.add_argument(
         "--scale-only", action="store_true", help="only the scale-out figures (bench/scale.py)"
     )
     parser.add_argument("--customers", type=int, default=20, help="simulated customers (load)")
@@ -185,6 +195,9 @@ def main() -> int:
     warnings.filterwarnings("ignore")
     if args.kpi_only:
         kpi_bench.main()
+        return 0
+    if args.events_only:
+        events_bench.main()
         return 0
     if args.scale_only:
         scale_bench.main(customers=args.customers)
@@ -198,6 +211,7 @@ def main() -> int:
         keep_model=REPO_ROOT / "models" / "freightdesk.tar.gz" if args.save_model else None,
         before_model=args.before_model,
     )
+    events_bench.main()
     if args.all:
         stack_figures(args.model, args.turns)
         scale_bench.main(customers=args.customers)

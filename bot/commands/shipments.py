@@ -1,4 +1,5 @@
-"""``python -m bot shipments import|show``: load status events, look a shipment up."""
+"""``python -m bot shipments import|show|notify``: load status events, look a shipment up,
+run the worker that tells subscribed customers about their shipments."""
 
 from __future__ import annotations
 
@@ -36,6 +37,24 @@ def register(subparsers: Any) -> None:
     )
     show.add_argument("number", metavar="NUMBER", help="tracking number, in any spelling")
     show.set_defaults(handler=_show)
+    notify = actions.add_parser(
+        "notify",
+        help="send subscribed customers the shipment notices that are due",
+        description="The notice worker: sends the outbox's due shipment notices to each "
+        "customer's channel in their language, once each, retrying failures on later passes.",
+    )
+    notify.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    notify.add_argument("--once", action="store_true", help="make one pass and exit")
+    notify.set_defaults(handler=_notify)
+    figures = actions.add_parser(
+        "notices",
+        help="what the shipment notices did over the last days",
+        description="Shipment notices written in the last DAYS days: sent by kind, "
+        "exceptions told proactively, not sent (updates stopped), waiting, failing; and "
+        "subscriptions started.",
+    )
+    figures.add_argument("--days", type=int, default=7, help="how many days back (7)")
+    figures.set_defaults(handler=_notices)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -79,4 +98,61 @@ def _show(args: argparse.Namespace) -> int:
         print(f"No shipment with number {parsed.number}.", file=sys.stderr)
         return common.EXIT_FAILED
     print(format_shipment(view, settings.tz))
+    return common.EXIT_OK
+
+
+def _notify(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+    from datetime import datetime, timezone
+
+    from bot.domain.shipment_updates.delivery import deliver
+    from bot.engine.rasa_client import client_from_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = common.settings()
+    engine = common.ready_engine(settings)
+    if engine is None:
+        return common.EXIT_NOT_READY
+    rasa = client_from_settings(settings)
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    while not stop.is_set():
+        try:
+            for sent in deliver(engine, rasa, now=datetime.now(timezone.utc), tz=settings.tz):
+                logging.info("shipment notice %s: %s %s", sent.notice_id, sent.outcome, sent.detail)
+        except Exception:  # a database outage must not end the worker; the next pass retries
+            logging.exception("shipment notice pass failed")
+        if args.once:
+            break
+        stop.wait(max(0.5, args.interval))
+    return common.EXIT_OK
+
+
+def _notices(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.domain.shipment_updates.figures import notice_figures
+    from bot.storage.db import session_scope
+
+    engine = common.ready_engine(common.settings())
+    if engine is None:
+        return common.EXIT_NOT_READY
+    end = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        figures = notice_figures(session, end - timedelta(days=max(1, args.days)), end)
+    sent = ", ".join(f"{kind} {count}" for kind, count in sorted(figures.sent.items())) or "none"
+    print(f"Shipment notices, last {max(1, args.days)} day(s):")
+    print(f"  sent: {sum(figures.sent.values())} ({sent})")
+    print(f"  exceptions and holds told proactively: {figures.exceptions_notified}")
+    print(f"  not sent (customer stopped updates): {figures.not_sent}")
+    print(f"  waiting: {figures.waiting} (failing: {figures.failing})")
+    print(f"  subscriptions started: {figures.subscriptions}")
     return common.EXIT_OK

@@ -29,6 +29,7 @@ from bot.console.routes import (
     complaints,
     dashboard,
     handoffs,
+    intake,
     leads,
     notices,
     reports,
@@ -203,6 +204,7 @@ def create_app(
     search.add_routes(app)
     notices.add_routes(app)
     add_live(app)
+    intake.add_routes(app)
     return app
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.forwarding import Network, trusted_proxies
 from bot.core.settings import Settings
+from bot.domain.carrier_events.senders import Sender, senders_from_env
+from bot.domain.shipment_updates.settings import UpdateSettings
 from bot.engine.rasa_client import client_from_settings
 
 
@@ -25,6 +28,9 @@ class ConsoleConfig:
         kb_dir: the knowledge base folder (its rate card's validity shows as a banner).
         proxies: proxies whose ``X-Forwarded-For`` names the client, for the sign-in
             limits per address (``FREIGHTDESK_TRUSTED_PROXIES``; none by default).
+        event_senders: the systems that may post shipment events, by name
+            (``FREIGHTDESK_EVENT_SENDERS``, see :mod:`bot.domain.carrier_events.senders`).
+        updates: quiet hours and the ETA slip margin of shipment notices.
     """
 
     database_url: str
@@ -34,6 +40,8 @@ class ConsoleConfig:
     secure_cookies: bool = False
     kb_dir: Path | None = None
     proxies: tuple[Network, ...] = ()
+    event_senders: Mapping[str, Sender] = field(default_factory=dict)
+    updates: UpdateSettings = field(default_factory=UpdateSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -52,4 +60,6 @@ class ConsoleConfig:
             secure_cookies=secure_cookies,
             kb_dir=settings.kb_dir,
             proxies=trusted_proxies(os.environ),
+            event_senders=senders_from_env(os.environ),
+            updates=UpdateSettings.from_env(os.environ),
         )

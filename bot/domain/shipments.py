@@ -44,6 +44,7 @@ class EventView:
     location: str
     status: str
     description: str
+    raw_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,10 @@ def _view(shipment: Shipment) -> ShipmentView:
         eta=shipment.eta,
         delivered=shipment.status == "delivered",
         delivered_at=delivered_at if shipment.status == "delivered" else None,
-        events=tuple(EventView(e.occurred_at, e.location, e.status, e.description) for e in events),
+        events=tuple(
+            EventView(e.occurred_at, e.location, e.status, e.description, e.raw_code)
+            for e in events
+        ),
         account=shipment.account,
     )
 
@@ -145,7 +149,18 @@ def _eta_text(eta: date | datetime, tz: tzinfo, language: str) -> str:
 
 def _event_text(event: EventView, language: str) -> str:
     """The feed's own description unless it is written in another language than the
-    customer's (the carrier feed is English), else the status in their words."""
+    customer's (the carrier feed is English), else the status in their words; a carrier
+    code that maps to no status of ours is shown as the code itself."""
+    own_words = bool(event.description) and detect_language(event.description) in (None, language)
+    if event.status not in STATUSES and event.raw_code:
+        if own_words:
+            return t(
+                "tracking.event.raw_with_text",
+                language,
+                text=event.description,
+                code=event.raw_code,
+            )
+        return t("tracking.event.raw", language, code=event.raw_code)
     if event.description and detect_language(event.description) in (None, language):
         return event.description
     return status_text(event.status, language)

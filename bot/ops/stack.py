@@ -411,6 +411,8 @@ def worker_commands(settings: Settings) -> dict[str, list[str]]:
         "console": [sys.executable, "-m", "bot", "console"],
         # Personal data older than config/retention.yml allows goes once a day.
         "customers-purge": [sys.executable, "-m", "bot", "customers", "purge", "--daily"],
+        # Shipment notices owed to subscribed customers (the outbox), sent once each.
+        "shipment-notices": [sys.executable, "-m", "bot", "shipments", "notify"],
     }
     # Conversation facts for the KPIs, from whichever event broker Rasa publishes to:
     # RabbitMQ when FREIGHTDESK_RABBITMQ_URL is set (the URL stays in the environment,

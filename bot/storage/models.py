@@ -159,6 +159,9 @@ class Shipment(Base):
     weight_kg = Column(Float, nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # When the carrier said the ETA (the event's own time), so a late-arriving older
+    # estimate never replaces a newer one; None for an ETA from the CSV import.
+    eta_reported_at = Column(UTCDateTime, nullable=True)
 
     events = relationship(
         "ShipmentEvent",
@@ -202,11 +205,95 @@ class ShipmentEvent(Base):
     location = Column(String(120), nullable=False, default="")
     status = Column(String(30), nullable=False)
     description = Column(String(500), nullable=False, default="")
+    # The sending system and its own code ("dcsa", "LOAD"): kept for every carrier
+    # event, shown to the customer when the code maps to no status of ours.
+    source = Column(String(40), nullable=True)
+    raw_code = Column(String(40), nullable=True)
 
     shipment = relationship("Shipment", back_populates="events")
 
     def __repr__(self) -> str:
         return f"<ShipmentEvent {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}>"
+
+
+class ShipmentReference(Base):
+    """Another reference a carrier knows a shipment by (booking, transport document)."""
+
+    __tablename__ = "shipment_references"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(String(20), nullable=False)
+    value = Column(String(64), nullable=False)
+
+
+class CarrierEventReceipt(Base):
+    """One event a sending system delivered, by its own id: a second delivery is a no-op."""
+
+    __tablename__ = "carrier_event_receipts"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(40), nullable=False)
+    external_id = Column(String(100), nullable=False)
+    received_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+
+class ShipmentSubscription(Base):
+    """A customer asked to be told about a shipment, on the channel they asked on.
+
+    ``scope`` is ``arrival`` (delivery and anything that holds it up) or ``any`` (every
+    change of status and a slipping ETA). Stopping keeps the row with ``stopped_at``.
+    """
+
+    __tablename__ = "shipment_subscriptions"
+    __table_args__ = (UniqueConstraint("shipment_id", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(
+        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    scope = Column(String(10), nullable=False, default="any")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    stopped_at = Column(UTCDateTime, nullable=True)
+
+
+class ShipmentNotice(Base):
+    """The outbox: one message owed to one subscriber about one change of a shipment.
+
+    Written in the transaction that stores the event, delivered by the notice worker
+    (claimed with a lease, so two workers never send one twice), and marked sent.
+    """
+
+    __tablename__ = "shipment_notices"
+    __table_args__ = (Index("ix_shipment_notices_pending", "sent_at", "not_before"),)
+
+    id = Column(Integer, primary_key=True)
+    subscription_id = Column(
+        Integer, ForeignKey("shipment_subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    kind = Column(String(20), nullable=False)
+    status = Column(String(30), nullable=False)
+    eta_text = Column(String(40), nullable=True)
+    urgent = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    not_before = Column(UTCDateTime, nullable=False)
+    claim = Column(String(32), nullable=True)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(300), nullable=True)
+    sent_at = Column(UTCDateTime, nullable=True)
 
 
 class Lead(Base):
