@@ -21,6 +21,7 @@ from actions.common import (
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
+from actions.requests import REQUEST_SLOTS
 from bot.core.i18n import message, t
 from bot.domain.handoff.config import matches_keyword
 
@@ -38,6 +39,7 @@ FORM_SLOTS = (
     "complaint_shipment",
     "complaint_contact",
     "complaint_confirmed",
+    *REQUEST_SLOTS,
 )
 COMPLAINT_FORM_SLOTS = tuple(slot for slot in FORM_SLOTS if slot.startswith("complaint_"))
 # Where a clarifying button leads; its title is conversation.suggest.<intent>.

@@ -60,6 +60,11 @@ _ZH_PERIOD = r"(上午|早上|朝早|下午|晏晝|中午|晚上|夜晚)?"
 _ZH_CLOCK = _ZH_PERIOD + r"\s*(\d{1,2})\s*(?:點|点|時|时)\s*(半|(\d{1,2})\s*分?)?"
 _ZH_WINDOW = re.compile(_ZH_CLOCK + r"\s*(?:至|到|-|–|~)\s*" + _ZH_CLOCK)
 _ZH_TIME = re.compile(_ZH_CLOCK)
+_PIECES = re.compile(r"(?<![\d.:/])(\d{1,4})(?![\d.:/])(?!\s*(?:kg|公斤|千克|kilo|lb|磅|噸|t\b))")
+_COUNTED = re.compile(
+    r"(?<![\d.:/])(\d{1,4})\s*(?:pieces?|pcs?|boxes|box|cartons?|ctns?|pallets?|parcels?|packages?"
+    r"|bags?|件|箱|個箱|個紙箱|板|卡板|包)"
+)
 
 
 @dataclass(frozen=True)
@@ -209,10 +214,17 @@ def parse_window(text: str) -> tuple[time, time | None] | None:
     return None
 
 
-def parse_pieces(text: str) -> int | None:
-    """A number of pieces ("3", "3 cartons", "三件"), or None."""
+def parse_pieces(text: str, *, counted: bool = False) -> int | None:
+    """A number of pieces ("3", "3 cartons", "三件"), or None.
+
+    Args:
+        text: the customer's words.
+        counted: only a number followed by what it counts ("3 boxes", "三件"), as in a
+            sentence that also gives a day and a time.
+    """
     clean = _prepare(text)
-    match = re.search(r"(?<![\d.])(\d{1,4})(?![\d.])(?!\s*(?:kg|公斤|千克|kilo|lb|磅))", clean)
+    pattern = _COUNTED if counted else _PIECES
+    match = pattern.search(clean)
     return int(match.group(1)) if match else None
 
 
@@ -220,8 +232,10 @@ def parse_service(text: str) -> str | None:
     """The service a pick-up is for ("express", "海運"), or None."""
     clean = _prepare(text)
     for code, words in _SERVICE_WORDS.items():
-        if any(word in clean for word in words):
-            return code
+        for word in words:
+            found = re.search(rf"\b{word}\b", clean) if word.isascii() else word in clean
+            if found:
+                return code
     return None
 
 

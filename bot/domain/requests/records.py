@@ -261,9 +261,15 @@ def create_shipment_request(
     )
 
 
-def _own_pickup(
+def own_pickup(
     session: Session, reference: str, sender_id: str, contact: Contact | None
 ) -> CustomerRequest:
+    """The customer's own unfinished pick-up with this reference.
+
+    Raises:
+        RequestNotFound: no such pick-up, or not theirs (the same answer).
+        RequestError: ``pickup_closed``, it is done or refused already.
+    """
     wanted = normalise_reference(reference)
     if wanted is None:
         raise RequestNotFound("pickup_not_found", field="pickup_reference", reference=reference)
@@ -290,7 +296,7 @@ def create_pickup_change(
     channel: str,
     pickup_reference: str,
     contact: str | None = None,
-    slot: PickupSlot | None = None,
+    window: tuple[datetime, datetime] | None = None,
     now: datetime | None = None,
 ) -> RequestView:
     """Cancel or reschedule one of the customer's own open pick-ups, named by reference.
@@ -299,7 +305,8 @@ def create_pickup_change(
         kind: ``pickup_cancel`` or ``pickup_reschedule``.
         pickup_reference: the pick-up's ``REQ-`` reference, in any spelling.
         contact: the contact given with the pick-up, when asking from another chat.
-        slot: the new, checked slot (``pickup_reschedule``).
+        window: the new, checked ``(ready_at, window_end)`` (``pickup_reschedule``; see
+            :func:`bot.domain.requests.pickups.check_window`).
 
     Raises:
         RequestError: not theirs or unknown (``pickup_not_found``), already done or
@@ -307,25 +314,26 @@ def create_pickup_change(
     """
     if kind not in PICKUP_CHANGE_KINDS:
         raise RequestError("kind_unknown", field="kind")
-    if kind == PICKUP_RESCHEDULE and slot is None:
+    if kind == PICKUP_RESCHEDULE and window is None:
         raise RequestError("pickup_day_missing", field="pickup_date")
     moment = moment_of(now)
     parsed = _contact(contact, required=False) if contact else None
-    original = _own_pickup(session, pickup_reference, sender_id, parsed)
+    original = own_pickup(session, pickup_reference, sender_id, parsed)
     columns: dict[str, Any] = {"related_reference": original.reference}
     audit = f"{kind} of {original.reference}"
     material = original.reference
-    if slot is not None:
+    if window is not None:
+        ready_at, window_end = window
         columns.update(
-            ready_at=slot.ready_at,
-            window_end=slot.window_end,
+            ready_at=ready_at,
+            window_end=window_end,
             pieces=original.pieces,
             weight_kg=original.weight_kg,
             service=original.service,
             address=original.address,
         )
-        audit += f" to {slot.ready_at.isoformat()}-{slot.window_end.isoformat()}"
-        material += f"|{slot.ready_at.isoformat()}"
+        audit += f" to {ready_at.isoformat()}-{window_end.isoformat()}"
+        material += f"|{ready_at.isoformat()}"
     view = _store(
         session,
         kind=kind,
@@ -349,6 +357,16 @@ def create_pickup_change(
         )
         session.flush()
     return view
+
+
+def check_own_pickup(session: Session, reference: str, sender_id: str) -> str:
+    """The reference of the conversation's own open pick-up, as we write it.
+
+    Raises:
+        RequestError: as :func:`own_pickup`.
+    """
+    reference_found: str = own_pickup(session, reference, sender_id, None).reference
+    return reference_found
 
 
 def customer_requests(

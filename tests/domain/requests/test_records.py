@@ -4,7 +4,6 @@ nothing half saved."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
 from typing import Any
 
 import pytest
@@ -179,7 +178,7 @@ def test_a_pickup_is_cancelled_or_moved_by_its_reference_from_its_own_chat(engin
         sender_id="web-1",
         channel="rest",
         pickup_reference=pickup.reference,
-        slot=slot(ready=time(10), until=time(12)),
+        window=(hkt(2026, 11, 27, 10), hkt(2026, 11, 27, 12)),
     )
     assert moved.ready_at == hkt(2026, 11, 27, 10) and moved.pieces == 3
 
