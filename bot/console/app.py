@@ -24,7 +24,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.bootstrap import bootstrap
 from bot.console.config import ConsoleConfig
-from bot.console.routes import complaints, dashboard, handoffs, reports, sign_in, team
+from bot.console.routes import (
+    complaints,
+    dashboard,
+    handoffs,
+    reports,
+    requests,
+    sign_in,
+    team,
+)
 from bot.console.web import (
     CONFIG_KEY,
     ENGINE_KEY,
@@ -174,6 +182,7 @@ def create_app(
     sign_in.add_routes(app)
     handoffs.add_routes(app)
     complaints.add_routes(app)
+    requests.add_routes(app)
     team.add_routes(app)
     app.router.add_get("/static/{name}", static)
     dashboard.add_routes(app)
