@@ -105,7 +105,10 @@ class ValidateDeliveryRequestForm(RepeatsQuestionOnRequest, FormValidationAction
     async def extract_delivery_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = latest_text(tracker)
+        text = normalise_input(latest_text(tracker))
+        # A tracking number's digits are not a phone number.
+        for number in find_tracking_numbers(text):
+            text = text.replace(number.raw, " ")
         contact = parse_contact(text)
         if contact is not None and not asked(tracker, "delivery_address"):
             return {"delivery_contact": contact.value}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -35,6 +36,7 @@ from actions.requests import (
 from bot.core.i18n import format_datetime, format_number, message, normalise_input, t
 from bot.domain.requests import intake
 from bot.domain.requests.pickups import (
+    COUNTED_PIECES,
     SERVICES,
     check_day,
     check_pickup,
@@ -67,10 +69,33 @@ def _window_text(start: datetime, end: datetime, tz: Any) -> str:
 
 
 def stored_window(value: str | None) -> tuple[time, time] | None:
-    if not value or "-" not in value:
+    """A checked window slot ("14:00-17:00") as times; None for anything else."""
+    read = given_window(value)
+    if read is None or read[1] is None:
         return None
-    first, last = value.split("-", 1)
-    return time.fromisoformat(first), time.fromisoformat(last)
+    return read[0], read[1]
+
+
+def total_weight_text(text: str) -> str:
+    """The part of "3 boxes, 20 kg" that gives the total weight ("20 kg").
+
+    A weight per piece ("3 boxes of 20 kg each", "3箱每箱20公斤") is kept whole, so the
+    weight reader multiplies it out; otherwise the count of pieces is not a multiplier.
+    """
+    if re.search(r"\beach\b|\bper\b|\bevery\b|每|各", text):
+        return text
+    return COUNTED_PIECES.sub(" ", text)
+
+
+def given_window(value: str | None) -> tuple[time, time | None] | None:
+    """A window slot as read, checked or not ("14:00-17:00", "15:00-" without an end)."""
+    if not value or value.startswith("?") or "-" not in value:
+        return None
+    first, _, last = value.partition("-")
+    try:
+        return time.fromisoformat(first), time.fromisoformat(last) if last else None
+    except ValueError:
+        return None
 
 
 def stored_day(value: str | None) -> date | None:
@@ -101,12 +126,24 @@ class _PickupTimes:
         if day is None:
             dispatcher.utter_message(text=t("requests.day_not_read", language_of(tracker)))
             return {"pickup_date": None}
+        calendar = service_levels().calendar
         try:
-            check_day(service_levels().calendar, day, now_local())
+            check_day(calendar, day, now_local())
         except RequestError as error:
             say_error(dispatcher, tracker, error)
             return {"pickup_date": None}
-        return {"pickup_date": day.isoformat()}
+        checked: dict[str, Any] = {"pickup_date": day.isoformat()}
+        # A window given before the day (or for the day being changed) is checked now.
+        window = given_window(tracker.get_slot("pickup_window"))
+        if window is not None:
+            try:
+                start, end = check_window(calendar, day, window[0], window[1], now_local())
+            except RequestError as error:
+                say_error(dispatcher, tracker, error)
+                checked["pickup_window"] = None
+            else:
+                checked["pickup_window"] = _window_text(start, end, calendar.tz)
+        return checked
 
     async def extract_pickup_window(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -157,17 +194,6 @@ class ValidatePickupForm(_PickupTimes, RepeatsQuestionOnRequest, FormValidationA
 
     def name(self) -> str:
         return "validate_pickup_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[str]:
-        if opening(tracker) and not any(tracker.get_slot(s) for s in PICKUP_SLOTS):
-            dispatcher.utter_message(text=t("requests.pickup.intro", language_of(tracker)))
-        return domain_slots
 
     async def extract_pickup_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -226,7 +252,7 @@ class ValidatePickupForm(_PickupTimes, RepeatsQuestionOnRequest, FormValidationA
         if opening(tracker) or asked(tracker, "pickup_pieces"):
             clean = normalise_input(text).lower()
             if any(unit in clean for unit in ("kg", "kilo", "公斤", "千克", "lb", "磅")):
-                weight = parse_weight(text)
+                weight = parse_weight(total_weight_text(clean))
                 if weight is not None:
                     return {"pickup_weight": f"{weight:g}"}
         return {}

@@ -26,6 +26,7 @@ from actions.common import (
     is_interruption,
     language_of,
     latest_intent,
+    latest_text,
     looks_like_question,
     settings,
 )
@@ -51,8 +52,8 @@ DELIVERY_SLOTS = ("delivery_kind", "delivery_shipment", "delivery_contact", "del
 #: Every slot the request forms fill, for "stop" and for a fresh start.
 REQUEST_SLOTS = tuple(dict.fromkeys(PICKUP_SLOTS + PICKUP_CHANGE_SLOTS + DELIVERY_SLOTS))
 CONFIRMED = "yes"
-# Answers in these forms read like the FAQ that opened them ("3 boxes tomorrow").
-EXPECTED = frozenset({"faq", "inform"})
+# A yes or no where a detail was asked ("not sure", "no idea") is a wrong answer, told so.
+EXPECTED = frozenset({"affirm", "deny", "inform"})
 
 #: FAQ topic -> the form it leads into, and the request kind it presets.
 FAQ_FLOWS: dict[str, tuple[str, str | None]] = {
@@ -83,16 +84,18 @@ def now_local() -> datetime:
 
 
 def interrupts(tracker: Tracker) -> bool:
-    """Whether an answer that could not be read asks something else instead."""
-    return is_interruption(tracker, EXPECTED)
+    """Whether an answer that could not be read asks something else instead.
+
+    Called only when the answer was not understood: then a confident other intent (a
+    FAQ, tracking, "stop") or a question is answered, and the form asks again after.
+    """
+    return is_interruption(tracker, EXPECTED) or looks_like_question(latest_text(tracker))
 
 
 def interrupts_free_text(tracker: Tracker, text: str) -> bool:
     """An address is a statement that reads like anything to NLU: only a question or a
     steering message ("stop", "a person please") interrupts it."""
-    return latest_intent(tracker)[0] in STEERING_INTENTS or (
-        looks_like_question(text) and interrupts(tracker)
-    )
+    return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
 
 def say_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: RequestError) -> None:

@@ -61,7 +61,8 @@ _ZH_CLOCK = _ZH_PERIOD + r"\s*(\d{1,2})\s*(?:點|点|時|时)\s*(半|(\d{1,2})\s
 _ZH_WINDOW = re.compile(_ZH_CLOCK + r"\s*(?:至|到|-|–|~)\s*" + _ZH_CLOCK)
 _ZH_TIME = re.compile(_ZH_CLOCK)
 _PIECES = re.compile(r"(?<![\d.:/])(\d{1,4})(?![\d.:/])(?!\s*(?:kg|公斤|千克|kilo|lb|磅|噸|t\b))")
-_COUNTED = re.compile(
+#: A number of pieces with what it counts ("3 boxes", "三件").
+COUNTED_PIECES = re.compile(
     r"(?<![\d.:/])(\d{1,4})\s*(?:pieces?|pcs?|boxes|box|cartons?|ctns?|pallets?|parcels?|packages?"
     r"|bags?|件|箱|個箱|個紙箱|板|卡板|包)"
 )
@@ -161,7 +162,7 @@ def _hour(hour: int, minute: int, marker: str | None, default_pm: bool) -> time 
     marker = (marker or "").replace(".", "")
     if marker in ("pm", "下午", "晏晝", "晚上", "夜晚") and hour < 12:
         hour += 12
-    elif marker in ("am", "上午", "早上", "朝早") and hour == 12:
+    elif marker == "am" and hour == 12:
         hour = 0
     elif marker == "中午" and hour < 6:
         hour += 12
@@ -194,6 +195,8 @@ def parse_window(text: str) -> tuple[time, time | None] | None:
         g = match.groups()
         start = _hour(int(g[1]), _zh_minute(g[2], g[3]), g[0], True)
         end = _hour(int(g[5]), _zh_minute(g[6], g[7]), g[4] or g[0], True)
+        if start and end and end <= start and end.hour < 12:
+            end = time(end.hour + 12, end.minute)
         return (start, end) if start and end else None
     if match := _EN_WINDOW.search(clean):
         h1, m1, p1, h2, m2, p2 = match.groups()
@@ -223,7 +226,7 @@ def parse_pieces(text: str, *, counted: bool = False) -> int | None:
             sentence that also gives a day and a time.
     """
     clean = _prepare(text)
-    pattern = _COUNTED if counted else _PIECES
+    pattern = COUNTED_PIECES if counted else _PIECES
     match = pattern.search(clean)
     return int(match.group(1)) if match else None
 

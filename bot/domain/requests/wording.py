@@ -8,9 +8,11 @@ is never translated, and neither is an outcome a colleague wrote.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, tzinfo
 
-from bot.core.i18n import format_datetime, format_number, format_time, t
+from babel import dates as babel_dates
+
+from bot.core.i18n import babel_locale, format_datetime, format_number, format_time, t
 from bot.domain.requests.rules import DONE, PICKUP, PICKUP_RESCHEDULE, RequestError
 from bot.domain.requests.views import RequestView
 
@@ -74,9 +76,26 @@ def format_receipt(view: RequestView, tz: tzinfo, language: str) -> str:
 
 
 def format_error(error: RequestError, language: str) -> str:
-    """What the customer is told when a request cannot be taken as given."""
+    """What the customer is told when a request cannot be taken as given.
+
+    A day (``2026-12-25``, or with a time) is written as the language writes dates.
+    """
     params = {key: str(value) for key, value in error.params.items()}
+    if "day" in params:
+        params["day"] = _written_day(params["day"], language)
     return t(error.key, language, **params)
+
+
+def _written_day(value: str, language: str) -> str:
+    day_text, _, clock = value.partition(" ")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return value
+    written = babel_dates.format_date(
+        day, "EEEE d MMM" if language == "en" else "M月d日 (EEEE)", locale=babel_locale(language)
+    )
+    return f"{written} {clock}".strip()
 
 
 def format_outcome(view: RequestView, language: str) -> str:
