@@ -332,19 +332,7 @@ class ActionAskPickupConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = language_of(tracker)
-        tz = settings().tz
-        day = stored_day(tracker.get_slot("pickup_date"))
-        window = stored_window(tracker.get_slot("pickup_window"))
-        when = ""
-        if day is not None and window is not None:
-            start = datetime.combine(day, window[0], tzinfo=tz)
-            end = datetime.combine(day, window[1], tzinfo=tz)
-            when = t(
-                "requests.window",
-                language,
-                start=format_datetime(start, language, tz),
-                end=f"{end:%H:%M}",
-            )
+        when = _window_words(tracker, language)
         dispatcher.utter_message(
             **message(
                 "requests.pickup.summary",
@@ -411,8 +399,29 @@ class ValidatePickupChangeForm(_PickupTimes, RepeatsQuestionOnRequest, FormValid
         domain: dict[str, Any],
     ) -> list[str]:
         if tracker.get_slot("pickup_change") == PICKUP_CANCEL:
-            return ["pickup_reference", "pickup_change"]
+            return ["pickup_reference", "pickup_change", "pickup_change_confirmed"]
         return domain_slots
+
+    async def extract_pickup_change_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not asked(tracker, "pickup_change_confirmed"):
+            return {}
+        text = latest_text(tracker)
+        intent = latest_intent(tracker)[0]
+        if intent == "affirm" or intake.says_yes(text):
+            return {"pickup_change_confirmed": CONFIRMED}
+        if intent == "deny" or intake.says_no(text):
+            return {"pickup_change_confirmed": "no"}
+        return {} if interrupts(tracker) else {"pickup_change_confirmed": "?"}
+
+    def validate_pickup_change_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value in (CONFIRMED, "no"):
+            return {"pickup_change_confirmed": value}
+        dispatcher.utter_message(text=t("requests.yes_or_no", language_of(tracker)))
+        return {"pickup_change_confirmed": None}
 
     async def extract_pickup_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -463,6 +472,47 @@ class ValidatePickupChangeForm(_PickupTimes, RepeatsQuestionOnRequest, FormValid
         return {"pickup_change": None}
 
 
+class ActionAskPickupChangeConfirmed(Action):
+    """Asks the customer to confirm the cancellation or the move of their pick-up."""
+
+    def name(self) -> str:
+        return "action_ask_pickup_change_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = language_of(tracker)
+        reference = tracker.get_slot("pickup_reference") or ""
+        if tracker.get_slot("pickup_change") == PICKUP_CANCEL:
+            dispatcher.utter_message(
+                **message("requests.pickup_change.confirm_cancel", language, reference=reference)
+            )
+            return []
+        dispatcher.utter_message(
+            **message(
+                "requests.pickup_change.confirm_move",
+                language,
+                reference=reference,
+                window=_window_words(tracker, language),
+            )
+        )
+        return []
+
+
+def _window_words(tracker: Tracker, language: str) -> str:
+    """The window in the slots, as the customer reads it ("Monday 7 Dec, 14:00 (HKT) to 17:00")."""
+    tz = settings().tz
+    day = stored_day(tracker.get_slot("pickup_date"))
+    window = stored_window(tracker.get_slot("pickup_window"))
+    if day is None or window is None:
+        return ""
+    start = datetime.combine(day, window[0], tzinfo=tz)
+    end = datetime.combine(day, window[1], tzinfo=tz)
+    return t(
+        "requests.window", language, start=format_datetime(start, language, tz), end=f"{end:%H:%M}"
+    )
+
+
 class ActionSubmitPickupChange(Action):
     """Asks for the cancellation or the move of the customer's pick-up."""
 
@@ -476,6 +526,11 @@ class ActionSubmitPickupChange(Action):
         kind = tracker.get_slot("pickup_change")
         reference = tracker.get_slot("pickup_reference")
         if kind not in (PICKUP_CANCEL, PICKUP_RESCHEDULE) or not reference:
+            return reset
+        if tracker.get_slot("pickup_change_confirmed") != CONFIRMED:
+            dispatcher.utter_message(
+                text=t("requests.pickup_change.kept", language_of(tracker), reference=reference)
+            )
             return reset
         window = stored_window(tracker.get_slot("pickup_window"))
         now = now_local()

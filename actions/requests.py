@@ -47,7 +47,13 @@ PICKUP_SLOTS = (
     "pickup_service",
     "pickup_confirmed",
 )
-PICKUP_CHANGE_SLOTS = ("pickup_reference", "pickup_change", "pickup_date", "pickup_window")
+PICKUP_CHANGE_SLOTS = (
+    "pickup_reference",
+    "pickup_change",
+    "pickup_date",
+    "pickup_window",
+    "pickup_change_confirmed",
+)
 DELIVERY_SLOTS = ("delivery_kind", "delivery_shipment", "delivery_contact", "delivery_address")
 #: Every slot the request forms fill, for "stop" and for a fresh start.
 REQUEST_SLOTS = tuple(dict.fromkeys(PICKUP_SLOTS + PICKUP_CHANGE_SLOTS + DELIVERY_SLOTS))

@@ -175,11 +175,24 @@ def test_a_pickup_is_cancelled_by_its_reference(
     running_stack: RunningStack, customer: Customer
 ) -> None:
     reference = _pickup_for(running_stack, customer.sender)
-    answer = customer.reply_text(f"please cancel my pick-up {reference}")
+    asked = customer.reply_text(f"please cancel my pick-up {reference}")
+    assert f"shall i ask for pick-up {reference.lower()} to be cancelled?" in asked
+    assert [r.kind for r in _requests(running_stack, customer.sender)] == ["pickup"]
+    answer = customer.reply_text("yes")
     rows = _requests(running_stack, customer.sender)
     assert [r.kind for r in rows] == ["pickup", "pickup_cancel"]
     assert rows[1].related_reference == reference
     assert rows[1].reference.lower() in answer and "cancellation" in answer
+
+
+def test_a_pickup_kept_when_the_customer_says_no(
+    running_stack: RunningStack, customer: Customer
+) -> None:
+    reference = _pickup_for(running_stack, customer.sender)
+    customer.say(f"cancel pick-up {reference}")
+    answer = customer.reply_text("no")
+    assert f"pick-up {reference.lower()} stays as it was booked" in answer
+    assert [r.kind for r in _requests(running_stack, customer.sender)] == ["pickup"]
 
 
 def test_another_chats_pickup_cannot_be_cancelled(
@@ -198,7 +211,9 @@ def test_a_pickup_is_moved_in_chinese(running_stack: RunningStack, customer: Cus
     assert "邊日" in answer
     day = _working_day(3)
     assert "幾點準備好" in _text(customer.say(f"{day.month}月{day.day}日"))
-    receipt = _text(customer.say("上午10點至12點"))
+    asked = _text(customer.say("上午10點至12點"))
+    assert f"要唔要幫你申請將收件 {reference} 改到" in asked and "10:00" in asked
+    receipt = _text(customer.say("係"))
     rows = _requests(running_stack, customer.sender)
     assert [r.kind for r in rows] == ["pickup", "pickup_reschedule"]
     assert rows[1].reference in receipt and reference in receipt
