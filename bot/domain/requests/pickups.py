@@ -190,7 +190,8 @@ def parse_window(text: str) -> tuple[time, time | None] | None:
     Returns:
         ``(ready, until)``; ``until`` is None when only the ready time was given.
     """
-    clean = _prepare(text)
+    # A date is not a time: "2026-12-07" holds no "12-07" window, "7/12" no "7".
+    clean = _DAY_MONTH.sub(" ", _ISO_DAY.sub(" ", _prepare(text)))
     if match := _ZH_WINDOW.search(clean):
         g = match.groups()
         start = _hour(int(g[1]), _zh_minute(g[2], g[3]), g[0], True)

@@ -68,6 +68,15 @@ def test_windows_are_read_in_english_and_chinese(
     assert parse_window(text) == window
 
 
+@pytest.mark.parametrize("text", ["2026-12-07", "7/12", "tomorrow"])
+def test_a_date_is_no_window(text: str) -> None:
+    assert parse_window(text) is None
+
+
+def test_a_window_beside_a_date_is_read() -> None:
+    assert parse_window("2026-12-07 2-5pm") == (time(14), time(17))
+
+
 def test_pieces_and_services() -> None:
     assert parse_pieces("3 cartons") == 3
     assert parse_pieces("三件") == 3
