@@ -23,6 +23,7 @@ from actions.common import (
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
 from actions.quotes import requote
+from actions.requests import REQUEST_SLOTS
 from actions.sales import (
     answer_marketing_consent,
     answer_suggestion,
@@ -47,6 +48,7 @@ FORM_SLOTS = (
     "complaint_shipment",
     "complaint_contact",
     "complaint_confirmed",
+    *REQUEST_SLOTS,
 )
 COMPLAINT_FORM_SLOTS = tuple(slot for slot in FORM_SLOTS if slot.startswith("complaint_"))
 # Where a clarifying button leads; its title is conversation.suggest.<intent>.

@@ -285,6 +285,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
 
     from bot.bootstrap import bootstrap
     from bot.domain.complaints.followups import watch
+    from bot.domain.requests.outcomes import deliver_pending
     from bot.engine.rasa_client import client_from_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -316,5 +317,7 @@ def _cli_watch(args: argparse.Namespace) -> int:
         stop=stop,
         tz=settings.tz,
         mailer=mailer,
+        # Customer requests' outcomes that could not be sent at once are retried too.
+        also=[lambda: deliver_pending(engine, rasa)],
     )
     return common.EXIT_OK if ok else common.EXIT_FAILED

@@ -33,6 +33,7 @@ from bot.console.routes import (
     leads,
     notices,
     reports,
+    requests,
     search,
     sign_in,
     team,
@@ -197,6 +198,7 @@ def create_app(
     handoffs.add_routes(app)
     complaints.add_routes(app)
     leads.add_routes(app)
+    requests.add_routes(app)
     team.add_routes(app)
     app.router.add_get("/static/{name}", static)
     dashboard.add_routes(app)

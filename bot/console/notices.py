@@ -17,12 +17,15 @@ from urllib.parse import urlencode
 from bot.domain.complaints.rules import REFERENCE_PATTERN
 from bot.domain.kpi.formulas import KPI_BY_CODE
 from bot.domain.kpi.targets import PERIOD_LABEL
+from bot.domain.requests.rules import REFERENCE_PATTERN as REQUEST_REFERENCE
 
 _NUMBER = re.compile(r"^-?\d{1,9}(\.\d{1,4})?$")
 
 
 def _reference(value: str) -> str | None:
-    return value.upper() if REFERENCE_PATTERN.fullmatch(value) else None
+    if REFERENCE_PATTERN.fullmatch(value) or REQUEST_REFERENCE.fullmatch(value):
+        return value.upper()
+    return None
 
 
 def _kpi(value: str) -> str | None:
@@ -77,6 +80,16 @@ NOTICES: dict[str, str] = {
     "lead_quoted": "{lead}: marked quoted.",
     "lead_won": "{lead}: won.",
     "lead_lost": "{lead}: marked lost.",
+    # requests
+    "complete_saved": "{ref} completed.",
+    "refuse_saved": "{ref} refused.",
+    "finished_sent": "{ref} closed. The customer has been told the outcome.",
+    "finished_already_sent": "{ref} closed. The customer had already been told the outcome.",
+    "finished_busy": "{ref} closed. The follow-up worker is sending the outcome.",
+    "finished_failed": (
+        "{ref} closed. The customer could not be told the outcome yet; the follow-up "
+        "worker will retry."
+    ),
     # the dashboard's targets
     "target_saved": "{kpi} ({period}): target {value} saved.",
 }

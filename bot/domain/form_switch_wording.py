@@ -20,6 +20,9 @@ FORMS: tuple[str, ...] = (
     "transit_form",
     "tracking_form",
     "survey_form",
+    "pickup_form",
+    "pickup_change_form",
+    "delivery_request_form",
 )
 
 

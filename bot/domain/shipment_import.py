@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.domain.contacts import parse_contact
 from bot.domain.shipments import event_order
 from bot.domain.tracking import AIR_WAYBILL, CONTAINER, EXPRESS, POSTAL, check_tracking_number
 from bot.storage.models import MODES, STATUSES, UTC, Shipment, ShipmentEvent
@@ -40,7 +41,7 @@ CSV_REQUIRED_COLUMNS: tuple[str, ...] = (
     "occurred_at",
     "description",
 )
-CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("eta", "account", "pieces", "weight_kg")
+CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("eta", "account", "pieces", "weight_kg", "contact")
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Row:
     account: str | None
     pieces: int | None
     weight_kg: float | None
+    contact: str | None = None
 
 
 def _parse_moment(value: str) -> datetime | None:
@@ -180,6 +182,9 @@ def _parse_row(line: int, row: dict[str, Any]) -> tuple[_Row | None, str | None,
             errors.append(f"line {line}: {key} is longer than {limit} characters")
     if len(get["account"]) > 40:
         errors.append(f"line {line}: account is longer than 40 characters")
+    contact = parse_contact(get["contact"]) if get["contact"] else None
+    if get["contact"] and contact is None:
+        errors.append(f"line {line}: contact is not an email address or phone number")
     if errors or parsed is None or occurred_at is None:
         return None, number, errors
     return (
@@ -199,6 +204,7 @@ def _parse_row(line: int, row: dict[str, Any]) -> tuple[_Row | None, str | None,
             account=get["account"] or None,
             pieces=pieces,
             weight_kg=weight,
+            contact=contact.value if contact else None,
         ),
         number,
         [],
@@ -306,7 +312,17 @@ def _apply(session: Session, number: str, rows: list[_Row], report: ImportReport
     }
     # Details come from the newest row that has them, so a later feed can correct them
     # and an empty cell never wipes a known value.
-    for attr in ("service", "origin", "destination", "eta", "account", "pieces", "weight_kg"):
+    details = (
+        "service",
+        "origin",
+        "destination",
+        "eta",
+        "account",
+        "pieces",
+        "weight_kg",
+        "contact",
+    )
+    for attr in details:
         for row in reversed(rows):
             value = getattr(row, attr)
             if value not in (None, ""):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.core.i18n import normalise_input
-from bot.core.i18n.numerals import CHINESE_DIGITS, CHINESE_POWERS
+from bot.core.i18n.numerals import CHINESE_DIGITS, chinese_integer
 
 #: Heaviest shipment we accept from a customer's text; more is almost surely a typo.
 MAX_WEIGHT_KG = 500_000.0
@@ -141,7 +141,6 @@ _OTHER_UNITS = re.compile(
 
 
 _ZH_DIGITS = CHINESE_DIGITS
-_ZH_POWERS = CHINESE_POWERS
 # A Chinese numeral right before a unit or "個" ("五公斤", "兩個立方", "十二件", "三點五噸").
 _ZH_NUMERAL = re.compile(
     r"(?<![\d.])(?P<whole>[零〇一二兩三四五六七八九十百千萬]+)(?:點(?P<frac>[零〇一二三四五六七八九]+))?"
@@ -149,26 +148,11 @@ _ZH_NUMERAL = re.compile(
 )
 
 
-def _zh_integer(numeral: str) -> int:
-    """五 -> 5, 十二 -> 12, 二十 -> 20, 一百零五 -> 105, 三千 -> 3000."""
-    total, section, digit = 0, 0, 0
-    for char in numeral:
-        if char in _ZH_DIGITS:
-            digit = _ZH_DIGITS[char]
-        elif char == "萬":
-            total += (section + digit) * 10000
-            section, digit = 0, 0
-        else:
-            section += (digit or 1) * _ZH_POWERS[char]
-            digit = 0
-    return total + section + digit
-
-
 def _zh_numerals(text: str) -> str:
     """Chinese numerals written before a unit, as digits ("兩個半立方" -> "2.5立方")."""
 
     def digits(match: re.Match[str]) -> str:
-        value = str(_zh_integer(match.group("whole")))
+        value = str(chinese_integer(match.group("whole")))
         if match.group("frac"):
             value += "." + "".join(str(_ZH_DIGITS[c]) for c in match.group("frac"))
         elif match.group("half"):

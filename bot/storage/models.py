@@ -157,6 +157,9 @@ class Shipment(Base):
     account = Column(String(40), nullable=True, index=True)
     pieces = Column(Integer, nullable=True)
     weight_kg = Column(Float, nullable=True)
+    # The shipper's or consignee's contact on the booking (normalised email or phone):
+    # a customer who gives it may change the shipment's delivery (migration 0011).
+    contact = Column(String(254), nullable=True, index=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     # When the carrier said the ETA (the event's own time), so a late-arriving older
@@ -1009,3 +1012,93 @@ class ForgottenConversation(Base):
 
     def __repr__(self) -> str:
         return f"<ForgottenConversation {self.sender_hash[:8]} {self.forgotten_at}>"
+
+
+#: Customer request status codes (``bot.domain.requests.rules``).
+REQUEST_STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "refused")
+
+
+class CustomerRequest(Base):
+    """A customer's request (a pick-up, a change to a delivery, a copy) and its promise.
+
+    ``due_at`` is the time a colleague promised to confirm or complete it by, in business
+    hours; ``completed_hours`` and ``completed_on_time`` are written when it is done or
+    refused, so reports need no recalculation. ``details`` holds the kind's own fields as
+    JSON (a new address, a note); a pick-up's window, pieces, weight and service have
+    columns. ``notify_claim`` marks the outcome message being sent, as for complaints.
+    """
+
+    __tablename__ = "customer_requests"
+    __table_args__ = (Index("ix_customer_requests_status_due_at", "status", "due_at"),)
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), nullable=False, unique=True)
+    kind = Column(String(30), nullable=False)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=False, default="")
+    contact_kind = Column(String(10), nullable=True)
+    contact = Column(String(254), nullable=True, index=True)
+    shipment_ref = Column(String(32), nullable=True, index=True)
+    related_reference = Column(String(20), nullable=True, index=True)
+    address = Column(Text, nullable=True)
+    ready_at = Column(UTCDateTime, nullable=True)
+    window_end = Column(UTCDateTime, nullable=True)
+    pieces = Column(Integer, nullable=True)
+    weight_kg = Column(Float, nullable=True)
+    service = Column(String(20), nullable=True)
+    details = Column(Text, nullable=False, default="{}")
+    status = Column(String(20), nullable=False, default="open")
+    assigned_to = Column(String(120), nullable=True, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    due_at = Column(UTCDateTime, nullable=False)
+    completed_at = Column(UTCDateTime, nullable=True)
+    outcome = Column(Text, nullable=True)
+    completed_hours = Column(Float, nullable=True)
+    completed_on_time = Column(Boolean, nullable=True)
+    customer_notified_at = Column(UTCDateTime, nullable=True)
+    notify_claim = Column(String(36), nullable=True)
+    notify_claimed_at = Column(UTCDateTime, nullable=True)
+    dedupe_key = Column(String(64), nullable=True, unique=True)
+
+    events = relationship(
+        "CustomerRequestEvent",
+        back_populates="request",
+        cascade="all, delete-orphan",
+        order_by="[CustomerRequestEvent.at, CustomerRequestEvent.id]",
+    )
+
+    def __repr__(self) -> str:
+        return f"<CustomerRequest {self.reference} {self.kind} {self.status}>"
+
+
+class CustomerRequestEvent(Base):
+    """One entry of a request's audit trail: who did what, and when."""
+
+    __tablename__ = "customer_request_events"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(
+        Integer,
+        ForeignKey("customer_requests.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+    actor = Column(String(120), nullable=False)
+    action = Column(String(30), nullable=False)
+    detail = Column(Text, nullable=False, default="")
+
+    request = relationship("CustomerRequest", back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<CustomerRequestEvent {self.action} by {self.actor}>"
+
+
+class CustomerRequestCounter(Base):
+    """The last request number issued in a year (``REQ-YYYY-NNNNN``)."""
+
+    __tablename__ = "customer_request_counters"
+
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last_value = Column(Integer, nullable=False)

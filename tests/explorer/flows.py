@@ -138,6 +138,22 @@ COMPLAINT_PROMPTS = {
 }
 # A complaint's receipt carries its reference, CMP-2026-00042.
 COMPLAINT_DONE = shows("cmp-")
+PICKUP_PROMPTS = {
+    "address": says("utter_ask_pickup_address"),
+    "date": says("utter_ask_pickup_date"),
+    "window": says("utter_ask_pickup_window"),
+    "pieces": says("utter_ask_pickup_pieces"),
+    "weight": says("utter_ask_pickup_weight"),
+    "service": says("utter_ask_pickup_service"),
+    "confirmed": says("requests.pickup.summary"),
+}
+DELIVERY_PROMPTS = {
+    "shipment": says("utter_ask_delivery_shipment"),
+    "contact": says("utter_ask_delivery_contact"),
+    "address": says("utter_ask_delivery_address"),
+}
+# A request's receipt carries its reference, REQ-2026-00042.
+REQUEST_DONE = shows("req-")
 STATUS_REFERENCE = says(
     "complaints.status.not_in_this_chat", "complaints.status.not_in_this_chat_reference"
 )
@@ -178,6 +194,24 @@ def _complaint(language: str, answers: tuple[str, ...], opening: str) -> Flow:
         for name, answer in zip(names, answers, strict=True)
     )
     return Flow("complaint", language, (opening,), steps, COMPLAINT_DONE)
+
+
+def _pickup(language: str, answers: tuple[str, ...], opening: str) -> Flow:
+    names = ("address", "date", "window", "pieces", "weight", "service", "confirmed")
+    steps = tuple(
+        Step(name, PICKUP_PROMPTS[name], answer, "pickup_form", f"pickup_{name}")
+        for name, answer in zip(names, answers, strict=True)
+    )
+    return Flow("pickup", language, (opening,), steps, REQUEST_DONE)
+
+
+def _address_change(language: str, answers: tuple[str, ...], opening: str) -> Flow:
+    names = ("shipment", "contact", "address")
+    steps = tuple(
+        Step(name, DELIVERY_PROMPTS[name], answer, "delivery_request_form", f"delivery_{name}")
+        for name, answer in zip(names, answers, strict=True)
+    )
+    return Flow("address_change", language, (opening,), steps, REQUEST_DONE)
 
 
 def _survey(language: str, answers: tuple[str, ...], opening: tuple[str, str]) -> Flow:
@@ -232,6 +266,8 @@ def _flows(language: str, text: dict[str, tuple[str, ...]]) -> tuple[Flow, ...]:
             STATUS_DONE,
         ),
         _survey(language, text["survey"], (text["survey_opening"][0], text["survey_opening"][1])),
+        _pickup(language, text["pickup"], text["pickup_opening"][0]),
+        _address_change(language, text["address_change"], text["address_change_opening"][0]),
         Flow(
             # Two messages the bot cannot read: the fallback offers a person.
             "fallback_offer",
@@ -286,6 +322,23 @@ FLOWS_EN = _flows(
         "fallback_opening": ("blorp fizzwhack quantum", "grindle snoop wobbleton"),
         "fallback": ("no thanks",),
         "handoff_opening": ("I want to speak to a real person",),
+        "pickup_opening": ("I'd like to book a pick-up",),
+        # A weekday rather than a date: always ahead, never a Sunday.
+        "pickup": (
+            "12/F, Harbour Centre, 25 Harbour Road, Wan Chai",
+            "Wednesday",
+            "2pm to 5pm",
+            "3",
+            "25 kg",
+            "express",
+            "yes",
+        ),
+        "address_change_opening": ("I need to change the delivery address",),
+        "address_change": (
+            "160-48219371",
+            "+852 9123 4567",
+            "Flat 5, 12/F, 8 Nathan Road, Tsim Sha Tsui",
+        ),
     },
 )
 
@@ -322,6 +375,18 @@ FLOWS_ZH = _flows(
         "fallback_opening": ("咕嚕呱啦嗶嗶啵", "叮噹嘭啪呤咚喳"),
         "fallback": ("唔使喇",),
         "handoff_opening": ("我想同真人傾",),
+        "pickup_opening": ("我想預約上門收件",),
+        "pickup": (
+            "灣仔港灣道25號海港中心12樓",
+            "星期三",
+            "下午2點至5點",
+            "三件",
+            "25公斤",
+            "特快速遞",
+            "係",
+        ),
+        "address_change_opening": ("我想改送貨地址",),
+        "address_change": ("160-48219371", "我電話係 9123 4567", "尖沙咀彌敦道8號12樓5室"),
     },
 )
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -492,8 +493,13 @@ def watch(
     stop: threading.Event | None = None,
     tz: tzinfo | None = None,
     mailer: StaffMailer | None = None,
+    also: Sequence[Callable[[], object]] = (),
 ) -> bool:
     """Run :func:`run_once` every ``interval`` seconds until ``stop`` is set.
+
+    ``also`` are further passes run after each one (the customer requests' pending
+    outcome messages, :func:`bot.domain.requests.outcomes.deliver_pending`), so one
+    worker keeps every promise; a failing one is logged like a failed pass.
 
     A pass that fails (the database is down) is logged and tried again at the next
     interval: the worker outlives outages rather than taking the stack down.
@@ -507,6 +513,8 @@ def watch(
         ok = True
         try:
             report = run_once(engine, notifier, publish=publish, tz=tz, mailer=mailer)
+            for extra in also:
+                extra()
         except Exception:
             ok = False
             logger.exception("Follow-up pass failed; trying again in %g s", interval)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from bot.domain.complaints.rules import (
 from bot.domain.complaints.severity import assess_severity
 from bot.domain.complaints.views import ComplaintReceipt, ComplaintView, make_view
 from bot.domain.contacts import parse_contact
+from bot.domain.numbering import lock_counter, next_number
 from bot.domain.service_levels import CATEGORIES, service_levels
 from bot.domain.shipments import find_shipment
 from bot.domain.tracking import check_tracking_number
@@ -44,32 +45,6 @@ def _dedupe_key(sender_id: str, category: str, description: str, shipment_ref: s
     text = " ".join(description.split()).casefold()
     material = "\x1f".join((sender_id, category, text, shipment_ref or ""))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-def _lock_counter(session: Session, year: int) -> None:
-    # A write as the transaction's first statement: on SQLite it takes the database's
-    # write lock now (waiting for another writer) instead of failing later when a read
-    # snapshot would have to be upgraded; on PostgreSQL it locks the year's counter row.
-    # Either way two submissions of the same complaint take turns from here on.
-    table = ComplaintCounter.__table__
-    session.execute(update(table).where(table.c.year == year).values(last_value=table.c.last_value))
-
-
-def _next_number(session: Session, year: int) -> int:
-    table = ComplaintCounter.__table__
-    bump = update(table).where(table.c.year == year).values(last_value=table.c.last_value + 1)
-    if session.execute(bump).rowcount == 0:
-        try:
-            with session.begin_nested():
-                session.execute(insert(table).values(year=year, last_value=1))
-            return 1
-        except IntegrityError:
-            # Another transaction made the year's row first; it is committed now.
-            session.execute(bump)
-    value: int = session.execute(
-        select(table.c.last_value).where(table.c.year == year)
-    ).scalar_one()
-    return value
 
 
 def _receipt(complaint: Complaint, created: bool) -> ComplaintReceipt:
@@ -179,7 +154,7 @@ def create_complaint(
 
     levels = service_levels()
     year = moment.astimezone(levels.calendar.tz).year
-    _lock_counter(session, year)
+    lock_counter(session, ComplaintCounter.__table__, year)
 
     shipment = None
     if number is not None:
@@ -207,7 +182,9 @@ def create_complaint(
     resolution_due_at = levels.calendar.add_business_hours(moment, target.resolution_hours)
     try:
         with session.begin_nested():
-            reference = format_reference(year, _next_number(session, year))
+            reference = format_reference(
+                year, next_number(session, ComplaintCounter.__table__, year)
+            )
             complaint = Complaint(
                 reference=reference,
                 sender_id=sender,

@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import BindParameter, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from bot.storage.models import UTC, Complaint, ConversationFact, Handoff, SurveyResponse
+from bot.storage.models import (
+    UTC,
+    Complaint,
+    ConversationFact,
+    CustomerRequest,
+    Handoff,
+    SurveyResponse,
+)
 
 #: Ways a report can be sliced (``--by``); ``handled`` is bot-only versus handed-off;
 #: ``language`` the conversation's language ("en", "zh").
@@ -151,6 +158,20 @@ SOURCES: dict[str, Source] = {
             "language": _language_at(Complaint.sender_id, Complaint.created_at),
         },
     ),
+    "requests": Source(
+        "requests",
+        CustomerRequest.__table__,
+        CustomerRequest.created_at,
+        {
+            "channel": CustomerRequest.channel,
+            "agent": CustomerRequest.assigned_to,
+            "team": None,
+            "intent": CustomerRequest.kind,
+            "account": None,
+            "handled": None,
+            "language": _language_at(CustomerRequest.sender_id, CustomerRequest.created_at),
+        },
+    ),
 }
 
 
@@ -245,6 +266,19 @@ def promise_kept_pct(_dialect: str) -> tuple[Expr, Expr]:
     ), func.count(Complaint.promise_kept)
 
 
+def requests_on_time_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Requests on time %: requests completed or refused by their promised time / requests
+    completed or refused x 100 (bot.domain.requests.staff writes it when they are)."""
+    finished = func.count(CustomerRequest.completed_on_time)
+    return _percent(_count_if(CustomerRequest.completed_on_time.is_(True)), finished), finished
+
+
+def request_completion_bh(_dialect: str) -> Expr:
+    """Time to complete (or refuse) a request in business hours, as written by
+    bot.domain.requests.staff when it is."""
+    return CustomerRequest.completed_hours
+
+
 def bot_first_response_ms(_dialect: str) -> Expr:
     """Bot first response: ms from the customer's first message to the bot's first reply."""
     return ConversationFact.bot_first_response_ms
@@ -332,6 +366,25 @@ KPIS: tuple[Kpi, ...] = (
         90,
     ),
     _ratio("response_rate", "Survey response rate", "%", True, "surveys", survey_response_rate_pct),
+    _ratio(
+        "requests_on_time", "Requests done on time", "%", True, "requests", requests_on_time_pct
+    ),
+    _pct(
+        "request_p50",
+        "Request completion, median",
+        "business h",
+        "requests",
+        request_completion_bh,
+        50,
+    ),
+    _pct(
+        "request_p90",
+        "Request completion, p90",
+        "business h",
+        "requests",
+        request_completion_bh,
+        90,
+    ),
 )
 
 KPI_BY_CODE: dict[str, Kpi] = {kpi.code: kpi for kpi in KPIS}
