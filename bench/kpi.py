@@ -45,7 +45,7 @@ HANDOFFS = 200_000  # one conversation in five is handed to a person
 COMPLAINTS = 100_000
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_IN_YEAR = 365 * 86400
-TARGET_S = 2.0
+TARGET_S = 1.0
 NULL = "\\N"
 PG_ADMIN_URL = os.environ.get(
     "FREIGHTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -42,6 +42,7 @@ from bot.domain.kpi.formulas import (
 )
 from bot.storage.models import (
     ConversationFact,
+    Handoff,
     KpiRollupDay,
     KpiRollupHistogram,
     KpiRollupStale,
@@ -50,11 +51,21 @@ from bot.storage.models import (
     utcnow,
 )
 
-#: The sources rolled up: the ones that grow by a million rows a year.
-ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys")
+#: The sources rolled up: the ones that grow by a million rows a year, and the handoffs
+#: (their three duration histograms and their language, looked up from the conversation).
+ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs")
+
+#: Measures kept raw: the bot's first response is in whole milliseconds, so a day's
+#: histogram has about one value per conversation and a rollup of it saves nothing.
+RAW_MEASURES: frozenset[str] = frozenset({"bot_first_response_ms"})
 
 #: The KPIs whose parts are rolled up.
-ROLLED_KPIS: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.source in ROLLED_SOURCES)
+ROLLED_KPIS: tuple[Kpi, ...] = tuple(
+    kpi
+    for kpi in KPIS
+    if kpi.source in ROLLED_SOURCES
+    and (kpi.measure is None or kpi.measure.__name__ not in RAW_MEASURES)
+)
 
 #: The rollup's dimension name for the whole day (slice :data:`ALL`).
 WHOLE = "all"
@@ -77,6 +88,7 @@ def mark_sender_stale(session: Session, sender_id: str) -> None:
     for column, owner in (
         (ConversationFact.session_started_at, ConversationFact.sender_id),
         (SurveyResponse.offered_at, SurveyResponse.sender_id),
+        (Handoff.created_at, Handoff.sender_id),
     ):
         mark_stale(session, session.scalars(select(column).where(owner == sender_id)))
 
@@ -182,7 +194,17 @@ def backfill(
             return 0
         start = start or local_day(first, tz)
         end = end or local_day(last, tz)
-    return refresh_days(session, _days(start, end), tz)
+    seen = session.scalar(select(func.max(KpiRollupStale.id)))
+    done = refresh_days(session, _days(start, end), tz)
+    if seen is not None:
+        # Changes noted before the backfill read the facts are in its rollups now.
+        begin, until = period_bounds(start, end, tz)
+        session.execute(
+            delete(KpiRollupStale).where(
+                KpiRollupStale.id <= seen, KpiRollupStale.at >= begin, KpiRollupStale.at < until
+            )
+        )
+    return done
 
 
 def _fact_span(session: Session) -> tuple[datetime | None, datetime | None]:
@@ -221,8 +243,8 @@ def compute_many(
         raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
     results: dict[str, Figures | None] = {kpi.code: None for kpi in kpis if not sliceable(kpi, by)}
     wanted = [kpi for kpi in kpis if sliceable(kpi, by)]
-    rolled = [kpi for kpi in wanted if kpi.source in ROLLED_SOURCES]
-    others = [kpi for kpi in wanted if kpi.source not in ROLLED_SOURCES]
+    rolled = [kpi for kpi in wanted if kpi in ROLLED_KPIS]
+    others = [kpi for kpi in wanted if kpi not in ROLLED_KPIS]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _tune_postgresql(connection)

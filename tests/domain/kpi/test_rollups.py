@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.kpi import rollups, surveys
 from bot.domain.kpi.formulas import DIMENSIONS, KPIS, compute_many, period_bounds
 from bot.domain.kpi.report import build_report
-from bot.storage.models import UTC, ConversationFact, KpiRollupDay, KpiRollupStale
+from bot.storage.models import UTC, ConversationFact, Handoff, KpiRollupDay, KpiRollupStale
 
 HK = ZoneInfo("Asia/Hong_Kong")
 START, END = date(2026, 11, 1), date(2026, 11, 30)
@@ -66,9 +66,28 @@ def _survey(session: Session, n: int, at: datetime, rng: random.Random) -> None:
         )
 
 
+def _handoff(session: Session, n: int, at: datetime, rng: random.Random) -> None:
+    def later(seconds: int) -> datetime | None:
+        return None if rng.random() < 0.2 else at + timedelta(seconds=seconds)
+
+    session.add(
+        Handoff(
+            sender_id=f"s{n}",
+            channel=rng.choice(["rest", "telegram"]),
+            reason="request",
+            team=rng.choice(["sea", "air"]),
+            agent=rng.choice(["amy", "bob", None]),
+            created_at=at + timedelta(minutes=1),
+            taken_at=later(rng.randint(5, 300)),
+            first_agent_reply_at=later(rng.randint(300, 600)),
+            closed_at=later(rng.randint(600, 3000)),
+        )
+    )
+
+
 @pytest.fixture
 def data(session: Session) -> Session:
-    """300 conversations and surveys over November 2026 and the days around it, with
+    """300 conversations and surveys, 100 handoffs, over November 2026 and the days around it, with
     times near the Hong Kong midnight."""
     rng = random.Random(18)
     base = datetime(2026, 10, 30, 15, 59, tzinfo=UTC)
@@ -76,6 +95,8 @@ def data(session: Session) -> Session:
         at = base + timedelta(hours=rng.randint(0, 34 * 24), minutes=rng.choice([0, 1, 59]))
         _fact(session, n, at, rng)
         _survey(session, n, at, rng)
+        if n % 3 == 0:
+            _handoff(session, n, at, rng)
     session.commit()
     return session
 
