@@ -243,8 +243,13 @@ def compute_many(
         raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
     results: dict[str, Figures | None] = {kpi.code: None for kpi in kpis if not sliceable(kpi, by)}
     wanted = [kpi for kpi in kpis if sliceable(kpi, by)]
-    rolled = [kpi for kpi in wanted if kpi in ROLLED_KPIS]
-    others = [kpi for kpi in wanted if kpi not in ROLLED_KPIS]
+    # Ratio sums always come from the rollups; histograms only by language, where the
+    # raw path looks up each handoff's conversation (elsewhere a day's histogram barely
+    # compresses and reading a year of them is slower than the facts: docs/kpis.md).
+    rolled = [
+        kpi for kpi in wanted if kpi in ROLLED_KPIS and (kpi.ratio is not None or by == "language")
+    ]
+    others = [kpi for kpi in wanted if kpi not in rolled]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _tune_postgresql(connection)
