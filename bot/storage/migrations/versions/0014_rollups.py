@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0014_rollups"
 down_revision = "0013_console_staff_notices"
 branch_labels = None
