@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.schema import CreateIndex
 
 from bot.core.settings import REPO_ROOT
+from bot.domain.kpi import rollups
 from bot.domain.kpi.report import build_report
 from bot.storage import db
 from bot.storage.models import UTC, Base
@@ -44,7 +45,7 @@ HANDOFFS = 200_000  # one conversation in five is handed to a person
 COMPLAINTS = 100_000
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_IN_YEAR = 365 * 86400
-TARGET_S = 2.0
+TARGET_S = 1.0
 NULL = "\\N"
 PG_ADMIN_URL = os.environ.get(
     "FREIGHTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -381,19 +382,20 @@ def time_reports(url: str, label: str) -> None:
         ("year by account", date(2026, 1, 1), date(2026, 12, 31), "account"),
         ("year by intent", date(2026, 1, 1), date(2026, 12, 31), "intent"),
         ("year by handled", date(2026, 1, 1), date(2026, 12, 31), "handled"),
+        ("year by language", date(2026, 1, 1), date(2026, 12, 31), "language"),
         ("November", date(2026, 11, 1), date(2026, 11, 30), None),
     )
     try:
-        for name, start, end, by in cases:
-            with db.session_scope(engine) as session:
-                started = time.perf_counter()
-                report = build_report(session, start, end, tz, by)
-                elapsed = time.perf_counter() - started
-            verdict = "ok" if elapsed < TARGET_S else "OVER TARGET"
-            print(
-                f"  {label}: kpi report, {name}: {elapsed:.2f} s "
-                f"({len(report.lines)} figures; target < {TARGET_S:.0f} s: {verdict})"
-            )
+        # Before: no day rolled up yet, so every figure is read from the raw facts.
+        before = _time_cases(engine, tz, cases, f"{label} raw facts")
+        with db.session_scope(engine) as session:
+            started = time.perf_counter()
+            days = rollups.backfill(session, tz)
+        spent = time.perf_counter() - started
+        print(f"  {label}: `kpi rollups backfill`: {days} days in {spent:.0f} s")
+        after = _time_cases(engine, tz, cases, f"{label} rollups")
+        for name, _start, _end, _by in cases:
+            print(f"  {label}: {name}: {before[name]:.2f} s before, {after[name]:.2f} s after")
     finally:
         engine.dispose()
     env = {**os.environ, "DATABASE_URL": url, "RASA_TELEMETRY_ENABLED": "false"}
@@ -421,6 +423,25 @@ def time_reports(url: str, label: str) -> None:
     elapsed = time.perf_counter() - started
     state = "ok" if done.returncode == 0 else f"failed: {done.stderr.strip()[-300:]}"
     print(f"  {label}: `python -m bot kpi report` (year, whole process): {elapsed:.2f} s, {state}")
+
+
+def _time_cases(
+    engine: Any, tz: ZoneInfo, cases: tuple[tuple[str, date, date, str | None], ...], label: str
+) -> dict[str, float]:
+    """Time each report case once; print and return the seconds."""
+    timings: dict[str, float] = {}
+    for name, start, end, by in cases:
+        with db.session_scope(engine) as session:
+            started = time.perf_counter()
+            report = build_report(session, start, end, tz, by)
+            elapsed = time.perf_counter() - started
+        timings[name] = elapsed
+        verdict = "ok" if elapsed < TARGET_S else "OVER TARGET"
+        print(
+            f"  {label}: kpi report, {name}: {elapsed:.2f} s "
+            f"({len(report.lines)} figures; target < {TARGET_S:.0f} s: {verdict})"
+        )
+    return timings
 
 
 def _pg_admin() -> Any:

@@ -1,4 +1,4 @@
-"""``python -m bot kpi report|targets set|review|consume``: KPI figures for managers."""
+"""``python -m bot kpi report|targets set|review|consume|rollups``: KPI figures for managers."""
 
 from __future__ import annotations
 
@@ -55,6 +55,19 @@ def register(subparsers: Any) -> None:
     report.add_argument("--period", default="all", help="label of the targets to use")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
     report.set_defaults(handler=_report)
+
+    rollups = actions.add_parser(
+        "rollups",
+        help="roll up the conversation and survey KPIs per day (backfill or refresh)",
+        description="The KPI report reads whole days from daily rollups (docs/kpis.md). "
+        "`backfill` rolls up every day with facts (or --from to --to), e.g. after the "
+        "upgrade that adds them; `refresh` rolls up again the days changed since (the "
+        "event consumer does this after each batch).",
+    )
+    rollups.add_argument("rollups_command", choices=("backfill", "refresh"))
+    rollups.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD")
+    rollups.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD")
+    rollups.set_defaults(handler=_rollups)
 
     targets = actions.add_parser("targets", help="managers' KPI targets")
     target_actions = targets.add_subparsers(dest="targets_command", metavar="ACTION", required=True)
@@ -137,6 +150,27 @@ def _report(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(format_report(report))
+    return common.EXIT_OK
+
+
+def _rollups(args: argparse.Namespace) -> int:
+    from bot.commands import common
+    from bot.domain.kpi import rollups
+    from bot.storage.db import session_scope
+
+    settings = common.settings()
+    engine = common.ready_engine(settings)
+    if engine is None:
+        return common.EXIT_NOT_READY
+    if args.start and args.end and args.end < args.start:
+        print("--to is before --from: give the first day, then the last.", file=sys.stderr)
+        return common.EXIT_FAILED
+    with session_scope(engine) as session:
+        if args.rollups_command == "backfill":
+            days = rollups.backfill(session, settings.tz, args.start, args.end)
+        else:
+            days = rollups.refresh_stale(session, settings.tz)
+    print(f"Rolled up {days} day(s).")
     return common.EXIT_OK
 
 
@@ -286,7 +320,7 @@ def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str)
                 file=sys.stderr,
             )
             return common.EXIT_FAILED
-        result = consume_sql_broker(engine, broker)
+        result = consume_sql_broker(engine, broker, tz=common.settings().tz)
         print(
             f"Read {result.read} events ({result.applied} new); "
             f"the next pass starts after event {result.position}."
@@ -299,7 +333,9 @@ def _consume_sql(args: argparse.Namespace, engine: Any, broker: Any, where: str)
     stop = threading.Event()
     _stop_on_signals(stop.set)
     print(f"Following Rasa's SQL event broker at {where}; SIGTERM or Ctrl-C stops.", flush=True)
-    total = follow_sql_broker(engine, broker, stop, args.interval, on_pass=report)
+    total = follow_sql_broker(
+        engine, broker, stop, args.interval, on_pass=report, tz=common.settings().tz
+    )
     print(f"Stopped after {total.read} events ({total.applied} new).", flush=True)
     return common.EXIT_OK
 
@@ -337,6 +373,7 @@ def _consume_rabbitmq(args: argparse.Namespace, engine: Any, url: str, queue: st
                     stop=stop,
                     idle_timeout=None if args.follow else RABBITMQ_IDLE_S,
                     on_batch=report if args.follow else None,
+                    tz=common.settings().tz,
                 )
             except (OSError, AMQPConnectionError) as exc:
                 if not args.follow:

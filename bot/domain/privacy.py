@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from bot.core.config_files import ConfigFileError, read_mapping
 from bot.core.settings import REPO_ROOT
 from bot.domain.contacts import EMAIL, Contact, parse_contact
+from bot.domain.kpi.rollups import mark_sender_stale
 from bot.storage.models import (
     Complaint,
     ComplaintEvent,
@@ -241,6 +242,8 @@ def _clear_handoffs(session: Session, where: Any, report: Report) -> None:
 
 def _pseudonymise(session: Session, sender_id: str, pseudonym: str, report: Report) -> None:
     """Replace ``sender_id`` by ``pseudonym`` in every table that keeps it."""
+    # Its conversations' and surveys' days are read raw until their rollups are refreshed.
+    mark_sender_stale(session, sender_id)
     for label, model in (
         ("conversation facts", ConversationFact),
         ("complaints", Complaint),

@@ -1102,3 +1102,55 @@ class CustomerRequestCounter(Base):
 
     year = Column(Integer, primary_key=True, autoincrement=False)
     last_value = Column(Integer, nullable=False)
+
+
+class KpiRollupDay(Base):
+    """A service-centre day whose KPI rollups are complete (bot.domain.kpi.rollups)."""
+
+    __tablename__ = "kpi_rollup_days"
+
+    day = Column(Date, primary_key=True)
+    refreshed_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class KpiRollupSum(Base):
+    """One day x slice of a ratio KPI: its numerator and denominator sums, never a ratio."""
+
+    __tablename__ = "kpi_rollup_sums"
+    __table_args__ = (Index("ix_kpi_rollup_sums_read", "dimension", "kpi", "day", "slice"),)
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    dimension = Column(String(12), nullable=False)
+    slice = Column(String(255), nullable=False)
+    kpi = Column(String(40), nullable=False)
+    numerator = Column(Float, nullable=False)
+    denominator = Column(Float, nullable=False)
+
+
+class KpiRollupHistogram(Base):
+    """One day x slice of a percentile measure: how many rows had each value."""
+
+    __tablename__ = "kpi_rollup_histograms"
+    __table_args__ = (
+        Index("ix_kpi_rollup_histograms_read", "dimension", "measure", "day", "slice"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    dimension = Column(String(12), nullable=False)
+    slice = Column(String(255), nullable=False)
+    measure = Column(String(40), nullable=False)
+    value = Column(Float, nullable=False)
+    count = Column(Integer, nullable=False)
+
+
+class KpiRollupStale(Base):
+    """A fact written at ``at`` after its day was rolled up: that day is read raw until
+    the rollups are refreshed. Written in the same transaction as the fact."""
+
+    __tablename__ = "kpi_rollup_stale"
+    __table_args__ = (Index("ix_kpi_rollup_stale_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False)

@@ -151,3 +151,29 @@ def test_report_by_language(db_url: str, tmp_path: Path) -> None:
         if line["code"] == "csat"
     }
     assert csat == {"en": (100.0, 1), "zh": (50.0, 2)}
+
+
+def test_rollups_backfill_then_consume_keeps_the_report(answered: str, tmp_path: Path) -> None:
+    report = ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "channel"]
+    raw = _run(answered, tmp_path, *report)
+    assert raw.returncode == 0, raw.stderr
+    done = _run(answered, tmp_path, "rollups", "backfill")
+    assert done.returncode == 0, done.stderr
+    assert "Rolled up 1 day(s)." in done.stdout
+    assert _run(answered, tmp_path, *report).stdout == raw.stdout
+    # A late conversation on the rolled-up day: the consumer refreshes that day's rollup
+    # in its own transaction, so the report counts it and no stale day is left.
+    broker_url = f"sqlite:///{tmp_path / 'events.db'}"
+    broker = db.make_engine(broker_url)
+    BROKER_EVENTS.metadata.create_all(broker)
+    event = {"event": "session_started", "timestamp": AT.timestamp(), "sender_id": "late"}
+    with broker.begin() as connection:
+        connection.execute(BROKER_EVENTS.insert().values(sender_id="late", data=json.dumps(event)))
+    broker.dispose()
+    assert _run(answered, tmp_path, "consume", "--broker-url", broker_url).returncode == 0
+    after = _run(answered, tmp_path, "report", "--from", "2026-11-01", "--to", "2026-11-30")
+    assert "Containment (no handoff)" in after.stdout
+    lines = [line for line in after.stdout.splitlines() if line.startswith("Containment")]
+    assert "100" in lines[0] and " 1 " in f" {lines[0]} ", after.stdout
+    refreshed = _run(answered, tmp_path, "rollups", "refresh")
+    assert "Rolled up 0 day(s)." in refreshed.stdout

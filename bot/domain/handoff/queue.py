@@ -18,6 +18,7 @@ from bot.domain.clock import moment_of
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.rules import REASONS, HandoffError
 from bot.domain.handoff.views import HandoffView, handoff_view
+from bot.domain.kpi.rollups import mark_stale
 from bot.domain.service_levels import service_levels
 from bot.domain.teams import GENERAL_TEAM, check_team
 from bot.storage.models import Handoff, StaffUser
@@ -161,6 +162,7 @@ def request_handoff(
     try:
         with session.begin_nested():
             session.add(handoff)
+            mark_stale(session, [moment])
     except IntegrityError:
         # Another action run opened one between our read and our write: use theirs.
         existing = _open_handoff(session, sender)

@@ -21,6 +21,7 @@ from bot.domain import audit
 from bot.domain.clock import moment_of
 from bot.domain.handoff.rules import OUTCOMES, HandoffError
 from bot.domain.handoff.views import HandoffView, MessageView, handoff_view, message_view
+from bot.domain.kpi.rollups import mark_stale
 from bot.domain.limits import AGENT_MESSAGE_CHARS
 from bot.storage.models import Handoff, HandoffMessage, StaffUser
 
@@ -107,6 +108,7 @@ def reassign_handoff(
     handoff.agent = target.name
     if handoff.status == "waiting":
         handoff.status, handoff.taken_at = "active", moment
+    mark_stale(session, [handoff.created_at])
     audit.record(
         session,
         actor=supervisor.name,
@@ -138,6 +140,7 @@ def take_handoff(
     handoff.status = "active"
     handoff.agent = agent
     handoff.taken_at = moment
+    mark_stale(session, [handoff.created_at])
     session.flush()
     return handoff_view(handoff, with_messages=True)
 
@@ -248,6 +251,7 @@ def mark_message(
         handoff = _locked(session, message.handoff_id)
         if handoff.first_agent_reply_at is None:
             handoff.first_agent_reply_at = moment
+            mark_stale(session, [handoff.created_at])
     elif message.status != "sent":
         message.status, message.error = "failed", (error or "not delivered")[:300]
     session.flush()
@@ -294,5 +298,6 @@ def finish_handoff(
         handoff.handed_back_at = moment
     else:
         handoff.closed_at = moment
+    mark_stale(session, [handoff.created_at])
     session.flush()
     return handoff_view(handoff, with_messages=True)

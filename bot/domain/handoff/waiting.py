@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.clock import moment_of
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.queue import HandoffTicket, ticket_for
+from bot.domain.kpi.rollups import mark_stale
 from bot.storage.models import Handoff
 
 #: The status of a handoff the customer left before an agent took it.
@@ -90,6 +91,7 @@ def leave_queue(session: Session, sender_id: str, now: datetime | None = None) -
     handoff.status = LEFT
     handoff.open_sender = None
     handoff.closed_at = moment_of(now)
+    mark_stale(session, [handoff.created_at])
     session.flush()
     return True
 

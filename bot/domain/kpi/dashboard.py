@@ -30,6 +30,7 @@ from bot.domain.kpi.formulas import (
     in_period,
     nearest_rank,
     period_bounds,
+    ratio_value,
 )
 from bot.domain.kpi.report import Target, load_targets, rate
 from bot.storage.models import Complaint, ConversationFact, StaffUser
@@ -179,8 +180,8 @@ def compute_filtered(
         columns = [label(source).label("g")]
         for index, kpi in enumerate(group_kpis):
             assert kpi.ratio is not None
-            value, n = kpi.ratio(dialect)
-            columns += [value.label(f"v{index}"), n.label(f"n{index}")]
+            numerator, denominator = kpi.ratio(dialect)
+            columns += [numerator.label(f"v{index}"), denominator.label(f"n{index}")]
         query = select(*columns).select_from(source.table).where(*where(source))
         if group is not None:
             query = query.group_by(label(source))
@@ -188,8 +189,11 @@ def compute_filtered(
         for index, kpi in enumerate(group_kpis):
             figures: Figures = {}
             for row in rows:
-                value, n = row[1 + 2 * index], int(row[2 + 2 * index] or 0)
-                figures[str(row[0])] = (None if value is None or n == 0 else float(value), n)
+                numerator, denominator = row[1 + 2 * index], row[2 + 2 * index]
+                figures[str(row[0])] = (
+                    ratio_value(numerator, denominator),
+                    int(denominator or 0),
+                )
             if group is None and ALL not in figures:
                 figures[ALL] = (None, 0)
             results[kpi.code] = figures

@@ -198,9 +198,12 @@ def _count_if(condition: Expr) -> Expr:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _percent(numerator: Expr, denominator: Expr) -> Expr:
-    # 100.0 first, so SQLite does not divide integers; NULLIF gives NULL for no data.
-    return 100.0 * numerator / func.nullif(denominator, 0)
+def ratio_value(numerator: float | None, denominator: float | None) -> float | None:
+    """Every ratio KPI's value from its summed parts: numerator / denominator x 100, None
+    without data. The one place a ratio is taken, over raw rows and over rollups alike."""
+    if not denominator:
+        return None
+    return 100.0 * float(numerator or 0) / float(denominator)
 
 
 def _seconds_between(later: Any, earlier: Any, dialect: str) -> Expr:
@@ -217,53 +220,45 @@ def _seconds_between(later: Any, earlier: Any, dialect: str) -> Expr:
 
 def csat_pct(_dialect: str) -> tuple[Expr, Expr]:
     """CSAT %: answers of 4 or 5 / all CSAT answers x 100 (scale 1-5)."""
-    answers = func.count(SurveyResponse.csat)
-    return _percent(_count_if(SurveyResponse.csat >= 4), answers), answers
+    return _count_if(SurveyResponse.csat >= 4), func.count(SurveyResponse.csat)
 
 
 def nps(_dialect: str) -> tuple[Expr, Expr]:
     """NPS: % promoters (9-10) minus % detractors (0-6), in points from -100 to 100."""
     promoters = _count_if(SurveyResponse.nps >= 9)
     detractors = _count_if(SurveyResponse.nps <= 6)
-    return _percent(promoters - detractors, func.count(SurveyResponse.nps)), func.count(
-        SurveyResponse.nps
-    )
+    return promoters - detractors, func.count(SurveyResponse.nps)
 
 
 def fcr_pct(_dialect: str) -> tuple[Expr, Expr]:
     """First-contact resolution %: "resolved" answers / all answers to that question x 100."""
-    return _percent(_count_if(SurveyResponse.fcr.is_(True)), func.count(SurveyResponse.fcr)), (
-        func.count(SurveyResponse.fcr)
-    )
+    return _count_if(SurveyResponse.fcr.is_(True)), func.count(SurveyResponse.fcr)
 
 
 def survey_response_rate_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Survey response rate %: surveys answered / surveys offered x 100."""
-    return _percent(func.count(SurveyResponse.answered_at), func.count()), func.count()
+    return func.count(SurveyResponse.answered_at), func.count()
 
 
 def containment_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Containment %: conversation sessions never handed to a person / all sessions x 100."""
-    return _percent(_count_if(ConversationFact.handed_off.is_(False)), func.count()), (func.count())
+    return _count_if(ConversationFact.handed_off.is_(False)), func.count()
 
 
 def escalation_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Escalation rate %: conversation sessions handed to a person / all sessions x 100."""
-    return _percent(_count_if(ConversationFact.handed_off.is_(True)), func.count()), (func.count())
+    return _count_if(ConversationFact.handed_off.is_(True)), func.count()
 
 
 def fallback_rate_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Fallback rate %: user messages the bot did not understand / all user messages x 100."""
-    messages = func.sum(ConversationFact.user_message_count)
-    return _percent(func.sum(ConversationFact.fallback_count), messages), func.coalesce(messages, 0)
+    return func.sum(ConversationFact.fallback_count), func.sum(ConversationFact.user_message_count)
 
 
 def promise_kept_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Complaint follow-up promises kept %: first follow-up by the first promised time /
     complaints whose first promise has fallen due or been met x 100."""
-    return _percent(
-        _count_if(Complaint.promise_kept.is_(True)), func.count(Complaint.promise_kept)
-    ), func.count(Complaint.promise_kept)
+    return _count_if(Complaint.promise_kept.is_(True)), func.count(Complaint.promise_kept)
 
 
 def requests_on_time_pct(_dialect: str) -> tuple[Expr, Expr]:
@@ -465,67 +460,128 @@ def compute_many(
     """
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
-    dialect = session.get_bind().dialect.name
-    results: dict[str, Figures | None] = {}
+    results: dict[str, Figures | None] = {kpi.code: None for kpi in kpis if not sliceable(kpi, by)}
+    wanted = [kpi for kpi in kpis if sliceable(kpi, by)]
+    connection = session.connection()
+    if session.get_bind().dialect.name == "postgresql":
+        _tune_postgresql(connection)
+    results.update(finish(wanted, raw_parts(connection, wanted, begin, until, by), by))
+    return results
+
+
+def sliceable(kpi: Kpi, by: str | None) -> bool:
+    """Whether ``kpi`` can be sliced by ``by`` (handoffs know no customer account)."""
+    return by is None or SOURCES[kpi.source].dimensions[by] is not None
+
+
+def measure_name(kpi: Kpi) -> str:
+    """The name of a percentile KPI's measure (its p50 and p90 share it)."""
+    assert kpi.measure is not None
+    return kpi.measure.__name__
+
+
+@dataclass
+class Parts:
+    """What every KPI of a report is computed from, summable over days and slices:
+    ``sums[kpi code][group] = [numerator, denominator]`` for the ratio KPIs and
+    ``histograms[measure][group][value] = count`` for the percentiles."""
+
+    sums: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    histograms: dict[str, dict[str, dict[float, int]]] = field(default_factory=dict)
+
+    def add(self, other: Parts) -> None:
+        """Add ``other``'s sums and counts to these."""
+        for code, groups in other.sums.items():
+            mine = self.sums.setdefault(code, {})
+            for group, (numerator, denominator) in groups.items():
+                total = mine.setdefault(group, [0.0, 0.0])
+                total[0] += numerator
+                total[1] += denominator
+        for measure, hist_groups in other.histograms.items():
+            mine_h = self.histograms.setdefault(measure, {})
+            for group, counts in hist_groups.items():
+                into = mine_h.setdefault(group, {})
+                for value, count in counts.items():
+                    into[value] = into.get(value, 0) + count
+
+
+def raw_parts(
+    connection: Connection,
+    kpis: Sequence[Kpi],
+    begin: datetime,
+    until: datetime,
+    by: str | None,
+) -> Parts:
+    """The parts of ``kpis`` read from the fact tables over ``[begin, until)``.
+
+    The ratio KPIs of one source share one ``SELECT ... GROUP BY``; the percentiles of
+    one measure share one histogram (``GROUP BY`` slice, value with ``COUNT(*)``: at
+    most one row per distinct value, never the rows themselves).
+    """
+    dialect = connection.dialect.name
     ratios: dict[str, list[Kpi]] = {}
-    measures: dict[tuple[str, Callable[[str], Expr]], list[Kpi]] = {}
+    measures: dict[tuple[str, str], Kpi] = {}
     for kpi in kpis:
-        if by is not None and SOURCES[kpi.source].dimensions[by] is None:
-            results[kpi.code] = None
-        elif kpi.ratio is not None:
+        if kpi.ratio is not None:
             ratios.setdefault(kpi.source, []).append(kpi)
         else:
-            assert kpi.measure is not None
-            measures.setdefault((kpi.source, kpi.measure), []).append(kpi)
-
-    # Core rows, not ORM results: a sliced histogram can be a hundred thousand rows.
-    connection = session.connection()
-    if dialect == "postgresql":
-        _tune_postgresql(connection)
-
+            measures.setdefault((kpi.source, measure_name(kpi)), kpi)
+    parts = Parts()
     for source_name, group_kpis in ratios.items():
         source = SOURCES[source_name]
         group, key = _group(source, by)
         columns = [group.label("g")]
         for index, kpi in enumerate(group_kpis):
             assert kpi.ratio is not None
-            value, n = kpi.ratio(dialect)
-            columns += [value.label(f"v{index}"), n.label(f"n{index}")]
+            numerator, denominator = kpi.ratio(dialect)
+            columns += [numerator.label(f"a{index}"), denominator.label(f"b{index}")]
         query = select(*columns).where(in_period(source, begin, until, dialect))
         if key is not None:
             query = query.group_by(key)
         rows = connection.execute(query).all()
         for index, kpi in enumerate(group_kpis):
-            figures: Figures = {}
+            sums = parts.sums.setdefault(kpi.code, {})
             for row in rows:
-                value, n = row[1 + 2 * index], int(row[2 + 2 * index] or 0)
-                figures[str(row[0])] = (None if value is None or n == 0 else float(value), n)
-            results[kpi.code] = _with_all(figures, by)
+                numerator, denominator = row[1 + 2 * index], row[2 + 2 * index]
+                total = sums.setdefault(str(row[0]), [0.0, 0.0])
+                total[0] += float(numerator or 0)
+                total[1] += float(denominator or 0)
 
-    for (source_name, measure_fn), group_kpis in measures.items():
+    for (source_name, name), kpi in measures.items():
         source = SOURCES[source_name]
         group, key = _group(source, by)
-        measure = measure_fn(dialect)
+        assert kpi.measure is not None
+        measure = kpi.measure(dialect)
         keys = [measure] if key is None else [key, measure]
         query = (
             select(group.label("g"), measure.label("v"), func.count().label("c"))
             .where(in_period(source, begin, until, dialect), measure.is_not(None))
             .group_by(*keys)
-            .order_by(*keys)
         )
-        histograms: dict[str, list[tuple[float, int]]] = {}
+        histograms = parts.histograms.setdefault(name, {})
         for label, value, count in connection.execute(query):
-            histograms.setdefault(str(label), []).append((float(value), int(count)))
-        for histogram in histograms.values():
-            # Sorted by the database already, unless two keys share a label.
-            histogram.sort()
-        sizes = {label: sum(count for _value, count in hist) for label, hist in histograms.items()}
-        for kpi in group_kpis:
-            figures = {
-                label: (nearest_rank(hist, kpi.percentile), sizes[label])
-                for label, hist in histograms.items()
-            }
-            results[kpi.code] = _with_all(figures, by)
+            counts = histograms.setdefault(str(label), {})
+            counts[float(value)] = counts.get(float(value), 0) + int(count)
+    return parts
+
+
+def finish(kpis: Sequence[Kpi], parts: Parts, by: str | None) -> dict[str, Figures | None]:
+    """Each KPI's ``{group: (value, n)}`` from its parts: the one place ratios and
+    percentiles are taken, whether the parts came from raw facts or from rollups."""
+    results: dict[str, Figures | None] = {}
+    for kpi in kpis:
+        figures: Figures = {}
+        if kpi.ratio is not None:
+            for group, (numerator, denominator) in parts.sums.get(kpi.code, {}).items():
+                figures[group] = (ratio_value(numerator, denominator), int(denominator))
+        else:
+            for group, counts in parts.histograms.get(measure_name(kpi), {}).items():
+                histogram = sorted(counts.items())
+                figures[group] = (
+                    nearest_rank(histogram, kpi.percentile),
+                    sum(counts.values()),
+                )
+        results[kpi.code] = _with_all(figures, by)
     return results
 
 

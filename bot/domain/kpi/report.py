@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.kpi.formulas import KPI_BY_CODE, KPIS, compute_many, period_bounds
+from bot.domain.kpi.formulas import KPI_BY_CODE, KPIS, period_bounds
+from bot.domain.kpi.rollups import compute_many
 from bot.storage.models import KpiTarget
 
 #: Starting targets (target, amber threshold) until managers set their own. For a KPI
@@ -211,7 +212,7 @@ def build_report(
     targets = load_targets(session, period)
     lines: list[KpiLine] = []
     not_sliced: list[str] = []
-    computed = compute_many(session, KPIS, begin, until, by)
+    computed = compute_many(session, KPIS, begin, until, tz, by)
     for kpi in KPIS:
         figures = computed[kpi.code]
         if figures is None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.i18n import supported
 from bot.domain.kpi.languages import conversation_language_of
+from bot.domain.kpi.rollups import mark_stale
 from bot.storage.models import SurveyResponse, utcnow
 
 
@@ -72,6 +73,7 @@ def record_offer(
         # A savepoint, so losing a race to a concurrent offer keeps the caller's work.
         with session.begin_nested():
             session.add(row)
+            mark_stale(session, [row.offered_at])
     except IntegrityError:
         found = _find(session, response_id)
         if found is None:
@@ -126,6 +128,7 @@ def record_answers(
         row.answered_at = answered_at or utcnow()
     if row.language is None:
         row.language = conversation_language_of(session, row.sender_id)
+    mark_stale(session, [row.offered_at])
     session.flush()
     return row
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
@@ -33,6 +34,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGE_SLOT, detect_language, supported
+from bot.domain.kpi.rollups import mark_stale, refresh_stale
 from bot.engine.transcripts import transcript
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ConversationFact, EventConsumerState, Handoff, ProcessedEvent
@@ -150,6 +152,8 @@ def apply_event(session: Session, event: dict[str, Any], sender_id: str | None =
     elif kind == "slot" and event.get("name") == LANGUAGE_SLOT:
         fact.language_chosen = supported(event.get("value"))
         _settle_language(fact)
+    # The fact's day is read raw until its rollup is refreshed (late events included).
+    mark_stale(session, [fact.session_started_at])
     session.flush()
     return True
 
@@ -263,6 +267,7 @@ def consume_sql_broker(
     batch_size: int = 1000,
     consumer: str = SQL_BROKER_CONSUMER,
     stop: threading.Event | None = None,
+    tz: ZoneInfo | None = None,
 ) -> ConsumeResult:
     """Read every event Rasa's SQL event broker wrote since the last pass.
 
@@ -276,6 +281,8 @@ def consume_sql_broker(
         batch_size: events per transaction.
         consumer: name of the high-water mark.
         stop: when set, the pass ends after the batch in hand is committed.
+        tz: the service centre's time zone; when given, the KPI rollups of the days the
+            batch touched are refreshed in the batch's transaction.
 
     Returns:
         Events read, events that were new, and the position reached.
@@ -308,6 +315,8 @@ def consume_sql_broker(
                 except Exception as exc:  # one bad row must not stop the stream behind it
                     log.warning("skipped broker event %s: %s", row.id, exc)
                 state.position = row.id
+            if tz is not None and rows:
+                refresh_stale(session, tz)
             position = state.position
         if len(rows) < batch_size or (stop is not None and stop.is_set()):
             return ConsumeResult(read, applied, position)
@@ -320,6 +329,7 @@ def follow_sql_broker(
     interval: float = 1.0,
     batch_size: int = 200,
     on_pass: Callable[[ConsumeResult], None] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> ConsumeResult:
     """Consume Rasa's SQL event broker until ``stop`` is set, a pass every ``interval``.
 
@@ -357,7 +367,7 @@ def follow_sql_broker(
                 # lock the action server and the console need far more.
                 stop.wait(interval)
                 continue
-            result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop)
+            result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop, tz=tz)
             passes += 1
         except TRANSIENT_ERRORS as exc:
             log.warning("event pass failed, trying again in %.0f s: %s", interval, exc)

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -34,6 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.settings import POISON_QUEUE_SUFFIX, RASA_EVENTS_EXCHANGE
+from bot.domain.kpi.rollups import refresh_stale
 from bot.engine.eventstream.facts import TRANSIENT_ERRORS, apply_event, event_key
 from bot.storage.db import session_scope
 
@@ -78,7 +80,9 @@ class BatchResult:
     failed: dict[int, str]
 
 
-def apply_batch(engine: Engine, events: list[dict[str, Any]]) -> BatchResult:
+def apply_batch(
+    engine: Engine, events: list[dict[str, Any]], tz: ZoneInfo | None = None
+) -> BatchResult:
     """Apply events in one transaction, each in its own savepoint.
 
     An event that raises is left out (its savepoint rolled back) and reported in
@@ -89,6 +93,8 @@ def apply_batch(engine: Engine, events: list[dict[str, Any]]) -> BatchResult:
     Args:
         engine: this project's database.
         events: Rasa event dicts, in delivery order.
+        tz: the service centre's time zone; when given, the KPI rollups of the days the
+            batch touched are refreshed in the batch's transaction.
 
     Returns:
         How many events were new, and ``{index: reason}`` for those that failed.
@@ -112,6 +118,8 @@ def apply_batch(engine: Engine, events: list[dict[str, Any]]) -> BatchResult:
                         failed[index] = f"IntegrityError: {exc.orig}"
                 except Exception as exc:  # one bad event must not stop the rest
                     failed[index] = f"{type(exc).__name__}: {exc}"
+            if tz is not None:
+                refresh_stale(session, tz)
         if not clashed:
             break
         pending = clashed
@@ -144,6 +152,7 @@ async def consume_rabbitmq(
     exchange_name: str = RASA_EVENTS_EXCHANGE,
     after_commit: Callable[[int], None] | None = None,
     on_batch: Callable[[RabbitStats], None] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> RabbitStats:
     """Consume Rasa's events from a RabbitMQ queue into conversation facts.
 
@@ -187,7 +196,7 @@ async def consume_rabbitmq(
                 batch = await _next_batch(inbox, stop, idle_timeout, batch_size, batch_wait)
                 if not batch:
                     break
-                await _process(engine, channel, poison_name, batch, stats, stop, after_commit)
+                await _process(engine, channel, poison_name, batch, stats, stop, after_commit, tz)
                 if on_batch is not None:
                     on_batch(stats)
         finally:
@@ -240,6 +249,7 @@ async def _process(
     stats: RabbitStats,
     stop: asyncio.Event,
     after_commit: Callable[[int], None] | None,
+    tz: ZoneInfo | None = None,
 ) -> None:
     """Apply a batch, park its poison, then acknowledge it; never raise for one message."""
     events: list[dict[str, Any]] = []
@@ -253,7 +263,7 @@ async def _process(
             poison.append((message, str(exc)))
     while True:
         try:
-            result = await asyncio.to_thread(apply_batch, engine, events)
+            result = await asyncio.to_thread(apply_batch, engine, events, tz)
             break
         except TRANSIENT_ERRORS as exc:
             log.warning("database unavailable, batch kept unacknowledged: %s", exc)

@@ -1,0 +1,346 @@
+"""Daily KPI rollups: the parts of the conversation and survey KPIs per day x slice.
+
+For each service-centre day and each slice (every dimension of
+:data:`~bot.domain.kpi.formulas.DIMENSIONS`, and the whole day), the rollup keeps what
+:func:`~bot.domain.kpi.formulas.raw_parts` reads from the facts: each ratio KPI's
+numerator and denominator sums and each percentile measure's histogram, never a ratio.
+A report adds the parts of the rolled-up days to the raw parts of the other days and of
+partial days, and :func:`~bot.domain.kpi.formulas.finish` takes ratios and percentiles
+once, so no formula is written twice and a year sliced by agent reads a few thousand
+rollup rows instead of a million facts.
+
+Freshness: whoever writes a conversation fact or a survey calls :func:`mark_stale` with
+the time that places it in a period, in the same transaction. A day with a marker is
+read raw until :func:`refresh_stale` (run by the event-stream consumer after each batch,
+in the batch's transaction, and by ``kpi rollups refresh``) rolls it up again, so a
+late or out-of-order event, a survey answered days later or a forgotten customer is
+never reported from an outdated rollup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from bot.domain.kpi.formulas import (
+    DIMENSIONS,
+    KPIS,
+    Figures,
+    Kpi,
+    Parts,
+    _tune_postgresql,
+    finish,
+    measure_name,
+    period_bounds,
+    raw_parts,
+    sliceable,
+)
+from bot.storage.models import (
+    ConversationFact,
+    Handoff,
+    KpiRollupDay,
+    KpiRollupHistogram,
+    KpiRollupStale,
+    KpiRollupSum,
+    SurveyResponse,
+    utcnow,
+)
+
+#: The sources rolled up: the ones that grow by a million rows a year, and the handoffs
+#: (their three duration histograms and their language, looked up from the conversation).
+ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs")
+
+#: Measures kept raw: the bot's first response is in whole milliseconds, so a day's
+#: histogram has about one value per conversation and a rollup of it saves nothing.
+RAW_MEASURES: frozenset[str] = frozenset({"bot_first_response_ms"})
+
+#: The KPIs whose parts are rolled up.
+ROLLED_KPIS: tuple[Kpi, ...] = tuple(
+    kpi
+    for kpi in KPIS
+    if kpi.source in ROLLED_SOURCES
+    and (kpi.measure is None or kpi.measure.__name__ not in RAW_MEASURES)
+)
+
+#: The rollup's dimension name for the whole day (slice :data:`ALL`).
+WHOLE = "all"
+
+
+# -- writers' side ----------------------------------------------------------------------
+
+
+def mark_stale(session: Session, times: Iterable[datetime | None]) -> None:
+    """Note that facts placed at ``times`` changed: their days are read raw until
+    refreshed. Call it in the transaction that writes the facts."""
+    stamps = sorted({t for t in times if t is not None})
+    if stamps:
+        session.execute(insert(KpiRollupStale), [{"at": t} for t in stamps])
+
+
+def mark_sender_stale(session: Session, sender_id: str) -> None:
+    """Mark stale the days of every conversation and survey of ``sender_id`` (before a
+    customer's data is forgotten or pseudonymised)."""
+    for column, owner in (
+        (ConversationFact.session_started_at, ConversationFact.sender_id),
+        (SurveyResponse.offered_at, SurveyResponse.sender_id),
+        (Handoff.created_at, Handoff.sender_id),
+    ):
+        mark_stale(session, session.scalars(select(column).where(owner == sender_id)))
+
+
+# -- refreshing -------------------------------------------------------------------------
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    """The service-centre day ``at`` falls on."""
+    return at.astimezone(tz).date()
+
+
+def refresh_days(session: Session, days: Iterable[date], tz: ZoneInfo) -> int:
+    """Roll up ``days`` again from the facts, replacing their rollup rows.
+
+    Returns:
+        How many days were rolled up.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _tune_postgresql(connection)
+    done = 0
+    for day in sorted(set(days)):
+        _replace_day(connection, day, tz)
+        done += 1
+    return done
+
+
+def _replace_day(connection: Connection, day: date, tz: ZoneInfo) -> None:
+    for table in (KpiRollupSum, KpiRollupHistogram):
+        connection.execute(delete(table).where(table.day == day))
+    connection.execute(delete(KpiRollupDay).where(KpiRollupDay.day == day))
+    begin, until = period_bounds(day, day, tz)
+    sums: list[dict[str, object]] = []
+    counts: list[dict[str, object]] = []
+    for by in (None, *DIMENSIONS):
+        kpis = [kpi for kpi in ROLLED_KPIS if sliceable(kpi, by)]
+        parts = raw_parts(connection, kpis, begin, until, by)
+        dimension = WHOLE if by is None else by
+        for code, groups in parts.sums.items():
+            for group, (numerator, denominator) in groups.items():
+                sums.append(
+                    {
+                        "day": day,
+                        "dimension": dimension,
+                        "slice": group,
+                        "kpi": code,
+                        "numerator": numerator,
+                        "denominator": denominator,
+                    }
+                )
+        for measure, hist_groups in parts.histograms.items():
+            for group, values in hist_groups.items():
+                counts.extend(
+                    {
+                        "day": day,
+                        "dimension": dimension,
+                        "slice": group,
+                        "measure": measure,
+                        "value": value,
+                        "count": count,
+                    }
+                    for value, count in values.items()
+                )
+    if sums:
+        connection.execute(insert(KpiRollupSum), sums)
+    if counts:
+        connection.execute(insert(KpiRollupHistogram), counts)
+    connection.execute(insert(KpiRollupDay), [{"day": day, "refreshed_at": utcnow()}])
+
+
+def refresh_stale(session: Session, tz: ZoneInfo) -> int:
+    """Roll up again every day a writer marked stale, and clear those markers.
+
+    Returns:
+        How many days were rolled up.
+    """
+    markers = session.execute(select(KpiRollupStale.id, KpiRollupStale.at)).all()
+    if not markers:
+        return 0
+    days = {local_day(at, tz) for _id, at in markers}
+    done = refresh_days(session, days, tz)
+    session.execute(
+        delete(KpiRollupStale).where(
+            KpiRollupStale.id <= max(marker_id for marker_id, _ in markers)
+        )
+    )
+    return done
+
+
+def backfill(
+    session: Session, tz: ZoneInfo, start: date | None = None, end: date | None = None
+) -> int:
+    """Roll up every day from ``start`` to ``end`` (default: the first to the last day
+    with a conversation or a survey), e.g. after the migration that adds the rollups.
+
+    Returns:
+        How many days were rolled up.
+    """
+    if start is None or end is None:
+        first, last = _fact_span(session)
+        if first is None or last is None:
+            return 0
+        start = start or local_day(first, tz)
+        end = end or local_day(last, tz)
+    seen = session.scalar(select(func.max(KpiRollupStale.id)))
+    done = refresh_days(session, _days(start, end), tz)
+    if seen is not None:
+        # Changes noted before the backfill read the facts are in its rollups now.
+        begin, until = period_bounds(start, end, tz)
+        session.execute(
+            delete(KpiRollupStale).where(
+                KpiRollupStale.id <= seen, KpiRollupStale.at >= begin, KpiRollupStale.at < until
+            )
+        )
+    return done
+
+
+def _fact_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    spans = [
+        session.execute(select(func.min(column), func.max(column))).one()
+        for column in (ConversationFact.session_started_at, SurveyResponse.offered_at)
+    ]
+    firsts = [s[0] for s in spans if s[0] is not None]
+    lasts = [s[1] for s in spans if s[1] is not None]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def _days(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def compute_many(
+    session: Session,
+    kpis: Sequence[Kpi],
+    begin: datetime,
+    until: datetime,
+    tz: ZoneInfo,
+    by: str | None = None,
+) -> dict[str, Figures | None]:
+    """:func:`bot.domain.kpi.formulas.compute_many`, reading rolled-up days from the
+    rollups: the same figures, from the parts of fresh rolled-up days plus the raw parts
+    of everything else (partial days, stale days, days not rolled up, handoffs and
+    complaints)."""
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
+    results: dict[str, Figures | None] = {kpi.code: None for kpi in kpis if not sliceable(kpi, by)}
+    wanted = [kpi for kpi in kpis if sliceable(kpi, by)]
+    # Ratio sums always come from the rollups; histograms only by language, where the
+    # raw path looks up each handoff's conversation (elsewhere a day's histogram barely
+    # compresses and reading a year of them is slower than the facts: docs/kpis.md).
+    rolled = [
+        kpi for kpi in wanted if kpi in ROLLED_KPIS and (kpi.ratio is not None or by == "language")
+    ]
+    others = [kpi for kpi in wanted if kpi not in rolled]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _tune_postgresql(connection)
+    parts = Parts()
+    if others:
+        parts.add(raw_parts(connection, others, begin, until, by))
+    if rolled:
+        fresh = _fresh_runs(session, begin, until, tz)
+        cursor = begin
+        for first, last in fresh:
+            day_begin, day_until = period_bounds(first, last, tz)
+            if cursor < day_begin:
+                parts.add(raw_parts(connection, rolled, cursor, day_begin, by))
+            parts.add(_rolled_parts(connection, rolled, first, last, by))
+            cursor = day_until
+        if cursor < until:
+            parts.add(raw_parts(connection, rolled, cursor, until, by))
+    results.update(finish(wanted, parts, by))
+    return results
+
+
+def _fresh_runs(
+    session: Session, begin: datetime, until: datetime, tz: ZoneInfo
+) -> list[tuple[date, date]]:
+    """Runs of consecutive days wholly inside ``[begin, until)``, rolled up and not
+    marked stale since, as ``(first, last)``."""
+    first = local_day(begin, tz)
+    if period_bounds(first, first, tz)[0] < begin:
+        first += timedelta(days=1)
+    last = local_day(until, tz) - timedelta(days=1)
+    if last < first:
+        return []
+    rolled = set(
+        session.scalars(
+            select(KpiRollupDay.day).where(KpiRollupDay.day >= first, KpiRollupDay.day <= last)
+        )
+    )
+    lo, hi = period_bounds(first, last, tz)
+    stale = {
+        local_day(at, tz)
+        for at in session.scalars(
+            select(KpiRollupStale.at).where(KpiRollupStale.at >= lo, KpiRollupStale.at < hi)
+        )
+    }
+    runs: list[tuple[date, date]] = []
+    for day in _days(first, last):
+        if day not in rolled or day in stale:
+            continue
+        if runs and runs[-1][1] == day - timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _rolled_parts(
+    connection: Connection, kpis: Sequence[Kpi], first: date, last: date, by: str | None
+) -> Parts:
+    """The parts of ``kpis`` over the rolled-up days ``first`` to ``last``."""
+    dimension = WHOLE if by is None else by
+    parts = Parts()
+    codes = [kpi.code for kpi in kpis if kpi.ratio is not None]
+    measures = sorted({measure_name(kpi) for kpi in kpis if kpi.ratio is None})
+    if codes:
+        s = KpiRollupSum
+        query = (
+            select(s.kpi, s.slice, func.sum(s.numerator), func.sum(s.denominator))
+            .where(
+                s.dimension == dimension,
+                s.kpi.in_(codes),
+                s.day >= first,
+                s.day <= last,
+            )
+            .group_by(s.kpi, s.slice)
+        )
+        for code, group, numerator, denominator in connection.execute(query):
+            parts.sums.setdefault(code, {})[group] = [float(numerator), float(denominator)]
+    if measures:
+        h = KpiRollupHistogram
+        query = (
+            select(h.measure, h.slice, h.value, func.sum(h.count))
+            .where(
+                h.dimension == dimension,
+                h.measure.in_(measures),
+                h.day >= first,
+                h.day <= last,
+            )
+            .group_by(h.measure, h.slice, h.value)
+        )
+        for measure, group, value, count in connection.execute(query):
+            parts.histograms.setdefault(measure, {}).setdefault(group, {})[float(value)] = int(
+                count
+            )
+    return parts
