@@ -265,7 +265,7 @@ def requests_on_time_pct(_dialect: str) -> tuple[Expr, Expr]:
     """Requests on time %: requests completed or refused by their promised time / requests
     completed or refused x 100 (bot.domain.requests.staff writes it when they are)."""
     finished = func.count(CustomerRequest.completed_on_time)
-    return _percent(_count_if(CustomerRequest.completed_on_time.is_(True)), finished), finished
+    return _count_if(CustomerRequest.completed_on_time.is_(True)), finished
 
 
 def request_completion_bh(_dialect: str) -> Expr:
