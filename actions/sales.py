@@ -22,6 +22,7 @@ from actions.common import (
     language_of,
     latest_text,
 )
+from actions.shipment_updates import stop_updates
 from bot.core.i18n import t
 from bot.domain import consent, promotion
 from bot.domain.leads import latest_lead_for
@@ -139,8 +140,14 @@ class ActionWithdrawMarketingConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        await withdraw_marketing_consent(dispatcher, tracker)
-        return [SlotSet("pending_offer", None)]
+        # A bare "unsubscribe" means whatever the customer signed up to: the marketing
+        # consent if they gave one, else their shipment updates.
+        if await withdraw_marketing_consent(dispatcher, tracker, quiet_if_none=True):
+            return [SlotSet("pending_offer", None)]
+        replied, events = await stop_updates(dispatcher, tracker, quiet_if_none=True)
+        if not replied:
+            dispatcher.utter_message(text=t("sales.consent.none", language_of(tracker)))
+        return [SlotSet("pending_offer", None), *events]
 
 
 def _offers_made(tracker: Tracker) -> list[str | None]:

@@ -97,6 +97,37 @@ class ActionSubscribeUpdates(Action):
         return [SlotSet("last_tracked", stored)]
 
 
+async def stop_updates(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, quiet_if_none: bool = False
+) -> tuple[bool, list[EventType]]:
+    """Stop the customer's updates (for the shipment named, else all of them).
+
+    Returns whether a reply was sent and the events to add; with ``quiet_if_none`` nothing
+    is said when there was nothing to stop (a bare "unsubscribe" tried elsewhere first).
+    """
+    language = language_of(tracker)
+    named = find_tracking_numbers(normalise_input(latest_text(tracker)))
+    number = named[0].number if named else None
+    now = datetime.now(timezone.utc)
+    try:
+        stopped = await run_in_session(
+            get_engine(),
+            lambda session: unsubscribe(session, tracker.sender_id, number, now=now),
+        )
+    except SQLAlchemyError:
+        logger.exception("unsubscribe failed for %s", tracker.sender_id)
+        dispatcher.utter_message(**message("tracking.unavailable", language))
+        return True, [SlotSet("pending_offer", OFFER_HUMAN)]
+    if not stopped:
+        if quiet_if_none:
+            return False, []
+        dispatcher.utter_message(**message("updates.nothing_to_stop", language))
+        return True, []
+    about = t("updates.stopped_about", language, number=number) if number else ""
+    dispatcher.utter_message(**message("updates.stopped", language, about=about))
+    return True, []
+
+
 class ActionStopUpdates(Action):
     """Stops the customer's updates: for the shipment named, else all of them."""
 
@@ -106,22 +137,5 @@ class ActionStopUpdates(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = language_of(tracker)
-        named = find_tracking_numbers(normalise_input(latest_text(tracker)))
-        number = named[0].number if named else None
-        now = datetime.now(timezone.utc)
-        try:
-            stopped = await run_in_session(
-                get_engine(),
-                lambda session: unsubscribe(session, tracker.sender_id, number, now=now),
-            )
-        except SQLAlchemyError:
-            logger.exception("unsubscribe failed for %s", tracker.sender_id)
-            dispatcher.utter_message(**message("tracking.unavailable", language))
-            return [SlotSet("pending_offer", OFFER_HUMAN)]
-        if not stopped:
-            dispatcher.utter_message(**message("updates.nothing_to_stop", language))
-            return []
-        about = t("updates.stopped_about", language, number=number) if number else ""
-        dispatcher.utter_message(**message("updates.stopped", language, about=about))
-        return []
+        _, events = await stop_updates(dispatcher, tracker)
+        return events
