@@ -168,21 +168,20 @@ class LaneExtraction:
     def validate_origin(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {"origin": _place_or_explain(value, dispatcher)}
+        return {"origin": _place_or_explain(value, dispatcher, tracker)}
 
     def validate_destination(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {"destination": _place_or_explain(value, dispatcher)}
+        return {"destination": _place_or_explain(value, dispatcher, tracker)}
 
 
-def _place_or_explain(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+def _place_or_explain(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
     place = knowledge_base().find_place(str(value or ""))
     if place is None:
         shown = str(value or "").strip()[:60]
         dispatcher.utter_message(
-            text=f'Sorry, I don\'t know the place "{shown}". Could you give me the city or '
-            'country, for example "Rotterdam" or "Germany"?'
+            text=t("quotes.ask.place_again", language_of(tracker), place=shown)
         )
         return None
     return place.name
