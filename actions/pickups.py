@@ -117,7 +117,9 @@ class PickupTimes:
     def validate_pickup_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        day = stored_day(str(value or ""))
+        if value is None:
+            return {"pickup_date": None}
+        day = stored_day(str(value))
         if day is None:
             dispatcher.utter_message(text=t("requests.day_not_read", language_of(tracker)))
             return {"pickup_date": None}
@@ -157,7 +159,9 @@ class PickupTimes:
     def validate_pickup_window(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = str(value or "")
+        if not value:
+            return {"pickup_window": None}
+        text = str(value)
         day = stored_day(tracker.get_slot("pickup_date"))
         if day is None:
             # Given before a usable day: kept until the day is in, then checked.

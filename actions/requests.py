@@ -160,7 +160,11 @@ class ActionFaqFollowup(Action):
         if topic not in FAQ_FLOWS or tracker.active_loop.get("name"):
             return []
         form, kind = FAQ_FLOWS[topic]
-        events: list[EventType] = [SlotSet(slot, None) for slot in REQUEST_SLOTS]
+        # Only answers left from an earlier request are emptied: the form validates every
+        # slot set just before it starts, and an empty one is no answer to check.
+        events: list[EventType] = [
+            SlotSet(slot, None) for slot in REQUEST_SLOTS if tracker.get_slot(slot) is not None
+        ]
         if kind is not None:
             events.append(SlotSet("delivery_kind", kind))
         return [*events, FollowupAction(form)]
