@@ -184,6 +184,7 @@ class BusinessCalendar:
         opening_hours: weekday (0 = Monday) -> that day's opening periods, in minutes
             after local midnight.
         holidays: closed dates -> the holiday's name.
+        holiday_names_zh: closed dates -> the holiday's Chinese name, where given.
     """
 
     def __init__(
@@ -191,6 +192,7 @@ class BusinessCalendar:
         tz: ZoneInfo,
         opening_hours: Mapping[int, Sequence[Period]],
         holidays: Mapping[date, str] | Iterable[date] = (),
+        holiday_names_zh: Mapping[date, str] | None = None,
     ) -> None:
         """Build a calendar from already validated parts; files go through :meth:`from_config`.
 
@@ -206,6 +208,7 @@ class BusinessCalendar:
         self.holidays: dict[date, str] = (
             dict(holidays) if isinstance(holidays, Mapping) else dict.fromkeys(holidays, "")
         )
+        self.holiday_names_zh: dict[date, str] = dict(holiday_names_zh or {})
 
     @classmethod
     def from_config(
@@ -256,21 +259,31 @@ class BusinessCalendar:
         if not isinstance(raw_holidays, list):
             check.fail("calendar.holidays", "should be a list of dates")
         holidays: dict[date, str] = {}
+        names_zh: dict[date, str] = {}
         for index, item in enumerate(raw_holidays):
             entry = f"calendar.holidays[{index}]"
             name = ""
             if isinstance(item, Mapping):
-                fields = check.mapping(item, entry, ("date", "name"))
+                fields = check.mapping(item, entry, ("date", "name", "name_zh"))
                 if "date" not in fields:
                     check.fail(entry, "has no date")
                 day = _parse_date(fields["date"], f"{entry}.date", check)
                 name = str(fields.get("name") or "")
+                if fields.get("name_zh"):
+                    names_zh[day] = str(fields["name_zh"])
             else:
                 day = _parse_date(item, entry, check)
             if day in holidays:
                 check.fail(entry, f"{day.isoformat()} is listed twice")
             holidays[day] = name
-        return cls(tz, opening_hours, holidays)
+        return cls(tz, opening_hours, holidays, names_zh)
+
+    def holiday_name(self, day: date, language: str) -> str:
+        """A holiday's name as a conversation in ``language`` is told it (English where no
+        Chinese name is given); "" for a holiday without a name or a working day."""
+        if language == "zh" and day in self.holiday_names_zh:
+            return self.holiday_names_zh[day]
+        return self.holidays.get(day, "")
 
     # -- the calendar day by day -----------------------------------------------------
 

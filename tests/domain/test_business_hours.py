@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -196,3 +196,7 @@ def test_the_shipped_calendar_is_hong_kong(hk: BusinessCalendar) -> None:
     assert hk.tz == HKT
     assert len([d for d in hk.holidays if d.year == 2026]) == 17
     assert len([d for d in hk.holidays if d.year == 2027]) == 17
+    # Every shipped holiday has its Chinese name for Chinese conversations.
+    assert set(hk.holiday_names_zh) == set(hk.holidays)
+    assert hk.holiday_name(date(2026, 12, 25), "zh") == "聖誕節"
+    assert hk.holiday_name(date(2026, 12, 25), "en") == "Christmas Day"

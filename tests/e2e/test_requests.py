@@ -133,7 +133,9 @@ def test_a_pickup_is_booked_in_chinese(running_stack: RunningStack, customer: Cu
     assert "邊日" in _text(customer.say(ADDRESS_ZH))
     holiday, _name = _holiday()
     answer = _text(customer.say(f"{holiday.month}月{holiday.day}日"))
-    assert "公眾假期" in answer
+    # Named as Hong Kong's gazette names it in Chinese, never in English.
+    chinese_name = service_levels().calendar.holiday_name(holiday, "zh")
+    assert "公眾假期" in answer and f"（{chinese_name}）" in answer
     day = _working_day()
     assert "幾點準備好" in _text(customer.say(f"{day.month}月{day.day}號"))
     assert "幾多件" in _text(customer.say("下午2點至5點"))

@@ -271,8 +271,13 @@ def check_day(calendar: BusinessCalendar, day: date | None, now: datetime) -> da
     if day < today:
         raise RequestError("pickup_past", field="pickup_date", day=day.isoformat())
     if day in calendar.holidays:
-        name = calendar.holidays[day] or day.isoformat()
-        raise RequestError("pickup_holiday", field="pickup_date", day=day.isoformat(), holiday=name)
+        raise RequestError(
+            "pickup_holiday",
+            field="pickup_date",
+            day=day.isoformat(),
+            holiday=calendar.holiday_name(day, "en") or day.isoformat(),
+            holiday_zh=calendar.holiday_name(day, "zh") or day.isoformat(),
+        )
     if not calendar.periods_on(day):
         raise RequestError("pickup_closed_day", field="pickup_date", day=day.isoformat())
     if (day - today).days > MAX_DAYS_AHEAD:

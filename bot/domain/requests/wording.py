@@ -81,6 +81,10 @@ def format_error(error: RequestError, language: str) -> str:
     A day (``2026-12-25``, or with a time) is written as the language writes dates.
     """
     params = {key: str(value) for key, value in error.params.items()}
+    # A holiday is named in the conversation's language where the calendar gives it.
+    holiday_zh = params.pop("holiday_zh", None)
+    if language == "zh" and holiday_zh:
+        params["holiday"] = holiday_zh
     if "day" in params:
         params["day"] = _written_day(params["day"], language)
     return t(error.key, language, **params)

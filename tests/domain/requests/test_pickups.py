@@ -118,7 +118,7 @@ def test_without_an_end_the_window_runs_to_closing() -> None:
         (
             {"day": date(2026, 12, 25)},
             "pickup_holiday",
-            {"day": "2026-12-25", "holiday": "Christmas Day"},
+            {"day": "2026-12-25", "holiday": "Christmas Day", "holiday_zh": "聖誕節"},
         ),
         ({"day": date(2026, 11, 29)}, "pickup_closed_day", {"day": "2026-11-29"}),
         ({"day": date(2027, 3, 1)}, "pickup_too_far", {"days": 30}),

@@ -45,5 +45,14 @@ def test_an_error_names_the_day_as_the_language_writes_it() -> None:
     error = RequestError("pickup_holiday", day="2026-12-25", holiday="Christmas Day")
     assert format_error(error, "en").startswith("Friday 25 Dec is a public holiday (Christmas Day)")
     assert format_error(error, "zh").startswith("12月25日 (星期五) 係公眾假期")
+
+
+def test_a_holiday_is_named_in_the_conversations_language() -> None:
+    error = RequestError(
+        "pickup_holiday", day="2026-12-25", holiday="Christmas Day", holiday_zh="聖誕節"
+    )
+    assert "(Christmas Day)" in format_error(error, "en")
+    chinese = format_error(error, "zh")
+    assert "（聖誕節）" in chinese and "Christmas" not in chinese
     late = RequestError("pickup_past", day="2026-12-03 10:00")
     assert format_error(late, "en").startswith("Thursday 3 Dec 10:00 has already passed")
