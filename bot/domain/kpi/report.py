@@ -40,6 +40,9 @@ DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
     "resolve_p50": (16.0, 24.0),
     "resolve_p90": (40.0, 56.0),
     "response_rate": (20.0, 10.0),
+    "requests_on_time": (95.0, 90.0),
+    "request_p50": (8.0, 16.0),
+    "request_p90": (24.0, 40.0),
 }
 
 GREEN, AMBER, RED, NO_DATA, NO_TARGET = "green", "amber", "red", "no data", "no target"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.kpi import surveys
 from bot.domain.kpi.formulas import DIMENSIONS, KPI_BY_CODE, compute, period_bounds
-from bot.domain.kpi.report import build_report, format_report, set_target
+from bot.domain.kpi.report import DEFAULT_TARGETS, build_report, format_report, set_target
 from bot.storage.models import UTC, Complaint, ConversationFact, Handoff
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -238,3 +238,8 @@ def test_a_benchmark_needs_its_source(session: Session) -> None:
         set_target(session, "nps", 30.0, benchmark=40.0)
     with pytest.raises(ValueError, match="unknown KPI"):
         set_target(session, "happiness", 1.0)
+
+
+def test_every_kpi_has_a_default_target() -> None:
+    # The targets page and the report colour every KPI: a new KPI needs its default.
+    assert sorted(code for code in KPI_BY_CODE if code not in DEFAULT_TARGETS) == []
