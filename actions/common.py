@@ -163,13 +163,24 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
+# An address spelt out the way people dodge spam filters: "chris at example dot com",
+# "chris (at) somewhere", "chris[at]somewhere".
+_SPELT_EMAIL = re.compile(r"^\s*\S+\s*[\[(]?\s*\bat\b\s*[\])]?\s*\S+(\s+dot\s+\S+)*\s*$", re.I)
+
+
 def looks_like_contact(text: str) -> bool:
-    """True when a message is an attempt at an email or phone number (digits or an @).
+    """True when a message is an attempt at an email or phone number (digits, an @, or an
+    address spelt out with "at").
 
     At a "how can we reach you" question such a message is an answer to check, even when
     NLU reads it as, say, a tracking question.
     """
-    return "@" in text or sum(ch.isdigit() for ch in text) >= 3
+    return (
+        "@" in text
+        or "＠" in text
+        or sum(ch.isdigit() for ch in text) >= 3
+        or _SPELT_EMAIL.match(text) is not None
+    )
 
 
 def client_address(tracker: Tracker) -> str | None:

@@ -122,7 +122,11 @@ def running_stack(
     database_url = f"sqlite:///{var_dir / 'freightdesk.db'}"
     prepare_database(database_url)
     # The stack's own knowledge base copy, so a test can put in another rate card.
-    shutil.copytree(REPO_ROOT / "knowledge_base", var_dir / "knowledge_base")
+    kb_copy = var_dir / "knowledge_base"
+    shutil.copytree(REPO_ROOT / "knowledge_base", kb_copy)
+    # Like everything else under the runtime folder: the owner's alone.
+    for path in [kb_copy, *kb_copy.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

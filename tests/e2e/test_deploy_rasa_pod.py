@@ -86,7 +86,13 @@ def test_the_rendered_rasa_pod_loads_its_model_and_answers(
             assert servers.alive(), "a server exited: see its log under the test's tmp_path"
             time.sleep(2)
         assert _probe(port, token) == 0, "Rasa did not load its model in the startup allowance"
-        assert _probe(port, "not-the-token") == 1
+        # Readiness is the token-free /webhooks/rest/ready, which says only "loaded";
+        # Rasa's /status, which names the model, still refuses a wrong token.
+        assert _probe(port, "not-the-token") == 0
+        status = requests.get(
+            f"http://127.0.0.1:{port}/status", params={"token": "not-the-token"}, timeout=10
+        )
+        assert status.status_code in (401, 403)
         liveness = rasa["livenessProbe"]["httpGet"]["path"]
         assert requests.get(f"http://127.0.0.1:{port}{liveness}", timeout=10).status_code == 200
 

@@ -45,6 +45,9 @@ INTENT_REPLIES_EN: tuple[Reply, ...] = (
     Reply("intent:out_of_scope", "can you recommend a good dim sum place"),
     Reply("intent:inform", "it's about 45 kilos"),
     Reply("intent:switch_language", "could you write to me in chinese from now on", "zh"),
+    Reply("intent:subscribe_updates", "ping me the moment it lands please"),
+    Reply("intent:stop_updates", "no more shipment alerts for me thanks"),
+    Reply("intent:withdraw_marketing_consent", "take me off your promo mailing list"),
 )
 
 #: Messages of no intent, or of one no step expects.
@@ -81,6 +84,9 @@ INTENT_REPLIES_ZH: tuple[Reply, ...] = (
     Reply("intent:out_of_scope", "你可唔可以介紹間好食嘅點心舖"),
     Reply("intent:inform", "大概45公斤左右"),
     Reply("intent:switch_language", "之後可唔可以用英文覆我", "en"),
+    Reply("intent:subscribe_updates", "件貨一到步就話我知吖"),
+    Reply("intent:stop_updates", "唔使再send貨件更新俾我"),
+    Reply("intent:withdraw_marketing_consent", "唔好再寄推廣優惠俾我"),
 )
 
 OTHER_REPLIES_ZH: tuple[Reply, ...] = (
