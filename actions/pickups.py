@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import (
+    INTERRUPTION_CONFIDENCE,
     RepeatsQuestionOnRequest,
     channel_of,
     language_of,
@@ -98,6 +99,12 @@ def stored_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+# Confident asks for another flow: at the summary they are not a change to a detail.
+_STARTS_ELSEWHERE = frozenset(
+    {"track_shipment", "ask_rates", "ask_transit_time", "complain", "complaint_status"}
+)
 
 
 class PickupTimes:
@@ -294,8 +301,11 @@ class ValidatePickupForm(PickupTimes, RepeatsQuestionOnRequest, FormValidationAc
         if not asked(tracker, "pickup_confirmed"):
             return {}
         text = latest_text(tracker)
+        intent, confidence = latest_intent(tracker)
+        if intent in _STARTS_ELSEWHERE and confidence >= INTERRUPTION_CONFIDENCE:
+            # "where is my carton now?" asks about something else: not "change the pieces".
+            return {}
         field = intake.pickup_field(text)
-        intent = latest_intent(tracker)[0]
         if field is not None and intent != "affirm":
             return {"pickup_confirmed": f"change:{field}"}
         if intent == "affirm" or intake.says_yes(text):
