@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from actions.common import RepeatsQuestionOnRequest, channel_of, language_of, latest_text
 from actions.requests import (
     DELIVERY_SLOTS,
+    address_answer,
     asked,
+    checked_address,
     interrupts,
-    interrupts_free_text,
     now_local,
     opening,
     save_request,
@@ -152,20 +153,12 @@ class ValidateDeliveryRequestForm(RepeatsQuestionOnRequest, FormValidationAction
     async def extract_delivery_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = latest_text(tracker).strip()
-        if asked(tracker, "delivery_address") and not interrupts_free_text(tracker, text):
-            return {"delivery_address": text[:2100]}
-        return {}
+        return address_answer(tracker, "delivery_address")
 
     def validate_delivery_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = " ".join(str(value or "").split())
-        if len(text) < 5 or len(text) > 2000:
-            code = "address_missing" if len(text) < 5 else "too_long"
-            say_error(dispatcher, tracker, RequestError(code, limit="2,000"))
-            return {"delivery_address": None}
-        return {"delivery_address": text}
+        return checked_address(value, dispatcher, tracker, "delivery_address")
 
 
 class ActionSubmitDeliveryRequest(Action):

@@ -25,9 +25,10 @@ from actions.common import (
 from actions.requests import (
     CONFIRMED,
     PICKUP_SLOTS,
+    address_answer,
     asked,
+    checked_address,
     interrupts,
-    interrupts_free_text,
     now_local,
     opening,
     save_request,
@@ -204,22 +205,12 @@ class ValidatePickupForm(PickupTimes, RepeatsQuestionOnRequest, FormValidationAc
     async def extract_pickup_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = latest_text(tracker).strip()
-        if asked(tracker, "pickup_address") and not interrupts_free_text(tracker, text):
-            return {"pickup_address": text[:2100]}
-        return {}
+        return address_answer(tracker, "pickup_address")
 
     def validate_pickup_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        text = " ".join(str(value or "").split())
-        if len(text) < 5:
-            say_error(dispatcher, tracker, RequestError("address_missing"))
-            return {"pickup_address": None}
-        if len(text) > 2000:
-            say_error(dispatcher, tracker, RequestError("too_long", limit="2,000"))
-            return {"pickup_address": None}
-        return {"pickup_address": text}
+        return checked_address(value, dispatcher, tracker, "pickup_address")
 
     async def extract_pickup_pieces(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -104,6 +104,27 @@ def interrupts_free_text(tracker: Tracker, text: str) -> bool:
     return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
 
 
+def address_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The latest message as the address asked for in ``slot`` (nothing when not asked,
+    or when the message asks something else instead)."""
+    text = latest_text(tracker).strip()
+    if asked(tracker, slot) and not interrupts_free_text(tracker, text):
+        return {slot: text[:2100]}
+    return {}
+
+
+def checked_address(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
+) -> dict[str, Any]:
+    """An address answer on one line, or None with the reason told (too short, too long)."""
+    text = " ".join(str(value or "").split())
+    if len(text) < 5 or len(text) > 2000:
+        code = "address_missing" if len(text) < 5 else "too_long"
+        say_error(dispatcher, tracker, RequestError(code, limit="2,000"))
+        return {slot: None}
+    return {slot: text}
+
+
 def say_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: RequestError) -> None:
     """Tell the customer, in their language, why the answer or request cannot be taken."""
     dispatcher.utter_message(text=format_error(error, language_of(tracker)))
