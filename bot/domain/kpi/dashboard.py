@@ -19,8 +19,10 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.core.i18n import LANGUAGES
+from bot.domain.kpi import rollups
 from bot.domain.kpi.formulas import (
     ALL,
+    DIMENSIONS,
     KPIS,
     SOURCES,
     Expr,
@@ -117,16 +119,53 @@ NO_FILTERS = Filters()
 Grouping = Callable[[Source], Expr | None]
 
 
-def by_dimension(name: str) -> Grouping:
-    """Group each source by one of its dimensions (rows without one as ``(none)``)."""
+@dataclass(frozen=True)
+class ByDimension:
+    """Group each source by one of its dimensions (rows without one as ``(none)``), as
+    the rollups slice it."""
 
-    def group(source: Source) -> Expr | None:
-        dimension = source.dimensions.get(name)
+    name: str
+
+    def __call__(self, source: Source) -> Expr | None:
+        dimension = source.dimensions.get(self.name)
         if dimension is None:
             return None
         return func.coalesce(dimension, literal("(none)"))
 
-    return group
+
+def by_dimension(name: str) -> Grouping:
+    """Group each source by one of its dimensions (rows without one as ``(none)``)."""
+    return ByDimension(name)
+
+
+def rollup_plan(
+    filters: Filters, group: Grouping | None
+) -> tuple[str | None, tuple[str, str] | None] | None:
+    """How the daily rollups can serve a view: ``(by, only)`` for
+    :func:`bot.domain.kpi.rollups.compute_many`, or None when they cannot.
+
+    The rollups hold one dimension at a time, so they serve a view with no filter and a
+    grouping by one dimension, or with at most one filter and no grouping.
+    """
+    active = filters.active()
+    if isinstance(group, ByDimension):
+        return (group.name, None) if not active else None
+    if group is not None or len(active) > 1:
+        return None
+    if not active:
+        return None, None
+    ((name, value),) = active.items()
+    if name not in DIMENSIONS or value == "(none)":
+        return None
+    return None, (name, value)
+
+
+def _rollups_serve(kpi: Kpi, plan: tuple[str | None, tuple[str, str] | None]) -> bool:
+    """Whether the rollups' slice of ``kpi`` means what the dashboard's filter or grouping
+    does (a key account's complaints, found through its customers, are not a slice)."""
+    by, only = plan
+    dimension = by or (only[0] if only else None)
+    return dimension is None or SOURCES[kpi.source].dimensions[dimension] is not None
 
 
 def compute_filtered(
@@ -136,12 +175,16 @@ def compute_filtered(
     until: datetime,
     filters: Filters = NO_FILTERS,
     group: Grouping | None = None,
+    tz: ZoneInfo | None = None,
 ) -> dict[str, Figures | None]:
     """Compute KPIs over a period under filters, whole or grouped, in SQL.
 
-    The same statements as :func:`bot.domain.kpi.formulas.compute_many` (one per source for
-    the ratio KPIs, one histogram per percentile measure) with the filters' conditions
-    added and any grouping expression.
+    With the service centre's zone ``tz``, what the daily rollups can serve (see
+    :func:`rollup_plan`) is read through :func:`bot.domain.kpi.rollups.compute_many`: the
+    same parts and the same ``finish``, from a few rows per day. The rest runs the same
+    statements as :func:`bot.domain.kpi.formulas.compute_many` (one per source for the
+    ratio KPIs, one histogram per percentile measure) with the filters' conditions added
+    and any grouping expression.
 
     Args:
         session: database session.
@@ -157,6 +200,13 @@ def compute_filtered(
     """
     dialect = session.get_bind().dialect.name
     results: dict[str, Figures | None] = {}
+    plan = rollup_plan(filters, group) if tz is not None else None
+    if plan is not None and tz is not None:
+        served = [kpi for kpi in kpis if _rollups_serve(kpi, plan)]
+        if served:
+            by, only = plan
+            results.update(rollups.compute_many(session, served, begin, until, tz, by, only))
+        kpis = [kpi for kpi in kpis if kpi.code not in results]
     ratios: dict[str, list[Kpi]] = {}
     measures: dict[tuple[str, Callable[[str], Expr]], list[Kpi]] = {}
     for kpi in kpis:
@@ -273,12 +323,12 @@ def tiles(
         previous_range: the previous period's days; default :func:`previous_period`.
     """
     begin, until = period_bounds(start, end, tz)
-    figures = compute_filtered(session, KPIS, begin, until, filters)
+    figures = compute_filtered(session, KPIS, begin, until, filters, tz=tz)
     previous: dict[str, Figures | None] = {}
     if with_previous:
         before_start, before_end = previous_range or previous_period(start, end)
         p_begin, p_until = period_bounds(before_start, before_end, tz)
-        previous = compute_filtered(session, KPIS, p_begin, p_until, filters)
+        previous = compute_filtered(session, KPIS, p_begin, p_until, filters, tz=tz)
     targets = load_targets(session, period)
     out: list[Tile] = []
     for kpi in KPIS:
@@ -370,7 +420,8 @@ def trends(
     filters: Filters = NO_FILTERS,
     kpis: Sequence[Kpi] = KPIS,
 ) -> tuple[list[Bucket], dict[str, list[tuple[float | None, int]] | None]]:
-    """Each KPI per day, week or month of a period (one grouped statement per source).
+    """Each KPI per day, week or month of a period: from the daily rollups where they
+    serve the filters (:func:`rollup_plan`), else one grouped statement per source.
 
     Returns:
         The buckets, and ``{code: [(value, n) per bucket]}`` (None for a KPI the filters
@@ -378,9 +429,23 @@ def trends(
     """
     parts = buckets(start, end)
     begin, until = period_bounds(start, end, tz)
+    series: dict[str, list[tuple[float | None, int]] | None] = {}
+    plan = rollup_plan(filters, None)
+    if plan is not None:
+        # Rolled-up KPIs: each bucket (whole local days) from the rollups' rows of its
+        # days; the complaints' and requests' KPIs below, grouped by bucket in one pass.
+        rolled = [kpi for kpi in kpis if kpi in rollups.ROLLED_KPIS and _rollups_serve(kpi, plan)]
+        points = [
+            rollups.compute_many(
+                session, rolled, *period_bounds(part.start, part.end, tz), tz, None, plan[1]
+            )
+            for part in parts
+        ]
+        for kpi in rolled:
+            series[kpi.code] = [(point[kpi.code] or {}).get(ALL, (None, 0)) for point in points]
+        kpis = [kpi for kpi in kpis if kpi.code not in series]
     edges = [period_bounds(part.start, part.end, tz)[1] for part in parts]
     figures = compute_filtered(session, kpis, begin, until, filters, _bucket_group(edges))
-    series: dict[str, list[tuple[float | None, int]] | None] = {}
     for kpi in kpis:
         found = figures[kpi.code]
         if found is None:
@@ -445,7 +510,7 @@ def agent_rows(
     begin, until = period_bounds(start, end, tz)
     filters = replace(filters, agent=None)
     wanted = [KPI_BY_CODE[code] for code in AGENT_KPIS]
-    figures = compute_filtered(session, wanted, begin, until, filters, by_dimension("agent"))
+    figures = compute_filtered(session, wanted, begin, until, filters, by_dimension("agent"), tz=tz)
     staff = {
         user.name: user
         for user in session.scalars(select(StaffUser).where(StaffUser.active.is_(True)))

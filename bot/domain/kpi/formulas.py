@@ -511,8 +511,10 @@ def raw_parts(
     begin: datetime,
     until: datetime,
     by: str | None,
+    only: tuple[str, str] | None = None,
 ) -> Parts:
-    """The parts of ``kpis`` read from the fact tables over ``[begin, until)``.
+    """The parts of ``kpis`` read from the fact tables over ``[begin, until)``, sliced
+    ``by`` a dimension or, with ``only=(dimension, value)``, of that slice alone.
 
     The ratio KPIs of one source share one ``SELECT ... GROUP BY``; the percentiles of
     one measure share one histogram (``GROUP BY`` slice, value with ``COUNT(*)``: at
@@ -536,6 +538,8 @@ def raw_parts(
             numerator, denominator = kpi.ratio(dialect)
             columns += [numerator.label(f"a{index}"), denominator.label(f"b{index}")]
         query = select(*columns).where(in_period(source, begin, until, dialect))
+        if only is not None:
+            query = query.where(_slice_is(source, only))
         if key is not None:
             query = query.group_by(key)
         rows = connection.execute(query).all()
@@ -558,11 +562,20 @@ def raw_parts(
             .where(in_period(source, begin, until, dialect), measure.is_not(None))
             .group_by(*keys)
         )
+        if only is not None:
+            query = query.where(_slice_is(source, only))
         histograms = parts.histograms.setdefault(name, {})
         for label, value, count in connection.execute(query):
             counts = histograms.setdefault(str(label), {})
             counts[float(value)] = counts.get(float(value), 0) + int(count)
     return parts
+
+
+def _slice_is(source: Source, only: tuple[str, str]) -> Expr:
+    """Rows of ``source`` in the slice ``only = (dimension, value)``, labelled as the
+    rollups label it (``(none)`` for rows without one)."""
+    name, value = only
+    return func.coalesce(source.dimensions[name], literal("(none)")) == value
 
 
 def finish(kpis: Sequence[Kpi], parts: Parts, by: str | None) -> dict[str, Figures | None]:

@@ -90,7 +90,9 @@ def language_rows(
     """
     begin, until = period_bounds(start, end, tz)
     wanted: list[Kpi] = [KPI_BY_CODE[code] for code in LANGUAGE_KPIS]
-    figures = compute_filtered(session, wanted, begin, until, filters, by_dimension("language"))
+    figures = compute_filtered(
+        session, wanted, begin, until, filters, by_dimension("language"), tz=tz
+    )
     seen = set(LANGUAGES)
     for found in figures.values():
         seen.update(found or {})

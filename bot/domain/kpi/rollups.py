@@ -3,7 +3,9 @@
 For each service-centre day and each slice (every dimension of
 :data:`~bot.domain.kpi.formulas.DIMENSIONS`, and the whole day), the rollup keeps what
 :func:`~bot.domain.kpi.formulas.raw_parts` reads from the facts: each ratio KPI's
-numerator and denominator sums and each percentile measure's histogram, never a ratio.
+numerator and denominator sums and each percentile measure's histogram in the fixed
+log-scale buckets of :mod:`bot.domain.kpi.histograms` (a percentile read from rolled-up
+days is the bucket of the raw one: at most 4.4 % below it, exact under 23), never a ratio.
 A report adds the parts of the rolled-up days to the raw parts of the other days and of
 partial days, and :func:`~bot.domain.kpi.formulas.finish` takes ratios and percentiles
 once, so no formula is written twice and a year sliced by agent reads a few thousand
@@ -28,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.domain.kpi.formulas import (
+    ALL,
     DIMENSIONS,
     KPIS,
     Figures,
@@ -40,6 +43,7 @@ from bot.domain.kpi.formulas import (
     raw_parts,
     sliceable,
 )
+from bot.domain.kpi.histograms import bucketed
 from bot.storage.models import (
     ConversationFact,
     Handoff,
@@ -55,17 +59,8 @@ from bot.storage.models import (
 #: (their three duration histograms and their language, looked up from the conversation).
 ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs")
 
-#: Measures kept raw: the bot's first response is in whole milliseconds, so a day's
-#: histogram has about one value per conversation and a rollup of it saves nothing.
-RAW_MEASURES: frozenset[str] = frozenset({"bot_first_response_ms"})
-
 #: The KPIs whose parts are rolled up.
-ROLLED_KPIS: tuple[Kpi, ...] = tuple(
-    kpi
-    for kpi in KPIS
-    if kpi.source in ROLLED_SOURCES
-    and (kpi.measure is None or kpi.measure.__name__ not in RAW_MEASURES)
-)
+ROLLED_KPIS: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.source in ROLLED_SOURCES)
 
 #: The rollup's dimension name for the whole day (slice :data:`ALL`).
 WHOLE = "all"
@@ -141,7 +136,7 @@ def _replace_day(connection: Connection, day: date, tz: ZoneInfo) -> None:
                     }
                 )
         for measure, hist_groups in parts.histograms.items():
-            for group, values in hist_groups.items():
+            for group, exact in hist_groups.items():
                 counts.extend(
                     {
                         "day": day,
@@ -151,7 +146,7 @@ def _replace_day(connection: Connection, day: date, tz: ZoneInfo) -> None:
                         "value": value,
                         "count": count,
                     }
-                    for value, count in values.items()
+                    for value, count in bucketed(exact).items()
                 )
     if sums:
         connection.execute(insert(KpiRollupSum), sums)
@@ -234,39 +229,46 @@ def compute_many(
     until: datetime,
     tz: ZoneInfo,
     by: str | None = None,
+    only: tuple[str, str] | None = None,
 ) -> dict[str, Figures | None]:
     """:func:`bot.domain.kpi.formulas.compute_many`, reading rolled-up days from the
-    rollups: the same figures, from the parts of fresh rolled-up days plus the raw parts
-    of everything else (partial days, stale days, days not rolled up, handoffs and
-    complaints)."""
-    if by is not None and by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
-    results: dict[str, Figures | None] = {kpi.code: None for kpi in kpis if not sliceable(kpi, by)}
-    wanted = [kpi for kpi in kpis if sliceable(kpi, by)]
-    # Ratio sums always come from the rollups; histograms only by language, where the
-    # raw path looks up each handoff's conversation (elsewhere a day's histogram barely
-    # compresses and reading a year of them is slower than the facts: docs/kpis.md).
-    rolled = [
-        kpi for kpi in wanted if kpi in ROLLED_KPIS and (kpi.ratio is not None or by == "language")
-    ]
+    rollups: the same figures (percentiles to the precision of the buckets), from the parts
+    of fresh rolled-up days plus the raw parts of everything else (partial days, stale
+    days, days not rolled up, complaints and requests).
+
+    Args:
+        only: ``(dimension, value)``: the figures of that one slice (a dashboard filter),
+            reported as :data:`~bot.domain.kpi.formulas.ALL`; not with ``by``.
+    """
+    for name in (by, only[0] if only else None):
+        if name is not None and name not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {name!r}; use one of {', '.join(DIMENSIONS)}")
+    if by is not None and only is not None:
+        raise ValueError("the rollups hold one dimension at a time: slice or filter, not both")
+    dimension = by or (only[0] if only else None)
+    results: dict[str, Figures | None] = {
+        kpi.code: None for kpi in kpis if not sliceable(kpi, dimension)
+    }
+    wanted = [kpi for kpi in kpis if sliceable(kpi, dimension)]
+    rolled = [kpi for kpi in wanted if kpi in ROLLED_KPIS]
     others = [kpi for kpi in wanted if kpi not in rolled]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _tune_postgresql(connection)
     parts = Parts()
     if others:
-        parts.add(raw_parts(connection, others, begin, until, by))
+        parts.add(raw_parts(connection, others, begin, until, by, only))
     if rolled:
         fresh = _fresh_runs(session, begin, until, tz)
         cursor = begin
         for first, last in fresh:
             day_begin, day_until = period_bounds(first, last, tz)
             if cursor < day_begin:
-                parts.add(raw_parts(connection, rolled, cursor, day_begin, by))
-            parts.add(_rolled_parts(connection, rolled, first, last, by))
+                parts.add(raw_parts(connection, rolled, cursor, day_begin, by, only))
+            parts.add(_rolled_parts(connection, rolled, first, last, by, only))
             cursor = day_until
         if cursor < until:
-            parts.add(raw_parts(connection, rolled, cursor, until, by))
+            parts.add(raw_parts(connection, rolled, cursor, until, by, only))
     results.update(finish(wanted, parts, by))
     return results
 
@@ -306,10 +308,16 @@ def _fresh_runs(
 
 
 def _rolled_parts(
-    connection: Connection, kpis: Sequence[Kpi], first: date, last: date, by: str | None
+    connection: Connection,
+    kpis: Sequence[Kpi],
+    first: date,
+    last: date,
+    by: str | None,
+    only: tuple[str, str] | None = None,
 ) -> Parts:
-    """The parts of ``kpis`` over the rolled-up days ``first`` to ``last``."""
-    dimension = WHOLE if by is None else by
+    """The parts of ``kpis`` over the rolled-up days ``first`` to ``last``, by ``by`` or
+    of the one slice ``only`` (labelled :data:`~bot.domain.kpi.formulas.ALL`)."""
+    dimension = only[0] if only else (WHOLE if by is None else by)
     parts = Parts()
     codes = [kpi.code for kpi in kpis if kpi.ratio is not None]
     measures = sorted({measure_name(kpi) for kpi in kpis if kpi.ratio is None})
@@ -325,7 +333,10 @@ def _rolled_parts(
             )
             .group_by(s.kpi, s.slice)
         )
+        if only:
+            query = query.where(s.slice == only[1])
         for code, group, numerator, denominator in connection.execute(query):
+            group = ALL if only else group
             parts.sums.setdefault(code, {})[group] = [float(numerator), float(denominator)]
     if measures:
         h = KpiRollupHistogram
@@ -339,7 +350,10 @@ def _rolled_parts(
             )
             .group_by(h.measure, h.slice, h.value)
         )
+        if only:
+            query = query.where(h.slice == only[1])
         for measure, group, value, count in connection.execute(query):
+            group = ALL if only else group
             parts.histograms.setdefault(measure, {}).setdefault(group, {})[float(value)] = int(
                 count
             )
