@@ -7,6 +7,10 @@ transcript line the event-stream consumer wrote) every :data:`WATCH_SECONDS`, wh
 number of open pages, and tells each page what changed: ``queue`` (with the number
 waiting and which customers just joined) and ``handoff`` (one conversation's transcript or
 state). The page then reads what it may see through the ordinary, role-checked routes.
+
+Staff notices (a complaint one owns is due soon or overdue) go by the same stream, to
+their owner's pages only: ``notices`` with the number unread, sent when a page connects
+and whenever a notice is left for them or they read theirs.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.console.web import ENGINE_KEY, requires
+from bot.console.web import ENGINE_KEY, requires, staff
+from bot.domain.complaints.staff_alerts import unread_count
 from bot.domain.handoff.rules import OPEN
 from bot.domain.transcripts import latest_lines
 from bot.storage.db import run_in_session
-from bot.storage.models import Handoff, HandoffMessage
+from bot.storage.models import Handoff, HandoffMessage, StaffNotice
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,8 @@ WATCH_SECONDS = 0.3
 KEEPALIVE_SECONDS = 15.0
 
 Signature = dict[int, tuple[Any, ...]]
+#: Per staff member with notices: (unread, newest notice id).
+NoticeSignature = dict[str, tuple[int, int]]
 
 
 def signature(session: Session) -> Signature:
@@ -74,6 +81,33 @@ def signature(session: Session) -> Signature:
     }
 
 
+def notice_signature(session: Session) -> NoticeSignature:
+    """Per staff member: how many notices are unread and the newest one's id."""
+    rows = session.execute(
+        select(
+            StaffNotice.staff_name,
+            func.sum(case((StaffNotice.read_at.is_(None), 1), else_=0)),
+            func.max(StaffNotice.id),
+        ).group_by(StaffNotice.staff_name)
+    ).all()
+    return {str(name): (int(unread or 0), int(newest)) for name, unread, newest in rows}
+
+
+def snapshot(session: Session) -> tuple[Signature, NoticeSignature]:
+    """Both signatures, read in one session."""
+    return signature(session), notice_signature(session)
+
+
+def notice_changes(before: NoticeSignature, after: NoticeSignature) -> list[dict[str, Any]]:
+    """A ``notices`` event, addressed to its owner, for each staff member whose notices
+    changed (a new one, or read)."""
+    return [
+        {"type": "notices", "for": name, "unread": (after.get(name) or (0, 0))[0]}
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    ]
+
+
 def changes(before: Signature, after: Signature) -> list[dict[str, Any]]:
     """The events that tell pages how ``before`` became ``after``."""
     events: list[dict[str, Any]] = []
@@ -95,27 +129,33 @@ class LiveFeed:
 
     engine: Engine
     interval: float = WATCH_SECONDS
-    listeners: set[asyncio.Queue[dict[str, Any] | None]] = field(default_factory=set)
+    #: Each open page's queue, with the staff member it belongs to.
+    listeners: dict[asyncio.Queue[dict[str, Any] | None], str] = field(default_factory=dict)
     last: Signature | None = None
+    last_notices: NoticeSignature | None = None
 
     async def watch(self) -> None:
         """Read the signature every ``interval`` and send what changed, until cancelled."""
         while True:
             try:
-                now = await run_in_session(self.engine, signature)
+                now, notices = await run_in_session(self.engine, snapshot)
             except (OperationalError, InterfaceError) as exc:
                 logger.warning("live feed: database unavailable (%s)", type(exc.orig).__name__)
             else:
                 if self.last is not None:
                     self.send(changes(self.last, now))
-                self.last = now
+                if self.last_notices is not None:
+                    self.send(notice_changes(self.last_notices, notices))
+                self.last, self.last_notices = now, notices
             await asyncio.sleep(self.interval)
 
     def send(self, events: Iterable[dict[str, Any]]) -> None:
-        """Queue ``events`` for every listening page."""
+        """Queue ``events`` for every listening page (one addressed ``for`` a staff
+        member only for that member's pages)."""
         for event in events:
-            for listener in self.listeners:
-                listener.put_nowait(event)
+            for listener, name in self.listeners.items():
+                if event.get("for", name) == name:
+                    listener.put_nowait(event)
 
     def close(self) -> None:
         """End every listening page's stream (the console is stopping)."""
@@ -134,14 +174,17 @@ def _frame(event: dict[str, Any]) -> bytes:
 async def live(request: web.Request) -> web.StreamResponse:
     """The stream of changes for one open console page (``text/event-stream``)."""
     feed = request.app[LIVE_KEY]
+    name = staff(request).user.name
+    unread = await run_in_session(request.app[ENGINE_KEY], lambda s: unread_count(s, name))
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
     )
     await response.prepare(request)
     listener: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=1000)
-    feed.listeners.add(listener)
+    feed.listeners[listener] = name
     try:
         await response.write(b"retry: 1000\n\n")
+        await response.write(_frame({"type": "notices", "for": name, "unread": unread}))
         while True:
             try:
                 event = await asyncio.wait_for(listener.get(), KEEPALIVE_SECONDS)
@@ -154,7 +197,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        feed.listeners.discard(listener)
+        feed.listeners.pop(listener, None)
     return response
 
 

@@ -1129,11 +1129,20 @@ class KpiRollupSum(Base):
 
 
 class KpiRollupHistogram(Base):
-    """One day x slice of a percentile measure: how many rows had each value."""
+    """One day x slice of a percentile measure: how many rows fell in each log-scale
+    bucket (``value`` is the bucket, bot.domain.kpi.histograms)."""
 
     __tablename__ = "kpi_rollup_histograms"
     __table_args__ = (
-        Index("ix_kpi_rollup_histograms_read", "dimension", "measure", "day", "slice"),
+        Index(
+            "ix_kpi_rollup_histograms_read",
+            "dimension",
+            "measure",
+            "day",
+            "slice",
+            "value",
+            "count",
+        ),
     )
 
     id = Column(Integer, primary_key=True)

@@ -1,6 +1,7 @@
 """Server push: an open console page hears within a second that a customer joined the
-queue, that a conversation's transcript grew (a line the event-stream consumer wrote)
-and that an agent's message was delivered; without a session the stream is refused."""
+queue, that a conversation's transcript grew (a line the event-stream consumer wrote),
+that an agent's message was delivered and that a notice was left for its staff member
+(and only theirs); without a session the stream is refused."""
 
 from __future__ import annotations
 
@@ -10,14 +11,23 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 import requests
 
+from bot.domain.clock import moment_of
+from bot.domain.complaints.records import create_complaint
+from bot.domain.complaints.staff_alerts import DUE_SOON, alert_staff
 from bot.engine.eventstream.facts import apply_events
 from bot.storage import db
+from bot.storage.models import Complaint
 from tests.console.harness import PASSWORD, Console
 from tests.console.server import page_csrf, sign_in
+
+HKT = ZoneInfo("Asia/Hong_Kong")
 
 
 @contextmanager
@@ -97,3 +107,43 @@ def test_a_new_transcript_line_and_a_delivered_reply_are_pushed(console: Console
 def test_the_stream_needs_a_signed_in_agent(console: Console) -> None:
     response = requests.get(console.url + "/live", timeout=10, allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == "/login"
+
+
+def _notice_for_ann(console: Console, description: str) -> str:
+    """A complaint assigned to ann falls due soon: the follow-up worker's notice."""
+    now = moment_of(None)
+    with db.session_scope(db.get_engine(console.database_url)) as session:
+        receipt = create_complaint(
+            session, sender_id="alice", channel="rest", category="late", description=description
+        )
+        complaint = session.query(Complaint).filter_by(reference=receipt.reference).one()
+        complaint.assigned_to = "ann"
+        alert_staff(session, complaint, DUE_SOON, now + timedelta(minutes=50), now, HKT)
+    return receipt.reference
+
+
+def test_a_notice_is_pushed_to_its_owner_only_and_reading_it_clears_the_count(
+    console: Console,
+) -> None:
+    ann = sign_in(console.url, "ann", PASSWORD)
+    lee = sign_in(console.url, "lee", PASSWORD)
+    with listening(ann, console.url) as ann_heard, listening(lee, console.url) as lee_heard:
+        # On connecting, each page learns its own count.
+        assert _next(ann_heard, "notices", within=1.0)["unread"] == 0
+        assert _next(lee_heard, "notices", within=1.0) == {
+            "event": "notices",
+            "type": "notices",
+            "for": "lee",
+            "unread": 0,
+        }
+        started = time.monotonic()
+        _notice_for_ann(console, "parcel late again")
+        event = _next(ann_heard, "notices", within=1.0)
+        assert time.monotonic() - started < 1.0
+        assert event["for"] == "ann" and event["unread"] == 1
+        csrf = page_csrf(ann, console.url + "/notices")
+        ann.post(console.url + "/notices/read", data={"csrf_token": csrf})
+        assert _next(ann_heard, "notices", within=1.0)["unread"] == 0
+        # lee owns none of it: his stream heard nothing about ann's notices.
+        with pytest.raises(AssertionError):
+            _next(lee_heard, "notices", within=0.5)

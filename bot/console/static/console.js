@@ -308,9 +308,45 @@ function typing(event) {
   });
 })();
 
+// Staff notices: the count of unread ones beside "Notices" on every page, and the list
+// on the notices page redrawn when one is left or read, both from the stream.
+(function () {
+  const badge = document.getElementById("notice-count");
+  if (!badge) {
+    return;
+  }
+  const list = document.getElementById("notice-page");
+  let shown = null;
+
+  async function redraw() {
+    try {
+      const response = await fetch("/notices", { credentials: "same-origin" });
+      if (response.ok) {
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.getElementById("notice-page");
+        if (fresh) {
+          list.replaceChildren(...fresh.childNodes);
+        }
+      }
+    } catch (error) {
+      // The next change, or the reconnection, redraws it.
+    }
+  }
+
+  document.addEventListener("console:notices", (event) => {
+    const unread = event.detail.unread;
+    badge.textContent = String(unread);
+    badge.hidden = unread === 0;
+    if (list && shown !== null && shown !== unread) {
+      redraw();
+    }
+    shown = unread;
+  });
+})();
+
 // Server push: one stream per page, its events handed to the page's parts as DOM events.
 (function () {
-  if (!document.getElementById("live-queue") && !document.getElementById("conversation")) {
+  if (!document.getElementById("notice-count")) {
     return;
   }
   let opened = false;
@@ -325,7 +361,7 @@ function typing(event) {
   stream.addEventListener("error", () => {
     document.body.dataset.live = "off";
   });
-  for (const kind of ["queue", "handoff"]) {
+  for (const kind of ["queue", "handoff", "notices"]) {
     stream.addEventListener(kind, (message) => {
       document.dispatchEvent(
         new CustomEvent(`console:${kind}`, { detail: JSON.parse(message.data) })
