@@ -10,22 +10,30 @@ included).
 Who sees what: a manager everything; a team lead the conversations handed to their team
 or its members and the complaints assigned to its members; an agent the conversations
 they handled and the complaints assigned to them.
+
+Each hit names where it came from, within the same limits: the handoff of that customer
+the viewer may open (the latest one queued by the time of the line or complaint, else the
+first after it) and, for a manager, the conversation session in the conversation log
+(the customer's latest session started by then); a complaint hit also names whether the
+complaint is still open (listed on the complaints page).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.storage.models import Complaint, Handoff, StaffUser, TranscriptLine
+from bot.storage.models import Complaint, ConversationFact, Handoff, StaffUser, TranscriptLine
 
 #: Most results shown for one search.
 LIMIT = 50
+#: Complaint statuses the complaints page lists.
+OPEN_COMPLAINT = ("open", "in_progress")
 #: Longest query accepted.
 MAX_QUERY = 200
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -50,6 +58,12 @@ class SearchHit:
     text: str
     who: str
     reference: str | None = None
+    #: The handoff the viewer may open for this customer's conversation, if any.
+    handoff_id: int | None = None
+    #: The conversation session in the managers' conversation log (managers only).
+    fact_id: int | None = None
+    #: A complaint hit: whether it is still open (on the complaints page).
+    complaint_open: bool = False
 
 
 def clean_query(query: str) -> str:
@@ -61,17 +75,56 @@ def _members(session: Session, team: str) -> list[str]:
     return list(session.scalars(select(StaffUser.name).where(StaffUser.team == team)))
 
 
-def _visible_senders(session: Session, viewer: Viewer) -> ColumnElement[bool] | None:
+def _visible_handoffs(session: Session, viewer: Viewer) -> ColumnElement[bool] | None:
+    """The handoffs ``viewer`` may open from a search (None: all of them)."""
     if viewer.role == "manager":
         return None
-    handled = select(Handoff.sender_id)
     if viewer.role == "team_lead":
-        handled = handled.where(
-            or_(Handoff.team == viewer.team, Handoff.agent.in_(_members(session, viewer.team)))
-        )
-    else:
-        handled = handled.where(Handoff.agent == viewer.name)
-    return TranscriptLine.sender_id.in_(handled)
+        return or_(Handoff.team == viewer.team, Handoff.agent.in_(_members(session, viewer.team)))
+    return Handoff.agent == viewer.name
+
+
+def _visible_senders(session: Session, viewer: Viewer) -> ColumnElement[bool] | None:
+    if (handoffs := _visible_handoffs(session, viewer)) is None:
+        return None
+    return TranscriptLine.sender_id.in_(select(Handoff.sender_id).where(handoffs))
+
+
+def _handoff_at(session: Session, viewer: Viewer, sender_id: str, at: datetime) -> int | None:
+    """The handoff of ``sender_id`` the viewer may open that ``at`` belongs to: the latest
+    queued by then, else the first queued after."""
+    query = select(Handoff.id).where(Handoff.sender_id == sender_id)
+    if (handoffs := _visible_handoffs(session, viewer)) is not None:
+        query = query.where(handoffs)
+    before = session.scalar(
+        query.where(Handoff.created_at <= at).order_by(Handoff.created_at.desc()).limit(1)
+    )
+    if before is not None:
+        return int(before)
+    after = session.scalar(
+        query.where(Handoff.created_at > at).order_by(Handoff.created_at).limit(1)
+    )
+    return None if after is None else int(after)
+
+
+def _fact_at(session: Session, sender_id: str, at: datetime) -> int | None:
+    """The customer's conversation session ``at`` falls in (the latest started by then)."""
+    found = session.scalar(
+        select(ConversationFact.id)
+        .where(ConversationFact.sender_id == sender_id, ConversationFact.session_started_at <= at)
+        .order_by(ConversationFact.session_started_at.desc())
+        .limit(1)
+    )
+    return None if found is None else int(found)
+
+
+def _with_sources(session: Session, viewer: Viewer, hit: SearchHit) -> SearchHit:
+    """``hit`` with where it came from, as far as ``viewer`` may open it."""
+    return replace(
+        hit,
+        handoff_id=_handoff_at(session, viewer, hit.sender_id, hit.at),
+        fact_id=_fact_at(session, hit.sender_id, hit.at) if viewer.role == "manager" else None,
+    )
 
 
 def _visible_complaints(session: Session, viewer: Viewer) -> ColumnElement[bool] | None:
@@ -152,7 +205,16 @@ def search(session: Session, query: str, viewer: Viewer, limit: int = LIMIT) -> 
         SearchHit("line", r.sender_id, r.at, r.text, r.agent or r.who)
         for r in session.scalars(lines.order_by(TranscriptLine.at.desc()).limit(limit))
     ] + [
-        SearchHit("complaint", c.sender_id, c.created_at, c.description, "customer", c.reference)
+        SearchHit(
+            "complaint",
+            c.sender_id,
+            c.created_at,
+            c.description,
+            "customer",
+            c.reference,
+            complaint_open=c.status in OPEN_COMPLAINT,
+        )
         for c in session.scalars(complaints.order_by(Complaint.created_at.desc()).limit(limit))
     ]
-    return sorted(hits, key=lambda h: h.at, reverse=True)[:limit]
+    newest = sorted(hits, key=lambda h: h.at, reverse=True)[:limit]
+    return [_with_sources(session, viewer, hit) for hit in newest]

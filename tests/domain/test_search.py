@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.complaints.records import create_complaint
 from bot.domain.handoff.queue import request_handoff
-from bot.domain.handoff.staff import take_handoff
+from bot.domain.handoff.staff import finish_handoff, take_handoff
 from bot.domain.search import Viewer, search
 from bot.domain.users import add_user
 from bot.engine.eventstream.facts import apply_events
+from bot.storage.models import ConversationFact, Handoff
 
 T = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 MARY = Viewer("mary", "manager", "general")
@@ -78,3 +80,44 @@ def test_each_role_finds_only_what_it_may_see(session: Session) -> None:
     assert [h.sender_id for h in search(session, "kwai chung", LEE)] == ["alice"]
     assert search(session, "kwai chung", SUE) == []
     assert search(session, "葵涌", ANN) == []
+
+
+def test_each_hit_links_to_where_it_came_from_as_far_as_the_viewer_may_open_it(
+    session: Session,
+) -> None:
+    _seed(session)
+    ann_ticket = session.scalars(select(Handoff.id).where(Handoff.sender_id == "alice")).one()
+    # ann closes it; later alice is handed to the sea freight team, and sue takes her.
+    finish_handoff(
+        session, ann_ticket, agent="ann", outcome="closed", now=T + timedelta(minutes=30)
+    )
+    later = request_handoff(
+        session,
+        sender_id="alice",
+        channel="rest",
+        reason="customer_asked",
+        team="sea_freight",
+        summary="",
+        context={},
+        now=T + timedelta(hours=2),
+    )
+    take_handoff(session, later.id, agent="sue", now=T + timedelta(hours=2, minutes=1))
+    session.flush()
+    fact = session.scalars(
+        select(ConversationFact.id).where(ConversationFact.sender_id == "alice")
+    ).first()
+    assert fact is not None
+
+    by_kind = {h.kind: h for h in search(session, "kwai chung", MARY)}
+    assert (by_kind["line"].handoff_id, by_kind["line"].fact_id) == (ann_ticket, fact)
+    complaint = by_kind["complaint"]
+    assert complaint.complaint_open and complaint.reference and complaint.handoff_id is None
+
+    # Agents and team leads get the handoff they may open, never the managers' log.
+    (ann_hit,) = search(session, "kwai chung", ANN)
+    assert (ann_hit.handoff_id, ann_hit.fact_id) == (ann_ticket, None)
+    (lee_hit,) = search(session, "kwai chung", LEE)
+    assert (lee_hit.handoff_id, lee_hit.fact_id) == (ann_ticket, None)
+    # sue handled alice later: she finds the line, linked to her own handoff, not ann's.
+    (sue_hit,) = search(session, "kwai chung", SUE)
+    assert (sue_hit.handoff_id, sue_hit.fact_id) == (later.id, None)
