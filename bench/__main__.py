@@ -20,7 +20,10 @@ the figures that need a running stack or a big database:
   intake with its p95) and the fan-out of one event to 10,000 subscribers
   (bench/carrier_intake.py; `python -m bench --events-only` runs it alone);
 - the KPI report over 1M survey answers, 1M conversations and 100k complaints on SQLite
-  and PostgreSQL (bench/kpi.py; `python -m bench --kpi-only` runs it alone).
+  and PostgreSQL (bench/kpi.py; `python -m bench --kpi-only` runs it alone);
+- the dashboard's pages and the year's KPI report sliced by channel, agent, team, account
+  and language on the same data, rolled up (bench/dashboard.py; `python -m bench
+  --dashboard-only` runs it alone).
 Targets: macro-F1 >= 0.97 in English and >= 0.95 in Chinese (fallback = miss) and above
 the default pipeline's, REST p95
 < 60 ms, training < 2 minutes.
@@ -39,6 +42,7 @@ from pathlib import Path
 import requests
 
 from bench import carrier_intake as events_bench
+from bench import dashboard as dashboard_bench
 from bench import kpi as kpi_bench
 from bench import nlu as nlu_bench
 from bench import scale as scale_bench
@@ -182,6 +186,11 @@ def main() -> int:
     parser.add_argument("--rest-only", action="store_true", help="only the stack's figures")
     parser.add_argument("--kpi-only", action="store_true", help="only the KPI report benchmark")
     parser.add_argument(
+        "--dashboard-only",
+        action="store_true",
+        help="only the dashboard's figures at 1M rows (bench/dashboard.py)",
+    )
+    parser.add_argument(
         "--events-only",
         action="store_true",
         help="only the shipment-event intake figures (bench/carrier_intake.py)",
@@ -195,6 +204,9 @@ def main() -> int:
     warnings.filterwarnings("ignore")
     if args.kpi_only:
         kpi_bench.main()
+        return 0
+    if args.dashboard_only:
+        dashboard_bench.main()
         return 0
     if args.events_only:
         events_bench.main()
@@ -216,6 +228,7 @@ def main() -> int:
         stack_figures(args.model, args.turns)
         scale_bench.main(customers=args.customers)
         kpi_bench.main()
+        dashboard_bench.main()
     return 0
 
 
