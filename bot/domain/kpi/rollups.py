@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -191,6 +191,10 @@ def backfill(
         end = end or local_day(last, tz)
     seen = session.scalar(select(func.max(KpiRollupStale.id)))
     done = refresh_days(session, _days(start, end), tz)
+    # Fresh statistics for the planner after a bulk write (autovacuum would take a
+    # while): without them a year's histograms are sorted on disk instead of hashed.
+    for table in (KpiRollupHistogram, KpiRollupSum, KpiRollupDay):
+        session.execute(text(f"ANALYZE {table.__tablename__}"))
     if seen is not None:
         # Changes noted before the backfill read the facts are in its rollups now.
         begin, until = period_bounds(start, end, tz)
