@@ -49,6 +49,7 @@ from bot.domain.complaints.views import view_complaint
 from bot.domain.complaints.wording import format_overdue_notice, format_resolution_notice
 from bot.domain.conversations import NOTICE_KEY, Notifier, NotifyError
 from bot.domain.events import ComplaintResolved, Publish
+from bot.domain.kpi.rollups import mark_stale
 from bot.domain.service_levels import ServiceLevels, service_levels
 from bot.storage.db import session_scope
 from bot.storage.models import Complaint, ComplaintEvent, utcnow
@@ -247,6 +248,8 @@ def escalate_missed(engine: Engine, *, now: datetime, levels: ServiceLevels) -> 
             if claimed != 1:
                 continue
             complaint = session.get(Complaint, complaint_id, populate_existing=True)
+            # Its promise missed and its owner changed: its day's KPI rollups are stale.
+            mark_stale(session, [complaint.created_at])
             logger.warning(
                 "Missed promise: complaint %s was promised a follow-up by %s; passed to %s "
                 "(was %s), new promise %s.",

@@ -26,6 +26,7 @@ from bot.domain.complaints.rules import (
 from bot.domain.complaints.severity import assess_severity
 from bot.domain.complaints.views import ComplaintReceipt, ComplaintView, make_view
 from bot.domain.contacts import parse_contact
+from bot.domain.kpi.rollups import mark_stale
 from bot.domain.numbering import lock_counter, next_number
 from bot.domain.service_levels import CATEGORIES, service_levels
 from bot.domain.shipments import find_shipment
@@ -205,6 +206,7 @@ def create_complaint(
             )
             session.add(complaint)
             session.flush()
+            mark_stale(session, [moment])
             session.add(
                 ComplaintEvent(
                     complaint_id=complaint.id,

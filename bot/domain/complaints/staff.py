@@ -24,6 +24,7 @@ from bot.domain.complaints.rules import (
     normalise_reference,
 )
 from bot.domain.complaints.views import ComplaintView, make_view
+from bot.domain.kpi.rollups import mark_stale
 from bot.domain.service_levels import ServiceLevels, service_levels
 from bot.storage.models import Complaint, ComplaintEvent
 
@@ -91,6 +92,7 @@ def _first_followup(
     )
     if complaint.promise_kept is None:
         complaint.promise_kept = moment <= complaint.original_due_at
+        mark_stale(session, [complaint.created_at])
     kept = "kept" if complaint.promise_kept else "broken"
     _audit(
         session,
@@ -131,6 +133,7 @@ def assign(
         raise ComplaintError(f"{complaint.reference} is already resolved.", field="reference")
     before = complaint.assigned_to
     complaint.assigned_to = who
+    mark_stale(session, [complaint.created_at])
     complaint.status = "in_progress"
     complaint.updated_at = moment
     _audit(
@@ -226,6 +229,7 @@ def resolve(
     complaint.resolution_hours = round(
         levels.calendar.business_hours_between(complaint.created_at, moment), 2
     )
+    mark_stale(session, [complaint.created_at])
     complaint.resolved_on_time = moment <= complaint.resolution_due_at
     complaint.updated_at = moment
     on_time = "on time" if complaint.resolved_on_time else "after the target"

@@ -13,6 +13,9 @@ step) are kept as they are. Every whole number below 23 has a bucket of its own 
 buckets are narrower than 1 there), so short durations stay exact; above, a stored value
 is at most :data:`PRECISION` (4.4 %) below the values it stands for.
 
+Business hours (a complaint's resolution time), stored to the hundredth of an hour, are
+bucketed the same way counted in hundredths: exact under 0.23 h, then within 4.4 %.
+
 Because the mapping never reverses the order of two values, the nearest-rank percentile
 of a bucketed histogram is exactly the bucket of the raw percentile:
 ``percentile(bucketed) == bucket_of(percentile(raw))``.
@@ -28,21 +31,23 @@ STEPS_PER_DOUBLING = 16
 PRECISION = 2 ** (1 / STEPS_PER_DOUBLING) - 1
 
 
-def bucket_of(value: float) -> float:
-    """The value a rolled-up histogram stores for the whole-number ``value``: the
-    smallest whole number of its bucket (values below 2 are their own bucket)."""
-    if value < 2:
-        return float(value)
-    k = math.floor(STEPS_PER_DOUBLING * math.log2(value))
+def bucket_of(value: float, scale: int = 1) -> float:
+    """The value a rolled-up histogram stores for ``value``: the smallest whole number of
+    its bucket (values below 2 are their own bucket), counted in units of ``1 / scale``
+    (``scale=100`` buckets business hours stored to the hundredth as whole hundredths)."""
+    units = round(value * scale)
+    if units < 2:
+        return units / scale
+    k = math.floor(STEPS_PER_DOUBLING * math.log2(units))
     low = math.ceil(2 ** (k / STEPS_PER_DOUBLING) - 1e-9)
     # Guard against the float log putting a value one bucket too high.
-    return float(min(low, math.floor(value)))
+    return min(low, units) / scale
 
 
-def bucketed(counts: dict[float, int]) -> dict[float, int]:
-    """A ``{value: count}`` histogram merged into buckets."""
+def bucketed(counts: dict[float, int], scale: int = 1) -> dict[float, int]:
+    """A ``{value: count}`` histogram merged into buckets (units of ``1 / scale``)."""
     out: dict[float, int] = {}
     for value, count in counts.items():
-        key = bucket_of(value)
+        key = bucket_of(value, scale)
         out[key] = out.get(key, 0) + count
     return out

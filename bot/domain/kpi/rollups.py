@@ -45,6 +45,7 @@ from bot.domain.kpi.formulas import (
 )
 from bot.domain.kpi.histograms import bucketed
 from bot.storage.models import (
+    Complaint,
     ConversationFact,
     Handoff,
     KpiRollupDay,
@@ -55,9 +56,14 @@ from bot.storage.models import (
     utcnow,
 )
 
-#: The sources rolled up: the ones that grow by a million rows a year, and the handoffs
-#: (their three duration histograms and their language, looked up from the conversation).
-ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs")
+#: The sources rolled up: the ones that grow by a million rows a year, the handoffs
+#: (their three duration histograms and their language, looked up from the conversation)
+#: and the complaints (resolution time by agent, language looked up likewise).
+ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs", "complaints")
+
+#: Measures kept in units finer than one (business hours to the hundredth): the bucket
+#: scale of :func:`bot.domain.kpi.histograms.bucket_of`.
+SCALES: dict[str, int] = {"complaint_resolution_bh": 100}
 
 #: The KPIs whose parts are rolled up.
 ROLLED_KPIS: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.source in ROLLED_SOURCES)
@@ -84,6 +90,7 @@ def mark_sender_stale(session: Session, sender_id: str) -> None:
         (ConversationFact.session_started_at, ConversationFact.sender_id),
         (SurveyResponse.offered_at, SurveyResponse.sender_id),
         (Handoff.created_at, Handoff.sender_id),
+        (Complaint.created_at, Complaint.sender_id),
     ):
         mark_stale(session, session.scalars(select(column).where(owner == sender_id)))
 
@@ -146,7 +153,7 @@ def _replace_day(connection: Connection, day: date, tz: ZoneInfo) -> None:
                         "value": value,
                         "count": count,
                     }
-                    for value, count in bucketed(exact).items()
+                    for value, count in bucketed(exact, SCALES.get(measure, 1)).items()
                 )
     if sums:
         connection.execute(insert(KpiRollupSum), sums)
