@@ -93,14 +93,18 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
     report = IngestReport()
     if not batch:
         return report
-    keys = {(sender, _key(e)) for e in batch}
-    seen = set(
-        session.execute(
-            select(CarrierEventReceipt.source, CarrierEventReceipt.external_id).where(
-                tuple_(CarrierEventReceipt.source, CarrierEventReceipt.external_id).in_(keys)
+    # One sender per batch: ``source = ? AND external_id IN (...)`` probes the receipts'
+    # unique index per id; a row-value IN list made PostgreSQL scan them all (70 ms a
+    # batch at 10,000 receipts, growing with every event received).
+    seen = {
+        (sender, external_id)
+        for external_id in session.execute(
+            select(CarrierEventReceipt.external_id).where(
+                CarrierEventReceipt.source == sender,
+                CarrierEventReceipt.external_id.in_({_key(e) for e in batch}),
             )
-        ).all()
-    )
+        ).scalars()
+    }
     numbers = {}
     for event in batch:
         parsed = check_tracking_number(event.tracking_number) if event.tracking_number else None
