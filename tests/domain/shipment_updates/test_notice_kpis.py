@@ -112,8 +112,7 @@ def test_the_dashboard_shows_them_against_their_default_targets(
 
     with session_scope(engine) as session:
         shown = {
-            tile.kpi.code: tile
-            for tile in tiles(session, date(2026, 3, 1), date(2026, 3, 31), HK)
+            tile.kpi.code: tile for tile in tiles(session, date(2026, 3, 1), date(2026, 3, 31), HK)
         }
     for code in ("exceptions_told_first", "contacts_avoided"):
         assert shown[code].value == 100.0 and shown[code].n == 1
