@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from actions.common import (
     OFFER_HUMAN,
@@ -24,7 +26,8 @@ from actions.sales import suggest
 from actions.shipment_updates import follow_buttons
 from bot.core.i18n import message, normalise_input, t
 from bot.domain import promotion
-from bot.domain.shipments import find_shipment, format_shipment
+from bot.domain.shipment_updates.lookups import record_lookup
+from bot.domain.shipments import ShipmentView, find_shipment, format_shipment
 from bot.domain.tracking import check_tracking_number, find_tracking_numbers
 from bot.storage.db import get_engine, run_in_session
 
@@ -111,7 +114,10 @@ class ActionTrackShipment(Action):
         language = language_of(tracker)
         try:
             view = await run_in_session(
-                get_engine(), lambda session: find_shipment(session, number)
+                get_engine(),
+                lambda session: _look_up(
+                    session, number, tracker.sender_id, tracker.get_latest_input_channel() or ""
+                ),
             )
         except SQLAlchemyError:
             logger.exception("shipment lookup failed for %s", number)
@@ -133,3 +139,12 @@ class ActionTrackShipment(Action):
             # The shipper's key account: the KPI facts slice service by account with it.
             events.append(SlotSet("account", view.account))
         return [*events, *(suggested or [SlotSet("pending_offer", None)])]
+
+
+def _look_up(session: Session, number: str, sender_id: str, channel: str) -> ShipmentView | None:
+    """The shipment's answer, and the record that this customer asked (for the KPIs)."""
+    view = find_shipment(session, number)
+    if view is not None:
+        now = datetime.now(timezone.utc)
+        record_lookup(session, sender_id, channel, view.tracking_number, now=now)
+    return view

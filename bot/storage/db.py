@@ -107,10 +107,21 @@ def make_engine(
         _configure_sqlite(engine, "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
         return engine
     connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg2":
         connect_args = postgresql_timeouts(statement_timeout_ms=statement_timeout_ms)
+        # A flush that updates many rows of one shape (a batch of carrier events moving
+        # its shipments) goes in pages of 100 rows a round trip, not one row each: INSERTs
+        # already go as multi-row VALUES. An UPDATE or DELETE run with many parameter sets
+        # then reports no row count, which nothing here reads.
+        options["executemany_mode"] = "values_plus_batch"
     return create_engine(
-        url, future=True, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+        url,
+        future=True,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args=connect_args,
+        **options,
     )
 
 

@@ -299,6 +299,26 @@ class ShipmentNotice(Base):
     sent_at = Column(UTCDateTime, nullable=True)
 
 
+class ShipmentLookup(Base):
+    """A customer asked where a shipment is: a tracking answer given in a conversation.
+
+    Written by the tracking action with the answer, so the shipment KPIs can tell a
+    notice the customer had not asked for from one that came after they asked, and a
+    customer who asked again after a notice from one who did not.
+    """
+
+    __tablename__ = "shipment_lookups"
+    __table_args__ = (
+        Index("ix_shipment_lookups_shipment_sender_at", "shipment_id", "sender_id", "asked_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(50), nullable=False, default="")
+    asked_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class Lead(Base):
     """A sales lead: a customer who asked for a quote and left a way to reach them."""
 

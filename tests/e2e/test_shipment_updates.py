@@ -1,7 +1,7 @@
 """Shipment updates end to end on the real model and servers: a customer asks in chat to
 be told about a shipment, a carrier posts an event to the intake, the notice worker runs,
-and the message arrives in the customer's conversation in their language (REST and
-Telegram)."""
+and the message arrives in the customer's conversation in their language (REST, Telegram,
+and the web chat page open in headless Chromium)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,25 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import time
+from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, select
 
 from bot.console.config import ConsoleConfig
 from bot.core.settings import REPO_ROOT
 from bot.domain.carrier_events.senders import Sender
 from bot.domain.shipment_updates.settings import UpdateSettings
 from bot.domain.tracking import awb_check_digit
+from bot.storage.models import Shipment, ShipmentLookup
 from tests.console.server import ConsoleServer
 from tests.e2e.conftest import TOKEN, Customer, RunningStack
 from tests.e2e.test_telegram import send
 from tests.engine.channels.telegram_fixtures import load_update, new_chat_id
 from tests.engine.channels.telegram_standin import BotApiStandIn
+from tests.support.browser import TIMEOUT_MS, open_page
 
 SECRET = "e2e-cargo-secret-0123456789"
 
@@ -163,3 +168,47 @@ def test_a_telegram_customer_gets_the_notice_in_their_chat(
 
     texts = telegram_api.wait_for_messages(chat_id, count=sent_before + 1)
     assert any(text.startswith(f"Good news: {awb} has been delivered.") for text in texts)
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    """A page in a fresh Chromium profile."""
+    with open_page(tmp_path / "profile") as page:
+        yield page
+
+
+def test_a_web_chat_customer_sees_the_notice_arrive_on_the_open_page(
+    running_stack: RunningStack, intake: str, page: Page
+) -> None:
+    awb = _new_awb()
+    _post(intake, awb, "RCS/02MAR1405/HKG/T3K42.0")
+    page.goto(f"{running_stack.url}/webchat/")
+    expect(page.locator(".msg-bot", has_text="Welcome to Freight Desk").last).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    page.get_by_label("Your message").fill(f"where is {awb}?")
+    page.get_by_label("Your message").press("Enter")
+    page.get_by_role("button", name="Tell me when it arrives").last.click(timeout=TIMEOUT_MS)
+    expect(
+        page.locator(".msg-bot", has_text=f"I'll tell you here when {awb} arrives").last
+    ).to_be_visible(timeout=TIMEOUT_MS)
+
+    _post(intake, awb, "DLV/04MAR1530/LHR/T3K42.0")
+    _run_worker(running_stack)
+
+    # No reload: the notice reaches the open page over its socket.
+    delivered = page.locator(".msg-bot", has_text=f"Good news: {awb} has been delivered.")
+    expect(delivered).to_have_count(1, timeout=TIMEOUT_MS)
+    # The tracking answer was recorded as the customer asking (the notice KPIs read it).
+    token = page.evaluate("localStorage.getItem('freightdesk.webchat.session')")
+    engine = create_engine(running_stack.database_url)
+    try:
+        with engine.connect() as connection:
+            asked = connection.execute(
+                select(ShipmentLookup.sender_id, ShipmentLookup.channel)
+                .join(Shipment, Shipment.id == ShipmentLookup.shipment_id)
+                .where(Shipment.tracking_number == awb)
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in asked] == [(f"web:{token.split('.', 1)[0]}", "webchat")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.carrier_events.model import UNMAPPED, CarrierEvent
@@ -93,14 +93,18 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
     report = IngestReport()
     if not batch:
         return report
-    keys = {(sender, _key(e)) for e in batch}
-    seen = set(
-        session.execute(
-            select(CarrierEventReceipt.source, CarrierEventReceipt.external_id).where(
-                tuple_(CarrierEventReceipt.source, CarrierEventReceipt.external_id).in_(keys)
+    # One sender per batch: ``source = ? AND external_id IN (...)`` probes the receipts'
+    # unique index per id; a row-value IN list made PostgreSQL scan them all (70 ms a
+    # batch at 10,000 receipts, growing with every event received).
+    seen = {
+        (sender, external_id)
+        for external_id in session.execute(
+            select(CarrierEventReceipt.external_id).where(
+                CarrierEventReceipt.source == sender,
+                CarrierEventReceipt.external_id.in_({_key(e) for e in batch}),
             )
-        ).all()
-    )
+        ).scalars()
+    }
     numbers = {}
     for event in batch:
         parsed = check_tracking_number(event.tracking_number) if event.tracking_number else None
@@ -120,13 +124,18 @@ def ingest(session: Session, events: Iterable[CarrierEvent], *, sender: str) -> 
     wanted_refs = {(kind, value) for e in batch for kind, value in e.references.items()}
     by_reference: dict[tuple[str, str], int] = {}
     if wanted_refs:
+        # One IN list per kind (a handful: booking, transport document), for the same
+        # reason as the receipts: each probes the (kind, value) unique index.
+        values_by_kind: dict[str, set[str]] = {}
+        for kind, value in wanted_refs:
+            values_by_kind.setdefault(kind, set()).add(value)
+        per_kind = [
+            and_(ShipmentReference.kind == kind, ShipmentReference.value.in_(values))
+            for kind, values in values_by_kind.items()
+        ]
         by_reference = {
             (r.kind, r.value): r.shipment_id
-            for r in session.execute(
-                select(ShipmentReference).where(
-                    tuple_(ShipmentReference.kind, ShipmentReference.value).in_(wanted_refs)
-                )
-            ).scalars()
+            for r in session.execute(select(ShipmentReference).where(or_(*per_kind))).scalars()
         }
     before: dict[int, tuple[str | None, date | datetime | None]] = {}
     touched: dict[int, Shipment] = {}

@@ -39,6 +39,9 @@ from bot.storage.models import (
     ConversationFact,
     CustomerRequest,
     Handoff,
+    ShipmentEvent,
+    ShipmentLookup,
+    ShipmentNotice,
     SurveyResponse,
 )
 
@@ -172,7 +175,28 @@ SOURCES: dict[str, Source] = {
             "language": _language_at(CustomerRequest.sender_id, CustomerRequest.created_at),
         },
     ),
+    # Shipment notices sent (delivered and not dropped), placed by when they were sent.
+    "notices": Source(
+        "notices",
+        ShipmentNotice.__table__,
+        ShipmentNotice.sent_at,
+        {
+            "channel": ShipmentNotice.channel,
+            "agent": None,
+            "team": None,
+            "intent": None,
+            "account": None,
+            "handled": None,
+            "language": _language_at(ShipmentNotice.sender_id, ShipmentNotice.sent_at),
+        },
+    ),
 }
+
+#: "Asked again" window of ``contacts_avoided``: a notice counts once this long has passed
+#: since it was sent, as avoided if its customer did not look the shipment up within it.
+ASKED_AGAIN_HOURS = 24
+#: Notice kinds that tell of a shipment held up (``bot.domain.shipment_updates.outbox``).
+HELD_UP_KINDS = ("exception", "hold")
 
 
 @dataclass(frozen=True)
@@ -272,6 +296,63 @@ def request_completion_bh(_dialect: str) -> Expr:
     """Time to complete (or refuse) a request in business hours, as written by
     bot.domain.requests.staff when it is."""
     return CustomerRequest.completed_hours
+
+
+def _told(_dialect: str) -> Expr:
+    """A notice that reached its customer (sent, not dropped after updates stopped)."""
+    return and_(ShipmentNotice.sent_at.is_not(None), ShipmentNotice.last_error.is_(None))
+
+
+def _asked_between(start: Expr, end: Expr) -> Expr:
+    """The notice's customer looked its shipment up in ``[start, end)``."""
+    return (
+        select(literal(1))
+        .where(
+            ShipmentLookup.shipment_id == ShipmentNotice.shipment_id,
+            ShipmentLookup.sender_id == ShipmentNotice.sender_id,
+            ShipmentLookup.asked_at >= start,
+            ShipmentLookup.asked_at < end,
+        )
+        .exists()
+    )
+
+
+def _plus_hours(moment: Expr, hours: int, dialect: str) -> Expr:
+    if dialect == "sqlite":
+        # UTCDateTime keeps naive UTC text on SQLite; datetime() writes the same shape.
+        return func.strftime("%Y-%m-%d %H:%M:%f", moment, f"+{hours} hours")
+    return moment + func.make_interval(0, 0, 0, 0, hours)
+
+
+def exceptions_told_first_pct(_dialect: str) -> tuple[Expr, Expr]:
+    """Exceptions told before the customer asked %: exception and customs-hold notices
+    sent whose customer had not looked the shipment up between the event (its own time)
+    and the notice / exception and customs-hold notices sent x 100."""
+    held_up = and_(_told(_dialect), ShipmentNotice.kind.in_(HELD_UP_KINDS))
+    # The newest scan of the notice's status known when the notice was written.
+    happened = (
+        select(func.max(ShipmentEvent.occurred_at))
+        .where(
+            ShipmentEvent.shipment_id == ShipmentNotice.shipment_id,
+            ShipmentEvent.status == ShipmentNotice.status,
+            ShipmentEvent.occurred_at <= ShipmentNotice.created_at,
+        )
+        .scalar_subquery()
+    )
+    since = func.coalesce(happened, ShipmentNotice.created_at)
+    first = and_(held_up, ~_asked_between(since, ShipmentNotice.sent_at))
+    return _count_if(first), _count_if(held_up)
+
+
+def contacts_avoided_pct(dialect: str) -> tuple[Expr, Expr]:
+    """Contacts avoided %: notices sent whose customer did not look the shipment up
+    again within 24 hours after / notices sent at least 24 hours ago x 100."""
+    hours = ASKED_AGAIN_HOURS
+    ends = _plus_hours(ShipmentNotice.sent_at, hours, dialect)
+    now = func.strftime("%Y-%m-%d %H:%M:%f", "now") if dialect == "sqlite" else func.now()
+    closed = and_(_told(dialect), ends <= now)
+    avoided = and_(closed, ~_asked_between(ShipmentNotice.sent_at, ends))
+    return _count_if(avoided), _count_if(closed)
 
 
 def bot_first_response_ms(_dialect: str) -> Expr:
@@ -379,6 +460,22 @@ KPIS: tuple[Kpi, ...] = (
         "requests",
         request_completion_bh,
         90,
+    ),
+    _ratio(
+        "exceptions_told_first",
+        "Exceptions told before the customer asked",
+        "%",
+        True,
+        "notices",
+        exceptions_told_first_pct,
+    ),
+    _ratio(
+        "contacts_avoided",
+        "Contacts avoided by notices",
+        "%",
+        True,
+        "notices",
+        contacts_avoided_pct,
     ),
 )
 

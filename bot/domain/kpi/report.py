@@ -43,6 +43,8 @@ DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
     "requests_on_time": (95.0, 90.0),
     "request_p50": (8.0, 16.0),
     "request_p90": (24.0, 40.0),
+    "exceptions_told_first": (90.0, 75.0),
+    "contacts_avoided": (80.0, 65.0),
 }
 
 GREEN, AMBER, RED, NO_DATA, NO_TARGET = "green", "amber", "red", "no data", "no target"
