@@ -1,8 +1,8 @@
 """Shipment lookups: when a customer asked where a shipment is, for the KPIs of
 exceptions told before the customer asked and of contacts avoided.
 
-Revision ID: 0018_shipment_lookups
-Revises: 0017_rollups
+Revision ID: 0019_shipment_lookups
+Revises: 0018_rollup_buckets
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_shipment_lookups"
-down_revision = "0017_rollups"
+revision = "0019_shipment_lookups"
+down_revision = "0018_rollup_buckets"
 branch_labels = None
 depends_on = None
 
