@@ -1,9 +1,10 @@
 """The production profile, started as operators start it: `python -m bot run`.
 
 `FREIGHTDESK_PROFILE=production` with a fresh PostgreSQL database (project tables and
-Rasa's tracker store), a Redis key prefix and a RabbitMQ user and vhost made for this
-module and removed after it: two Rasa replicas with their action servers behind HAProxy,
-and the workers, all under supervisord (tests/support/production.py). Each
+Rasa's tracker store), a Redis key prefix and a RabbitMQ user and vhost made for the test
+session and removed after it: two Rasa replicas with their action servers behind HAProxy,
+and the workers, all under supervisord (tests/support/production.py; the session's one
+production stack, shared with tests/faults/test_supervised_production.py). Each
 conversation's messages go alternately to the two replicas, several conversations at
 once; then two messages of one conversation arrive at both replicas at the same moment.
 SIGTERM then stops everything with exit code 0.
@@ -13,14 +14,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.production import TOKEN, Production, production
+from tests.support.production import TOKEN, Production
 
 QUOTE_FLOW = [
     ("can I get a quote?", "which service"),
@@ -54,12 +53,12 @@ class Replicated:
         return self.running.tracker_events(sender)
 
 
-@pytest.fixture(scope="module")
-def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
-    with production(Path(tmp_path_factory.mktemp("production"))) as running:
-        yield Replicated(
-            running.replica_urls, running.url, running.database_url, running.action_urls, running
-        )
+@pytest.fixture
+def replicated(production_stack: Production) -> Replicated:
+    running = production_stack
+    return Replicated(
+        running.replica_urls, running.url, running.database_url, running.action_urls, running
+    )
 
 
 def test_two_replicas_and_action_servers_are_up(replicated: Replicated) -> None:
