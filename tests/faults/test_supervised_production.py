@@ -141,6 +141,9 @@ def test_a_killed_action_server_is_restarted_and_turns_keep_working(stack: Produ
     supervisor = stack.supervisor
     old_pid = supervisor.pid("actions-0")
     os.kill(old_pid, signal.SIGKILL)
+    # Until its process has ended the kernel still accepts connections for it, and an
+    # action call sent then is in flight on the killed server (as for a killed replica).
+    _wait(lambda: _exited(old_pid), 60, "the killed action server's process to end")
     sender = f"fault-actions-{uuid.uuid4().hex[:8]}"
     # Knowledge answers come from the action server: the other one (or the restarted
     # one) answers every turn.
