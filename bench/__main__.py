@@ -9,13 +9,16 @@
 - the memory of a process holding the project's model loaded (and, with
   `--before-model PATH`, an older model's, e.g. main's models/freightdesk.tar.gz).
 
-It then prints the shipment-event intake figures (bench/carrier_intake.py). `--all` adds
-the figures that need a running stack or a big database:
+It then prints the shipment-event intake figures (bench/carrier_intake.py) and the load on
+one and on two Rasa replicas through HAProxy, side by side (bench/scale.py: 20 customers x
+10 turns at once; throughput, p50/p95/p99, errors, the memory of each replica and action
+server). `--all` adds the figures that need a running stack or a big database:
 - held-out intent macro-F1 of the model in models/ through /model/parse, and p50/p95 of a
   REST round trip in one conversation and of /model/parse, on a stack started like
   `make run` (SQLite, loopback); `--rest-only` runs just these;
 - scale-out (bench/scale.py): p95 of turns 1-10 against 291-300 of one conversation on
-  SQLite and PostgreSQL, and N customers at once on one and two Rasa replicas;
+  SQLite and PostgreSQL (`--scale-only` runs it and the load alone; `--long-turns 0`
+  leaves the long conversation out);
 - shipment events ingested per second on PostgreSQL (batched, and through the HTTP
   intake with its p95) and the fan-out of one event to 10,000 subscribers
   (bench/carrier_intake.py; `python -m bench --events-only` runs it alone);
@@ -199,6 +202,12 @@ def main() -> int:
         "--scale-only", action="store_true", help="only the scale-out figures (bench/scale.py)"
     )
     parser.add_argument("--customers", type=int, default=20, help="simulated customers (load)")
+    parser.add_argument(
+        "--long-turns",
+        type=int,
+        default=300,
+        help="turns of the scale-out's long conversation (0: leave it out)",
+    )
     args = parser.parse_args()
     # Rasa's and TensorFlow's deprecation chatter would bury the figures.
     warnings.filterwarnings("ignore")
@@ -212,7 +221,7 @@ def main() -> int:
         events_bench.main()
         return 0
     if args.scale_only:
-        scale_bench.main(customers=args.customers)
+        scale_bench.main(customers=args.customers, long_turns=args.long_turns)
         return 0
     if args.rest_only:
         stack_figures(args.model, args.turns)
@@ -226,9 +235,11 @@ def main() -> int:
     events_bench.main()
     if args.all:
         stack_figures(args.model, args.turns)
-        scale_bench.main(customers=args.customers)
+        scale_bench.main(customers=args.customers, long_turns=args.long_turns)
         kpi_bench.main()
         dashboard_bench.main()
+    else:
+        scale_bench.load_figures(customers=args.customers)
     return 0
 
 

@@ -3,9 +3,10 @@
 - Long conversation: one customer, 300 turns, p95 of turns 1-10 against turns 291-300,
   with the project's bounded tracker store on SQLite and on PostgreSQL (target: within
   1.3x), and Rasa's own SQL tracker store on SQLite for comparison.
-- Load: N customers (default 20) of 10 turns each at once, bounded to 60 s, through the
+- Load: N customers (default 20) of 10 turns each at once, bounded to 60 s, through
   HAProxy to one and to two Rasa replicas (PostgreSQL tracker store, atomic Redis lock
-  store): throughput, p50/p95/p99, errors, and the replicas' resident memory.
+  store), printed side by side: throughput, p50/p95/p99, errors, the resident memory of
+  each replica and of its action server, and the machine's load average during the run.
 
 Every database, Redis key and folder is made for the run and removed after it.
 `python -m bench --scale-only` runs this part alone.
@@ -20,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
@@ -191,8 +193,31 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
-    """``customers`` at once, ``turns`` each, through HAProxy; print the figures."""
+@dataclass
+class LoadResult:
+    """What one load run measured."""
+
+    replicas: int
+    turns: int
+    wall_s: float
+    timings: list[float]
+    errors: list[str]
+    #: Resident memory in MB of each replica and its action server (rasa-i, actions-i).
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    #: The 1-minute load average when the customers started and when they were done.
+    load_average: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def throughput(self) -> float:
+        return self.turns / self.wall_s if self.wall_s else 0.0
+
+
+def _load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def load(replicas: int, customers: int, turns: int, limit_s: float) -> LoadResult:
+    """``customers`` at once, ``turns`` each, through HAProxy; return the figures."""
     prefix = f"fdbench{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory() as tmp, pg_database() as url:
         var_dir = Path(tmp)
@@ -243,6 +268,7 @@ def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
                         timings.append(elapsed)
 
         try:
+            load_before = _load_average()
             began = time.perf_counter()
             threads = [threading.Thread(target=customer, args=(n,)) for n in range(customers)]
             for thread in threads:
@@ -250,37 +276,92 @@ def load(replicas: int, customers: int, turns: int, limit_s: float) -> None:
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - began
-            rss = sum(
-                _rss_mb(info["pid"])
-                for name, info in replica_set.supervisor.processes().items()
+            load_after = _load_average()
+            rss = {
+                name: _rss_mb(info["pid"])
+                for name, info in sorted(replica_set.supervisor.processes().items())
                 if name.startswith(("rasa-", "actions-")) and info["pid"]
-            )
+            }
         finally:
             replica_set.stop()
             client = redis.StrictRedis(host="127.0.0.1", port=6379, db=1)
             keys = list(client.scan_iter(f"{prefix}:*"))
             if keys:
                 client.delete(*keys)
-    done = len(timings)
-    kinds = f" ({', '.join(sorted(set(errors)))})" if errors else ""
+    return LoadResult(replicas, len(timings), wall, timings, errors, rss, (load_before, load_after))
+
+
+def side_by_side(results: list[LoadResult]) -> str:
+    """The load runs as one table, a column per replica count (and the ratio of the last
+    to the first)."""
+    rows: list[tuple[str, list[str]]] = [
+        ("turns answered", [f"{r.turns} in {r.wall_s:.1f} s" for r in results]),
+        ("throughput", [f"{r.throughput:.1f} turns/s" for r in results]),
+        *(
+            (f"p{pct}", [f"{percentile(r.timings, pct):.0f} ms" for r in results])
+            for pct in (50, 95, 99)
+        ),
+        (
+            "errors",
+            [
+                f"{len(r.errors)}" + (f" ({', '.join(sorted(set(r.errors)))})" if r.errors else "")
+                for r in results
+            ],
+        ),
+    ]
+    most = max(r.replicas for r in results)
+    for index in range(most):
+        for role, label in (("rasa", "RSS rasa"), ("actions", "RSS actions")):
+            name = f"{role}-{index}"
+            rows.append(
+                (
+                    f"{label}-{index}",
+                    [f"{r.rss_mb[name]:.0f} MB" if name in r.rss_mb else "-" for r in results],
+                )
+            )
+    rows.append(("RSS, all", [f"{sum(r.rss_mb.values()):.0f} MB" for r in results]))
+    rows.append(
+        ("load average", [f"{r.load_average[0]:.1f} -> {r.load_average[1]:.1f}" for r in results])
+    )
+    headers = [f"{r.replicas} replica{'s' if r.replicas > 1 else ''}" for r in results]
+    if len(results) > 1 and results[0].throughput:
+        headers.append(f"{results[-1].replicas} / {results[0].replicas}")
+        rows[1][1].append(f"{results[-1].throughput / results[0].throughput:.2f}x")
+    width = max(len(label) for label, _ in rows) + 2
+    columns = [
+        max(len(h), *(len(v[i]) for _, v in rows if i < len(v))) + 2 for i, h in enumerate(headers)
+    ]
+    lines = [
+        "  " + " " * width + "".join(h.rjust(w) for h, w in zip(headers, columns, strict=True))
+    ]
+    for label, values in rows:
+        lines.append(
+            "  "
+            + label.ljust(width)
+            + "".join(v.rjust(w) for v, w in zip(values, columns, strict=False))
+        )
+    return "\n".join(lines)
+
+
+def load_figures(customers: int = 20, turns: int = 10, limit_s: float = 60.0) -> None:
+    """One and two Rasa replicas through HAProxy under the same load, side by side."""
     print(
-        f"  {replicas} replica{'s' if replicas > 1 else ''}: {done} turns in {wall:.1f} s = "
-        f"{done / wall:.1f} turns/s; p50 {percentile(timings, 50):.0f} ms, "
-        f"p95 {percentile(timings, 95):.0f} ms, p99 {percentile(timings, 99):.0f} ms; "
-        f"errors {len(errors)}{kinds}; RSS of Rasa + action servers {rss:.0f} MB",
+        f"Load: {customers} customers x {turns} turns at once, at most {limit_s:.0f} s, "
+        "PostgreSQL tracker store + atomic Redis lock, through HAProxy "
+        f"({os.cpu_count()} cores):",
         flush=True,
     )
+    results = []
+    for replicas in (1, 2):
+        results.append(load(replicas, customers, turns, limit_s))
+        print(f"  {replicas} replica(s) done", flush=True)
+    print(side_by_side(results), flush=True)
 
 
 def main(
     customers: int = 20, turns: int = 10, limit_s: float = 60.0, long_turns: int = 300
 ) -> None:
-    """All scale-out figures."""
-    latency_vs_length(long_turns)
-    print(
-        f"Load: {customers} customers x {turns} turns at once, at most {limit_s:.0f} s, "
-        "PostgreSQL tracker store + atomic Redis lock, through HAProxy:",
-        flush=True,
-    )
-    for replicas in (1, 2):
-        load(replicas, customers, turns, limit_s)
+    """All scale-out figures (``long_turns=0`` leaves out the long conversation)."""
+    if long_turns:
+        latency_vs_length(long_turns)
+    load_figures(customers, turns, limit_s)

@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg2
 import pytest
@@ -23,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import logmask
 from bot.storage import db
+
+if TYPE_CHECKING:
+    from tests.support.production import Production
 
 #: Server-level URL used to create and drop the per-test PostgreSQL databases.
 PG_ADMIN_URL = os.environ.get(
@@ -132,3 +136,27 @@ def _no_log_masking_left_behind() -> Iterator[None]:
     own log lines as the code wrote them."""
     yield
     logmask.uninstall()
+
+
+@pytest.fixture(scope="session")
+def _production_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    """The session's one two-replica production stack, started when a test first needs it
+    and stopped (SIGTERM, exit code 0 checked) when the session ends."""
+    # Imported here: tests/support/production.py uses this module's PostgreSQL helpers.
+    from tests.support.production import REST_ALLOWED, production
+
+    with production(
+        Path(tmp_path_factory.mktemp("production")),
+        {"FREIGHTDESK_REST_ALLOWED_NETWORKS": REST_ALLOWED},
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def production_stack(_production_session: Production) -> Production:
+    """The shared production profile (tests/support/production.py): two Rasa replicas and
+    their action servers behind HAProxy, the workers, all under supervisord; whole (every
+    program running, every server in HAProxy's rotation) when the test starts."""
+    from tests.support.production import wait_healthy
+
+    return wait_healthy(_production_session)

@@ -97,6 +97,7 @@ def _run(_args: argparse.Namespace) -> int:
             action_secret=production.action_secret,
             workers=worker_commands(settings),
             console_port=int(os.environ.get("CONSOLE_PORT", "5080")),
+            replica_env=production.replica_env(),
         )
     else:
         stack = Stack(

@@ -30,6 +30,12 @@ ACTION_HOST_ENV = "FREIGHTDESK_ACTION_HOST"
 #: Header Rasa sends the action server's secret in (a header, never the URL, so it is not
 #: written to access logs).
 ACTION_SECRET_HEADER = "X-Freightdesk-Action-Secret"
+#: Redis whose publish/subscribe carries the web chat's socket.io messages between Rasa
+#: replicas (unset: one process, messages stay in it; bot/engine/channels/webchat.py).
+WEBCHAT_REDIS_URL_ENV = "FREIGHTDESK_WEBCHAT_REDIS_URL"
+#: The Redis channel of one deployment's web chat (replicas of another deployment sharing
+#: the Redis server use another one).
+WEBCHAT_REDIS_CHANNEL_ENV = "FREIGHTDESK_WEBCHAT_REDIS_CHANNEL"
 
 
 class SettingsError(ValueError):

@@ -26,6 +26,8 @@ from bot.core.settings import (
     ACTION_SECRET_ENV,
     KPI_EVENTS_QUEUE,
     RASA_EVENTS_EXCHANGE,
+    WEBCHAT_REDIS_CHANNEL_ENV,
+    WEBCHAT_REDIS_URL_ENV,
     SettingsError,
 )
 
@@ -72,6 +74,12 @@ class ProductionSettings:
             (``FREIGHTDESK_ACTION_SECRET``; required).
         action_host: interface the action servers listen on (``FREIGHTDESK_ACTION_HOST``,
             default loopback; set it only to a private interface Rasa reaches them on).
+        webchat_redis_url: Redis through which the replicas share the web chat's
+            socket.io messages, so a proactive message handled by one replica reaches a
+            page connected to another (``FREIGHTDESK_WEBCHAT_REDIS_URL``, default the lock
+            store's Redis).
+        webchat_channel: that Redis channel, one per deployment
+            (``FREIGHTDESK_WEBCHAT_REDIS_CHANNEL``, default ``<lock_prefix>:webchat``).
     """
 
     database_url: str
@@ -84,6 +92,15 @@ class ProductionSettings:
     lock_prefix: str = "freightdesk"
     action_secret: str = ""
     action_host: str = "127.0.0.1"
+    webchat_redis_url: str = DEFAULT_REDIS_URL
+    webchat_channel: str = "freightdesk:webchat"
+
+    def replica_env(self) -> dict[str, str]:
+        """What each Rasa replica is told beyond the endpoints: the web chat's Redis."""
+        return {
+            WEBCHAT_REDIS_URL_ENV: self.webchat_redis_url,
+            WEBCHAT_REDIS_CHANNEL_ENV: self.webchat_channel,
+        }
 
 
 def _password_problem(variable: str, url: str, *, service: str) -> str | None:
@@ -126,6 +143,14 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         problem := _password_problem("FREIGHTDESK_REDIS_URL", redis_url, service="Redis")
     ) is not None:
         problems.append(problem)
+    webchat_redis_url = env.get(WEBCHAT_REDIS_URL_ENV) or redis_url
+    if env.get(WEBCHAT_REDIS_URL_ENV):
+        if not webchat_redis_url.startswith(("redis://", "rediss://")):
+            problems.append(f"{WEBCHAT_REDIS_URL_ENV} must be a redis:// URL")
+        elif (
+            problem := _password_problem(WEBCHAT_REDIS_URL_ENV, webchat_redis_url, service="Redis")
+        ) is not None:
+            problems.append(problem)
     rabbitmq_url = env.get("FREIGHTDESK_RABBITMQ_URL", "")
     if not rabbitmq_url:
         problems.append("FREIGHTDESK_RABBITMQ_URL is not set (amqp://user:password@host/vhost)")
@@ -199,6 +224,7 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         problems.append("FREIGHTDESK_RASA_REPLICAS must be a whole number of at least 2")
     if problems:
         raise SettingsError("The production profile cannot start:\n  - " + "\n  - ".join(problems))
+    lock_prefix = env.get("FREIGHTDESK_REDIS_PREFIX") or "freightdesk"
     return ProductionSettings(
         database_url=database_url,
         tracker_database_url=tracker_url,
@@ -207,9 +233,11 @@ def production_settings(env: Mapping[str, str]) -> ProductionSettings:
         rabbitmq_queue=env.get("FREIGHTDESK_RABBITMQ_QUEUE") or KPI_EVENTS_QUEUE,
         rasa_token=token,
         replicas=replicas,
-        lock_prefix=env.get("FREIGHTDESK_REDIS_PREFIX") or "freightdesk",
+        lock_prefix=lock_prefix,
         action_secret=action_secret,
         action_host=env.get(ACTION_HOST_ENV, "").strip() or "127.0.0.1",
+        webchat_redis_url=webchat_redis_url,
+        webchat_channel=env.get(WEBCHAT_REDIS_CHANNEL_ENV, "").strip() or f"{lock_prefix}:webchat",
     )
 
 

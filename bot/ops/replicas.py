@@ -88,6 +88,8 @@ class ReplicaSet:
         console_port: the console's public port (HAProxy), when ``workers`` has a console;
             default ``CONSOLE_PORT`` of ``env`` or 5080.
         run_dir: where the generated configuration and sockets go ('' for ``<var>/run``).
+        replica_env: variables for the Rasa replicas alone (the production profile's web
+            chat Redis, :meth:`bot.ops.profiles.ProductionSettings.replica_env`).
     """
 
     model: Path
@@ -107,6 +109,7 @@ class ReplicaSet:
     action_ports: list[int] = field(default_factory=list)
     console_port: int = 0
     run_dir: Path | None = None
+    replica_env: dict[str, str] = field(default_factory=dict)
     start_timeout: float = START_TIMEOUT_S
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
@@ -169,7 +172,7 @@ class ReplicaSet:
                 )
             )
         for index, port in enumerate(self._replica_ports()):
-            rasa_env = {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES)}
+            rasa_env = {**self.replica_env, "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES)}
             if self.token:
                 rasa_env[AUTH_TOKEN_ENV] = self.token
             programs.append(

@@ -1,26 +1,37 @@
 """The production profile, started as operators start it: `python -m bot run`.
 
 `FREIGHTDESK_PROFILE=production` with a fresh PostgreSQL database (project tables and
-Rasa's tracker store), a Redis key prefix and a RabbitMQ user and vhost made for this
-module and removed after it: two Rasa replicas with their action servers behind HAProxy,
-and the workers, all under supervisord (tests/support/production.py). Each
+Rasa's tracker store), a Redis key prefix and a RabbitMQ user and vhost made for the test
+session and removed after it: two Rasa replicas with their action servers behind HAProxy,
+and the workers, all under supervisord (tests/support/production.py; the session's one
+production stack, shared with tests/faults/test_supervised_production.py). Each
 conversation's messages go alternately to the two replicas, several conversations at
 once; then two messages of one conversation arrive at both replicas at the same moment.
-SIGTERM then stops everything with exit code 0.
+A web chat page whose websocket is on one replica receives what another replica sends
+it. SIGTERM then stops everything with exit code 0.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
-from tests.support.production import TOKEN, Production, production
+from bot.domain.survey.config import survey_config
+from bot.domain.survey.wording import offer_text
+from bot.engine.rasa_client import RasaClient
+from tests.support.browser import TIMEOUT_MS, open_page
+from tests.support.production import TOKEN, Production
 
 QUOTE_FLOW = [
     ("can I get a quote?", "which service"),
@@ -54,12 +65,12 @@ class Replicated:
         return self.running.tracker_events(sender)
 
 
-@pytest.fixture(scope="module")
-def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
-    with production(Path(tmp_path_factory.mktemp("production"))) as running:
-        yield Replicated(
-            running.replica_urls, running.url, running.database_url, running.action_urls, running
-        )
+@pytest.fixture
+def replicated(production_stack: Production) -> Replicated:
+    running = production_stack
+    return Replicated(
+        running.replica_urls, running.url, running.database_url, running.action_urls, running
+    )
 
 
 def test_two_replicas_and_action_servers_are_up(replicated: Replicated) -> None:
@@ -148,3 +159,68 @@ def test_haproxy_reaches_both_replicas_and_continues_conversations(
     for reply, (_, expected) in zip(replies, QUOTE_FLOW, strict=True):
         assert expected in reply
     _assert_serialised(replicated.events(sender))
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    """A page in a fresh Chromium profile."""
+    with open_page(tmp_path / "profile") as page:
+        yield page
+
+
+def _run(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` to its end in a thread of its own (Playwright's loop runs in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
+def _bot_says(page: Page, text: str) -> None:
+    expect(page.locator(".msg-bot", has_text=text).last).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_a_page_on_one_replica_hears_what_the_other_replica_sends(
+    replicated: Replicated, page: Page
+) -> None:
+    running = replicated.running
+    # The page connects through HAProxy while rasa-1 takes no new connection (drained):
+    # page, assets and the websocket all go to rasa-0 ("replica A").
+    assert "rasa-1" in running.server_states()
+    running.haproxy("set server rasa_replicas/rasa-1 state drain")
+    try:
+        served_by_b = running.sessions_served("rasa-1")
+        page.goto(f"{replicated.url}/webchat/")
+        _bot_says(page, "Welcome to Freight Desk")
+        token = page.evaluate("localStorage.getItem('freightdesk.webchat.session')")
+        assert running.sessions_served("rasa-1") == served_by_b
+    finally:
+        running.haproxy("set server rasa_replicas/rasa-1 state ready")
+    deadline = time.monotonic() + 60
+    while running.server_states().get("rasa-1") != "UP":
+        assert time.monotonic() < deadline, running.server_states()
+        time.sleep(0.5)
+    sender = f"web:{token.split('.', 1)[0]}"
+    # Replica B handles what the console and the workers send (straight to its own port,
+    # not through HAProxy): an agent's reply ...
+    on_b = RasaClient(replicated.replica_urls[1], TOKEN, timeout=60)
+    reply = f"Hello, this is Alice from the express desk ({uuid.uuid4().hex[:6]})."
+    _run(on_b.send_agent_message(sender, reply, agent="alice", client_id=uuid.uuid4().hex))
+    _bot_says(page, reply)
+    # ... and the survey offer after the agent closed the chat (an external intent: the
+    # assistant's own action runs on replica B and its answer goes to the page on A).
+    _run(
+        on_b.trigger_intent(
+            sender,
+            "EXTERNAL_survey_offer",
+            {
+                "survey_trigger": "handoff_closed",
+                "survey_service": "request_human",
+                "survey_agent": "alice",
+                "survey_team": "express",
+                "survey_complaint": "",
+            },
+        )
+    )
+    offer = offer_text("handoff_closed", len(survey_config().questions), "en")
+    _bot_says(page, offer)
+    # Nothing of this reached the page through a new connection to replica B.
+    assert running.sessions_served("rasa-1") == served_by_b

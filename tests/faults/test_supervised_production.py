@@ -1,7 +1,10 @@
 """Faults on the real production profile, through HAProxy, under supervisord.
 
-One two-replica stack for the module (`python -m bot run`, production profile, fresh
-PostgreSQL database, Redis prefix and RabbitMQ vhost):
+The session's one two-replica stack (`python -m bot run`, production profile, fresh
+PostgreSQL database, Redis prefix and RabbitMQ vhost; ``production_stack``, shared with
+tests/e2e/test_scaleout.py). Every test leaves it whole: a killed or replaced process is
+back, loaded and in HAProxy's rotation before the test ends (and the fixture checks it
+before each test):
 
 - kill -9 a Rasa replica during a bounded load: no failed turn but those in flight on it,
   each answered on retry; supervisord restarts it and HAProxy sends it traffic again once
@@ -27,7 +30,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -41,22 +44,16 @@ from bot.core.settings import REPO_ROOT
 from bot.domain.users import add_user
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import ConversationFact
-from tests.support.production import Production, production
+from tests.support.production import Production
 
-#: Callers the REST channel serves in this module: this machine's main address only, so
-#: 127.0.0.2 and beyond (the same machine, other loopback addresses) are "outside".
-ALLOWED = "127.0.0.1/32"
 PASSWORD = "correct-horse-battery-staple-42"
 TURNS = ["hello", "what does FOB mean?", "what is demurrage", "thanks"]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
-    with production(
-        Path(tmp_path_factory.mktemp("supervised")),
-        {"FREIGHTDESK_REST_ALLOWED_NETWORKS": ALLOWED},
-    ) as running:
-        yield running
+@pytest.fixture
+def stack(production_stack: Production) -> Production:
+    """The shared stack, whose REST channel serves 127.0.0.1 only (``REST_ALLOWED``)."""
+    return production_stack
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -144,6 +141,9 @@ def test_a_killed_action_server_is_restarted_and_turns_keep_working(stack: Produ
     supervisor = stack.supervisor
     old_pid = supervisor.pid("actions-0")
     os.kill(old_pid, signal.SIGKILL)
+    # Until its process has ended the kernel still accepts connections for it, and an
+    # action call sent then is in flight on the killed server (as for a killed replica).
+    _wait(lambda: _exited(old_pid), 60, "the killed action server's process to end")
     sender = f"fault-actions-{uuid.uuid4().hex[:8]}"
     # Knowledge answers come from the action server: the other one (or the restarted
     # one) answers every turn.

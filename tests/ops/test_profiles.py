@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.ops.profiles import (
     production_endpoints,
     production_settings,
 )
+from bot.ops.replicas import ReplicaSet
 
 GOOD = {
     "FREIGHTDESK_PROFILE": "production",
@@ -50,6 +52,8 @@ def test_good_production_settings() -> None:
         replicas=2,
         action_secret=GOOD["FREIGHTDESK_ACTION_SECRET"],
         action_host="127.0.0.1",
+        webchat_redis_url=GOOD["FREIGHTDESK_REDIS_URL"],
+        webchat_channel="freightdesk:webchat",
     )
     endpoints = production_endpoints(settings)
     assert endpoints["tracker_store"] == {
@@ -113,6 +117,48 @@ def test_bad_or_default_secret_stops_start(variable: str, value: str, expected: 
 def test_loopback_database_may_use_trust_auth() -> None:
     settings = production_settings({**GOOD, "DATABASE_URL": "postgresql://fd@127.0.0.1/fd"})
     assert settings.database_url.endswith("@127.0.0.1/fd")
+
+
+def test_the_replicas_share_web_chat_messages_through_the_deployments_redis() -> None:
+    settings = production_settings({**GOOD, "FREIGHTDESK_REDIS_PREFIX": "fd-eu"})
+    assert settings.replica_env() == {
+        "FREIGHTDESK_WEBCHAT_REDIS_URL": GOOD["FREIGHTDESK_REDIS_URL"],
+        "FREIGHTDESK_WEBCHAT_REDIS_CHANNEL": "fd-eu:webchat",
+    }
+    own = production_settings(
+        {
+            **GOOD,
+            "FREIGHTDESK_WEBCHAT_REDIS_URL": "redis://:An0ther-long-pass@10.0.0.9:6379/2",
+            "FREIGHTDESK_WEBCHAT_REDIS_CHANNEL": "chat-eu",
+        }
+    )
+    assert own.replica_env() == {
+        "FREIGHTDESK_WEBCHAT_REDIS_URL": "redis://:An0ther-long-pass@10.0.0.9:6379/2",
+        "FREIGHTDESK_WEBCHAT_REDIS_CHANNEL": "chat-eu",
+    }
+    for bad, expected in (
+        ("http://10.0.0.9:6379", "must be a redis:// URL"),
+        ("redis://10.0.0.9:6379/2", "needs a password"),
+    ):
+        with pytest.raises(SettingsError, match=expected):
+            production_settings({**GOOD, "FREIGHTDESK_WEBCHAT_REDIS_URL": bad})
+
+
+def test_only_the_rasa_replicas_are_given_the_replica_settings(tmp_path: Path) -> None:
+    replicas = ReplicaSet(
+        model=tmp_path / "model.tar.gz",
+        endpoints=tmp_path / "endpoints.yml",
+        replica_env=production_settings(GOOD).replica_env(),
+        workers={"console": ["console"]},
+    )
+    programs = {
+        program.name: program.environment
+        for program in replicas.programs(tmp_path / "endpoints.yml", tmp_path / "haproxy.cfg")
+    }
+    for name in ("rasa-0", "rasa-1"):
+        assert programs[name]["FREIGHTDESK_WEBCHAT_REDIS_CHANNEL"] == "freightdesk:webchat"
+    for name in ("actions-0", "actions-1", "console", "haproxy"):
+        assert "FREIGHTDESK_WEBCHAT_REDIS_URL" not in programs[name]
 
 
 def test_lock_store_config_from_redis_url() -> None:

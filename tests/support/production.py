@@ -4,6 +4,12 @@ A fresh PostgreSQL database (project tables and Rasa's tracker store), a Redis k
 and a RabbitMQ user and vhost are made for the run and removed after it; Rasa replicas and
 action servers run behind HAProxy under supervisord. SIGTERM then stops everything, and
 the runner must exit 0.
+
+The test session starts one such stack, the first time a test asks for it, and every
+module that needs a production stack shares it (``production_stack`` in tests/conftest.py):
+each of its two replicas costs a model load of minutes on a busy machine. A test that
+kills or replaces a process must leave the stack as it found it; before every test
+:func:`wait_healthy` checks that (and waits for a restart still under way).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +39,11 @@ from tests.conftest import PG_ADMIN_URL, _pg_admin_connection
 
 TOKEN = "scaleout-test-token-0123456789"
 START_TIMEOUT_S = 900
+#: Callers the REST channel serves on the shared stack: this machine's main address only,
+#: so 127.0.0.2 and beyond (the same machine, other loopback addresses) are "outside".
+REST_ALLOWED = "127.0.0.1/32"
+#: How long a test waits for the shared stack to be whole again (a replica reloading).
+HEALTHY_TIMEOUT_S = 900
 
 
 @dataclass
@@ -82,6 +94,69 @@ class Production:
                 return [(kind, action, text) for kind, action, text in rows]
         finally:
             engine.dispose()
+
+    def sessions_served(self, server: str, backend: str = "rasa_replicas") -> int:
+        """HAProxy's count of sessions (connections) it has sent to ``server``."""
+        lines = self.haproxy("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        for line in lines[1:]:
+            fields = dict(zip(header, line.split(","), strict=False))
+            if fields.get("pxname") == backend and fields.get("svname") == server:
+                return int(fields["stot"])
+        raise AssertionError(f"HAProxy does not know {backend}/{server}")
+
+    def server_states(self, backend: str = "rasa_replicas") -> dict[str, str]:
+        """HAProxy's view of each server of ``backend``: UP or DOWN (or MAINT, DRAIN)."""
+        states: dict[str, str] = {}
+        for line in self.haproxy(f"show servers state {backend}").splitlines():
+            parts = line.split()
+            if len(parts) > 7 and parts[1] == backend:
+                # srv_op_state 2 is running; srv_admin_state non-zero is maintenance or drain.
+                operational = "UP" if parts[5] == "2" else "DOWN"
+                admin = int(parts[6])
+                states[parts[3]] = (
+                    operational if admin == 0 else ("DRAIN" if admin & 0x08 else "MAINT")
+                )
+        return states
+
+    def problems(self) -> list[str]:
+        """What keeps the stack from being as started: nothing when it is whole."""
+        found = [
+            f"{name} is {info['statename']}"
+            for name, info in self.supervisor.processes().items()
+            if info["statename"] != "RUNNING"
+        ]
+        for url in self.replica_urls:
+            if not _answers(f"{url}/webhooks/rest/ready"):
+                found.append(f"replica {url} is not ready")
+        for url in self.action_urls:
+            if not _answers(f"{url}/health"):
+                found.append(f"action server {url} does not answer")
+        for backend in ("rasa_replicas", "action_servers"):
+            states = self.server_states(backend)
+            if not states:
+                found.append(f"HAProxy does not know {backend}")
+            found += [
+                f"HAProxy: {backend}/{name} is {s}" for name, s in states.items() if s != "UP"
+            ]
+        return found
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def wait_healthy(stack: Production, timeout: float = HEALTHY_TIMEOUT_S) -> Production:
+    """``stack`` once every program runs and HAProxy sends to every server (else fail)."""
+    deadline = time.monotonic() + timeout
+    while problems := stack.problems():
+        assert time.monotonic() < deadline, f"the shared production stack is broken: {problems}"
+        time.sleep(1)
+    return stack
 
 
 def _rabbitmqctl(*args: str) -> None:

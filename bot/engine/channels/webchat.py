@@ -22,7 +22,13 @@ socket.io on ``/webchat/socket.io/``. Differences from Rasa's own ``socketio`` c
   channel calls it without ``await``, so its session persistence silently does nothing;
 * only same-origin pages may connect unless ``cors_allowed_origins`` says otherwise;
 * websockets only (:data:`TRANSPORTS`): HTTP long polling is refused, so a session never
-  spans two replicas behind the proxy (docs/scaling.md).
+  spans two replicas behind the proxy (docs/scaling.md);
+* with ``FREIGHTDESK_WEBCHAT_REDIS_URL`` set (the production profile sets it) the replicas
+  share socket.io's messages through Redis (python-socketio's ``AsyncRedisManager``, on
+  the channel ``FREIGHTDESK_WEBCHAT_REDIS_CHANNEL``): a message for a conversation,
+  proactive ones included (an agent's reply, a complaint outcome, a shipment notice, the
+  survey offer), reaches its page whichever replica handled it and whichever replica the
+  page's websocket is on. Unset (the embedded profile), messages stay in the process.
 """
 
 from __future__ import annotations
@@ -50,10 +56,19 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer  # type: ignore[import-untyped]  # ships no type hints
+from socketio import (  # type: ignore[import-untyped]  # ships no type hints
+    AsyncRedisManager,
+    AsyncServer,
+)
 
 from bot.core.files import private_dir
-from bot.core.settings import REPO_ROOT, Settings, SettingsError
+from bot.core.settings import (
+    REPO_ROOT,
+    WEBCHAT_REDIS_CHANNEL_ENV,
+    WEBCHAT_REDIS_URL_ENV,
+    Settings,
+    SettingsError,
+)
 from bot.domain.limits import WEBCHAT_MESSAGE_CHARS
 from bot.domain.rate_limits import (
     CLIENT_ADDRESS_KEY,
@@ -102,6 +117,8 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+#: The Redis channel of the web chat's messages when none is configured.
+DEFAULT_REDIS_CHANNEL = "freightdesk:webchat"
 NOT_BUILT = (
     "<!doctype html><title>Web chat not built</title><p>The web chat page has not been "
     "built. Run <code>make run</code> (or <code>cd web && npm ci && npm run build</code>) "
@@ -188,6 +205,25 @@ def max_idle(environ: dict[str, str] | None = None) -> timedelta:
     if not raw.isdigit() or not 1 <= int(raw) <= 3650:
         raise SettingsError(f"{IDLE_DAYS_ENV} must be a whole number of days from 1 to 3650")
     return timedelta(days=int(raw))
+
+
+def redis_manager_settings(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """(Redis URL, channel) sharing socket.io's messages between replicas, or None.
+
+    ``FREIGHTDESK_WEBCHAT_REDIS_URL`` (unset: the messages stay in this process) and
+    ``FREIGHTDESK_WEBCHAT_REDIS_CHANNEL`` (default :data:`DEFAULT_REDIS_CHANNEL`).
+
+    Raises:
+        SettingsError: the URL is not a redis:// or rediss:// URL.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get(WEBCHAT_REDIS_URL_ENV, "").strip()
+    if not url:
+        return None
+    if not url.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"{WEBCHAT_REDIS_URL_ENV} must be a redis:// or rediss:// URL")
+    channel = env.get(WEBCHAT_REDIS_CHANNEL_ENV, "").strip() or DEFAULT_REDIS_CHANNEL
+    return url, channel
 
 
 def client_address(environ: dict[str, Any]) -> str | None:
@@ -331,6 +367,7 @@ class WebChatInput(SocketIOInput):
             cors_allowed_origins=credentials.get("cors_allowed_origins"),
             dist_dir=Path(credentials.get("dist_dir") or DIST_DIR),
             signer=SessionSigner(session_secret(), max_idle()),
+            redis_manager=redis_manager_settings(),
         )
 
     def __init__(
@@ -338,8 +375,13 @@ class WebChatInput(SocketIOInput):
         cors_allowed_origins: list[str] | None = None,
         dist_dir: Path = DIST_DIR,
         signer: SessionSigner | None = None,
+        redis_manager: tuple[str, str] | None = None,
     ) -> None:
-        """Serve the page from ``dist_dir``; only same-origin pages connect by default."""
+        """Serve the page from ``dist_dir``; only same-origin pages connect by default.
+
+        ``redis_manager``: (Redis URL, channel) through which the replicas share socket.io's
+        messages (:func:`redis_manager_settings`); None keeps them in this process.
+        """
         super().__init__(
             user_message_evt="user_uttered",
             bot_message_evt="bot_uttered",
@@ -349,6 +391,7 @@ class WebChatInput(SocketIOInput):
         self.cors_allowed_origins = cors_allowed_origins
         self.dist_dir = dist_dir
         self.signer = signer or SessionSigner(session_secret(), max_idle())
+        self.redis_manager = redis_manager
         self.new_sessions = WindowCounter(NEW_WEB_SESSIONS_PER_ADDRESS, NEW_WEB_SESSION_WINDOW)
         self.app: Sanic | None = None
         self._policy: tuple[int, CommandPolicy] | None = None
@@ -373,6 +416,12 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, its assets and the socket.io events."""
+        manager = None
+        if self.redis_manager is not None:
+            url, channel = self.redis_manager
+            # Each emit is handled here and published on the channel; every other replica
+            # hands it to its own sockets in the room (the conversation's pages).
+            manager = AsyncRedisManager(url, channel=channel)
         # None: python-socketio accepts the page's own origin only.
         sio = AsyncServer(
             async_mode="sanic",
@@ -383,6 +432,7 @@ class WebChatInput(SocketIOInput):
             # may send to different replicas, and only one of them knows its session. The
             # page asks for websockets alone and HAProxy refuses polling too.
             transports=TRANSPORTS,
+            client_manager=manager,
         )
         self.sio = sio
         webchat = _WebChatBlueprint(self, sio, SOCKETIO_PATH, "freightdesk_webchat", __name__)
@@ -410,6 +460,9 @@ class WebChatInput(SocketIOInput):
             # Ends the open connections' ping tasks cleanly instead of leaving them pending.
             await sio.shutdown()
 
+        # What answers a socket's own request (its token, its history, a refusal) goes to
+        # that socket, which is on this replica: ``ignore_queue`` keeps it off Redis.
+
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             await sio.save_session(sid, {"address": client_address(environ)})
@@ -427,7 +480,10 @@ class WebChatInput(SocketIOInput):
                 if address and not self.new_sessions.allow(address):
                     logger.warning("web chat: new sessions from one address rate limited")
                     await sio.emit(
-                        self.bot_message_evt, {"text": LIMITED_TEXT["web_session"]}, room=sid
+                        self.bot_message_evt,
+                        {"text": LIMITED_TEXT["web_session"]},
+                        room=sid,
+                        ignore_queue=True,
                     )
                     return
                 session_id = uuid.uuid4().hex
@@ -437,8 +493,8 @@ class WebChatInput(SocketIOInput):
             # The room is named after the sender id, so output for ``web:<id>`` (also a
             # proactive one) reaches every tab of that conversation.
             await sio.enter_room(sid, sender_id)
-            await sio.emit("session_confirm", token, room=sid)
-            await sio.emit("history", await self._history(sender_id), room=sid)
+            await sio.emit("session_confirm", token, room=sid, ignore_queue=True)
+            await sio.emit("history", await self._history(sender_id), room=sid, ignore_queue=True)
 
         @sio.on(UNREADABLE_EVENT)
         async def unreadable(sid: str, *_: Any) -> None:
@@ -447,7 +503,12 @@ class WebChatInput(SocketIOInput):
             sender_id = session.get("sender_id") if session else None
             agent = getattr(getattr(self.app, "ctx", None), "agent", None)
             language = await stored_language(agent, sender_id) if sender_id else None
-            await sio.emit(self.bot_message_evt, {"text": unreadable_reply(language)}, room=sid)
+            await sio.emit(
+                self.bot_message_evt,
+                {"text": unreadable_reply(language)},
+                room=sid,
+                ignore_queue=True,
+            )
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -465,7 +526,9 @@ class WebChatInput(SocketIOInput):
                 metadata[CLIENT_ADDRESS_KEY] = session["address"]
             # A fresh token at each message: the session expires only when left idle.
             session_id = sender_id.removeprefix(SENDER_PREFIX)
-            await sio.emit("session_confirm", self.signer.token_for(session_id), room=sid)
+            await sio.emit(
+                "session_confirm", self.signer.token_for(session_id), room=sid, ignore_queue=True
+            )
             await on_new_message(
                 UserMessage(
                     text,

@@ -12,11 +12,13 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from bot.core.settings import SettingsError
 from bot.engine.channels.webchat import (
     SessionSigner,
+    WebChatInput,
     _client_metadata,
     bot_messages,
     client_address,
     history_messages,
     max_idle,
+    redis_manager_settings,
     sender_id_for_session,
     session_secret,
     valid_session_id,
@@ -171,3 +173,33 @@ def test_the_client_address_is_the_peer_and_never_loopback() -> None:
     assert client_address({"REMOTE_ADDR": "203.0.113.7"}) is None
     # The page cannot claim an address: its metadata keeps only what it may send.
     assert _client_metadata({"metadata": {"client_address": "198.51.100.1"}}) == {}
+
+
+def test_replicas_share_messages_only_when_a_redis_is_configured() -> None:
+    assert redis_manager_settings({}) is None
+    url = "redis://127.0.0.1:6379/1"
+    assert redis_manager_settings({"FREIGHTDESK_WEBCHAT_REDIS_URL": url}) == (
+        url,
+        "freightdesk:webchat",
+    )
+    assert redis_manager_settings(
+        {"FREIGHTDESK_WEBCHAT_REDIS_URL": url, "FREIGHTDESK_WEBCHAT_REDIS_CHANNEL": "fd:web"}
+    ) == (url, "fd:web")
+    with pytest.raises(SettingsError, match="redis://"):
+        redis_manager_settings({"FREIGHTDESK_WEBCHAT_REDIS_URL": "127.0.0.1:6379"})
+
+
+def test_the_embedded_server_keeps_messages_in_process_and_replicas_use_redis() -> None:
+    async def ignore(_: object) -> None:
+        return None
+
+    alone = WebChatInput(signer=SessionSigner(SECRET))
+    alone.blueprint(ignore)
+    assert type(alone.sio.manager).__name__ == "AsyncManager"
+
+    replica = WebChatInput(
+        signer=SessionSigner(SECRET), redis_manager=("redis://127.0.0.1:6379/1", "fd:web")
+    )
+    replica.blueprint(ignore)
+    assert type(replica.sio.manager).__name__ == "AsyncRedisManager"
+    assert replica.sio.manager.channel == "fd:web"
