@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     RepeatsQuestionOnRequest,
+    asks_to_switch_language,
     channel_of,
     client_address,
     is_interruption,
@@ -165,8 +166,11 @@ class ValidateSurveyForm(RepeatsQuestionOnRequest, FormValidationAction):
             return {slot: text}
         interrupts = is_interruption(tracker, ANSWER_INTENTS)
         if question == "comment":
-            # Nearly anything is a comment; only a confident question is not.
-            interrupts = interrupts and text.rstrip().endswith("?")
+            # Nearly anything is a comment; only a confident question or a request to
+            # change the language is not (the comment is then asked in the new language).
+            interrupts = interrupts and (
+                text.rstrip().endswith("?") or asks_to_switch_language(tracker)
+            )
         return {} if interrupts else {slot: text}
 
     async def _validate(
