@@ -113,10 +113,15 @@ def requested_language(tracker: Tracker) -> str | None:
 
 
 def language_before_latest(tracker: Tracker) -> str:
-    """The language the conversation was answered in before the customer's latest message."""
+    """The language the conversation was answered in before the customer's latest message.
+
+    Read from the events before that message, not from the ``language`` slot: once the
+    switch has been made in this turn, the form that asks its step again reads the same
+    message, and it must still count as the request it was.
+    """
     events = list(tracker.events)
     latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    return conversation_language(events[:latest], tracker.get_slot("language"))
+    return conversation_language(events[:latest])
 
 
 def asks_to_switch_language(tracker: Tracker) -> bool:

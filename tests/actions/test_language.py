@@ -78,12 +78,24 @@ def _at_free_text_step(
         "intent": {"name": "switch_language", "confidence": confidence},
         "entities": [],
     }
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "user", "text": earlier, "parse_data": {"intent": {"name": "faq"}}},
         {"event": "bot", "text": "..."},
-        {"event": "user", "text": text, "parse_data": latest},
     ]
+    if chosen:
+        events.append({"event": "slot", "name": "language", "value": chosen})
+    events.append({"event": "user", "text": text, "parse_data": latest})
     return Tracker("test", {"language": chosen}, latest, events, False, None, {}, "action_listen")
+
+
+def test_the_request_still_counts_once_the_switch_is_made() -> None:
+    """The form asks its step again after action_switch_language, reading the same
+    message with the new language set: it is still the request, not the step's answer."""
+    tracker = _at_free_text_step("please write to me in chinese from now on", "where is it")
+    tracker.events.append({"event": "action", "name": "action_switch_language"})
+    tracker.events.append({"event": "slot", "name": "language", "value": "zh"})
+    tracker.slots["language"] = "zh"
+    assert asks_to_switch_language(tracker)
 
 
 @pytest.mark.parametrize(
