@@ -162,15 +162,16 @@ class ValidateSurveyForm(RepeatsQuestionOnRequest, FormValidationAction):
         if latest_intent(tracker)[0].startswith("EXTERNAL_"):
             return {}
         text = latest_text(tracker)
+        if question == "comment" and asks_to_switch_language(tracker):
+            # Any text reads as a comment, so this comes first: the language changes and
+            # the comment is asked again in it.
+            return {}
         if is_skip(text) or read_answer(question, text).valid:
             return {slot: text}
         interrupts = is_interruption(tracker, ANSWER_INTENTS)
         if question == "comment":
-            # Nearly anything is a comment; only a confident question or a request to
-            # change the language is not (the comment is then asked in the new language).
-            interrupts = interrupts and (
-                text.rstrip().endswith("?") or asks_to_switch_language(tracker)
-            )
+            # Nearly anything is a comment; only a confident question is not.
+            interrupts = interrupts and text.rstrip().endswith("?")
         return {} if interrupts else {slot: text}
 
     async def _validate(
