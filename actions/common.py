@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core.i18n import conversation_language, normalise_input, t
 from bot.core.settings import Settings
 from bot.domain.kb import KnowledgeBase, get_knowledge_base
+from bot.domain.language_choice import language_asked_for, language_named
 from bot.domain.rate_limits import CLIENT_ADDRESS_KEY
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,46 @@ def latest_intent(tracker: Tracker) -> tuple[str, float]:
     """Name and confidence of the latest message's intent."""
     intent = (tracker.latest_message or {}).get("intent") or {}
     return intent.get("name") or "", float(intent.get("confidence") or 0.0)
+
+
+def requested_language(tracker: Tracker) -> str | None:
+    """The language the latest message asks for: the ``language`` entity (the model's tag
+    or the button's payload), else a language named in the message's words."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "language":
+            found = language_named(entity.get("value"))
+            if found:
+                return found
+    return language_asked_for(latest_text(tracker))
+
+
+def language_before_latest(tracker: Tracker) -> str:
+    """The language the conversation was answered in before the customer's latest message.
+
+    Read from the events before that message, not from the ``language`` slot: once the
+    switch has been made in this turn, the form that asks its step again reads the same
+    message, and it must still count as the request it was.
+    """
+    events = list(tracker.events)
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    return conversation_language(events[:latest])
+
+
+def asks_to_switch_language(tracker: Tracker) -> bool:
+    """True when the latest message confidently asks to change the conversation's language.
+
+    Free-text steps (a survey comment, a message for the agent, what happened) take nearly
+    any text, so they ask this before taking it. NLU decides: the ``switch_language``
+    intent at the interruption confidence. A message that names the language the
+    conversation is already in ("your English replies are hard to follow" in an English
+    chat) changes nothing and stays the customer's text; one that names no language
+    ("change language") is a request too, answered with the choice of both.
+    """
+    name, confidence = latest_intent(tracker)
+    if name != "switch_language" or confidence < INTERRUPTION_CONFIDENCE:
+        return False
+    wanted = requested_language(tracker)
+    return wanted is None or wanted != language_before_latest(tracker)
 
 
 def is_interruption(tracker: Tracker, expected: frozenset[str] = frozenset()) -> bool:

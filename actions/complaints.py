@@ -15,6 +15,7 @@ from actions.common import (
     OFFER_RETRY_COMPLAINT,
     STEERING_INTENTS,
     RepeatsQuestionOnRequest,
+    asks_to_switch_language,
     channel_of,
     client_address,
     entity_values,
@@ -80,11 +81,16 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
 
     What happened is told in statements, and those read like enquiries to NLU ("the
     parcel came two days late" looks like the missed-delivery FAQ), so only a question or
-    a steering message ("stop", "a person please") interrupts, and never a detailed one.
+    a steering message ("stop", "a person please", "reply in Chinese from now on")
+    interrupts, and never a detailed one.
     """
     if not is_interruption(tracker, COMPLAINT_INTENTS) or word_count(text) >= DETAILED_WORDS:
         return False
-    return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
+    return (
+        latest_intent(tracker)[0] in STEERING_INTENTS
+        or looks_like_question(text)
+        or asks_to_switch_language(tracker)
+    )
 
 
 class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):

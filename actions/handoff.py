@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.common import (
+    asks_to_switch_language,
     channel_of,
     client_address,
     language_of,
@@ -269,6 +270,10 @@ class ValidateHandoffWaitForm(FormValidationAction):
         if latest_intent(tracker)[0].startswith("EXTERNAL_"):
             # Sent by the service itself (a survey offer), not written by the customer.
             return {WAIT_SLOT: KEEP_WAITING}
+        if asks_to_switch_language(tracker):
+            # Not a message for the agent: the wait gives way to the switch (Rasa's rule
+            # for switch_language), then tells the place again in the new language.
+            return {}
         text = latest_text(tracker)
         try:
             ticket = await run_in_session(
@@ -303,7 +308,8 @@ class ActionAskHandoffWaitDone(Action):
             return []
         last = tracker.get_slot(ACK_SLOT)
         now = time.time()
-        if not acknowledgement_due(float(last) if last is not None else None, now):
+        due = acknowledgement_due(float(last) if last is not None else None, now)
+        if not due and not _switched_language(tracker):
             return []
         try:
             ticket: HandoffTicket | None = await run_in_session(
@@ -328,6 +334,17 @@ def _joining(tracker: Tracker) -> bool:
         if event.get("event") == "user":
             return False
         if event.get("event") == "slot" and event.get("name") == HANDOFF_SLOT:
+            return True
+    return False
+
+
+def _switched_language(tracker: Tracker) -> bool:
+    """True when the customer's latest message changed the conversation's language: what
+    they heard of the queue was in the other language."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_switch_language":
             return True
     return False
 

@@ -15,20 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of, latest_text
+from actions.common import language_of, requested_language
 from bot.core.i18n import message, t
-from bot.domain.language_choice import language_asked_for, language_named
-
-
-def requested_language(tracker: Tracker) -> str | None:
-    """The language the latest message asks for: the ``language`` entity (the model's tag
-    or the button's payload), else a language named in the message's words."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == "language":
-            found = language_named(entity.get("value"))
-            if found:
-                return found
-    return language_asked_for(latest_text(tracker))
 
 
 class ActionSwitchLanguage(Action):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     STEERING_INTENTS,
+    asks_to_switch_language,
     is_interruption,
     language_of,
     latest_intent,
@@ -100,8 +101,12 @@ def interrupts(tracker: Tracker) -> bool:
 
 def interrupts_free_text(tracker: Tracker, text: str) -> bool:
     """An address is a statement that reads like anything to NLU: only a question or a
-    steering message ("stop", "a person please") interrupts it."""
-    return latest_intent(tracker)[0] in STEERING_INTENTS or looks_like_question(text)
+    steering message ("stop", "a person please", "reply in Chinese") interrupts it."""
+    return (
+        latest_intent(tracker)[0] in STEERING_INTENTS
+        or looks_like_question(text)
+        or asks_to_switch_language(tracker)
+    )
 
 
 def address_answer(tracker: Tracker, slot: str) -> dict[str, Any]:

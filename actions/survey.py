@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     RepeatsQuestionOnRequest,
+    asks_to_switch_language,
     channel_of,
     client_address,
     is_interruption,
@@ -161,6 +162,10 @@ class ValidateSurveyForm(RepeatsQuestionOnRequest, FormValidationAction):
         if latest_intent(tracker)[0].startswith("EXTERNAL_"):
             return {}
         text = latest_text(tracker)
+        if question == "comment" and asks_to_switch_language(tracker):
+            # Any text reads as a comment, so this comes first: the language changes and
+            # the comment is asked again in it.
+            return {}
         if is_skip(text) or read_answer(question, text).valid:
             return {slot: text}
         interrupts = is_interruption(tracker, ANSWER_INTENTS)

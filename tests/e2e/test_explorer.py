@@ -31,7 +31,7 @@ from bot.core.settings import REPO_ROOT
 from tests.e2e.conftest import RunningStack
 from tests.explorer.conversation import Result, explore, in_language, written_in
 from tests.explorer.flows import FLOWS, LEAVE_MARKERS, Marker
-from tests.explorer.grid import SEED, full_grid, sample
+from tests.explorer.grid import KNOWN_FINDINGS, SEED, full_grid, sample
 from tests.explorer.replies import INTENT_REPLIES, REPLIES
 from tests.explorer.report import summary, write_findings
 
@@ -124,6 +124,9 @@ def test_sample_visits_every_step_and_reply_of_each_language() -> None:
         steps = {(c.flow.name, c.at.name) for c in mine}
         assert steps == {(f.name, s.name) for f in FLOWS if f.language == language for s in f.steps}
         assert {c.reply.name for c in mine} == {r.name for r in REPLIES[language]}
+    for language in LANGUAGES:
+        found = {(c.flow.name, c.at.name, c.reply.name) for c in cases if c.language == language}
+        assert found >= set(KNOWN_FINDINGS), language
     assert cases == sample(), "the sample is seeded"
     assert len(full_grid()) == sum(len(f.steps) * len(REPLIES[f.language]) for f in FLOWS)
 

@@ -15,6 +15,13 @@ from tests.explorer.replies import REPLIES, Reply
 #: per reply of that language, so the sample is a little larger than this.
 SAMPLE_SIZE = 27
 SEED = 12
+#: (flow, step, reply) a full grid once found failing, in the sample of every language
+#: whatever the seed: a request to change language where the step takes free text.
+KNOWN_FINDINGS: tuple[tuple[str, str, str], ...] = (
+    ("survey", "comment", "intent:switch_language"),
+    ("handoff_queue", "queued", "intent:switch_language"),
+    ("complaint", "description", "intent:switch_language"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,8 @@ def full_grid(languages: Iterable[str] = LANGUAGES) -> list[Case]:
 def sample(
     languages: Iterable[str] = LANGUAGES, size: int = SAMPLE_SIZE, seed: int = SEED
 ) -> list[Case]:
-    """A deterministic sample that visits every step and every reply of each language.
+    """A deterministic sample that visits every step and every reply of each language,
+    and every one of :data:`KNOWN_FINDINGS`.
 
     Per language, steps and replies are each shuffled with ``seed`` and walked round-robin
     side by side, so any ``size`` of at least ``max(steps, replies)`` covers both lists,
@@ -79,4 +87,16 @@ def sample(
             # A second lap of the replies is shifted so it meets other steps than the first.
             reply = replies[(i + i // len(replies)) % len(replies)]
             cases.append(Case(flow, index, reply))
+        sampled = {case.label for case in cases}
+        cases += [case for case in _known_findings(language) if case.label not in sampled]
     return cases
+
+
+def _known_findings(language: str) -> list[Case]:
+    wanted = set(KNOWN_FINDINGS)
+    return [
+        Case(flow, index, reply)
+        for flow, index in _steps(language)
+        for reply in REPLIES[language]
+        if (flow.name, flow.steps[index].name, reply.name) in wanted
+    ]
