@@ -63,11 +63,12 @@ def _rasa_engines(settings: Settings, endpoints: Path | None) -> dict[str, Engin
     from bot.engine.rasa_stores import open_stores, rasa_store_urls
 
     if settings.profile == "production" and endpoints is None:
-        from bot.ops.profiles import production_settings
+        from bot.ops.profiles import tracker_database_url
 
         # The production profile writes its endpoints at start; its tracker store is
         # PostgreSQL and its broker RabbitMQ (consumed, so nothing of ours stays there).
-        urls = {"tracker store": production_settings(os.environ).tracker_database_url}
+        # Only the URL is read: this worker is not given the servers' secrets.
+        urls = {"tracker store": tracker_database_url(os.environ)}
     else:
         urls = rasa_store_urls(settings, endpoints)
     return open_stores(urls)

@@ -116,6 +116,24 @@ def _password_problem(variable: str, url: str, *, service: str) -> str | None:
     return None
 
 
+def tracker_database_url(env: Mapping[str, str]) -> str:
+    """The production tracker store's database URL, read alone.
+
+    The workers (the retention purge) need only this, and are not given the servers'
+    secrets, so they must not go through :func:`production_settings`' full check.
+
+    Raises:
+        SettingsError: neither ``RASA_TRACKER_DATABASE_URL`` nor ``DATABASE_URL`` is set.
+    """
+    url = env.get("RASA_TRACKER_DATABASE_URL") or env.get("DATABASE_URL", "")
+    if not url.startswith(("postgresql://", "postgresql+psycopg2://")):
+        raise SettingsError(
+            "The production profile's tracker store needs RASA_TRACKER_DATABASE_URL or "
+            "DATABASE_URL (a postgresql:// URL)"
+        )
+    return url
+
+
 def production_settings(env: Mapping[str, str]) -> ProductionSettings:
     """Read and check the production profile's settings.
 

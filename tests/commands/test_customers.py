@@ -193,3 +193,30 @@ def test_forget_clears_the_customers_parked_messages_from_the_poison_queue(
     assert done.returncode == 0, done.stderr
     assert "parked event messages deleted: 2" in done.stdout
     assert sorted(left) == sorted(parked[2:])
+
+
+def test_the_production_purge_worker_needs_no_server_secret(pg_database_url: str) -> None:
+    """The production profile starts the purge without Rasa's or the action servers'
+    secrets (bot/ops/replicas.py gives them to the servers only); it reads only the
+    tracker store's URL and purges."""
+    db.upgrade(pg_database_url)
+    store = tracker_store(pg_database_url)
+    converse(store, "user-pg-1", NOW, "hello")
+    env = {
+        "FREIGHTDESK_PROFILE": "production",
+        "DATABASE_URL": pg_database_url,
+        "PATH": "/usr/bin:/bin",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    purged = subprocess.run(
+        [sys.executable, "-m", "bot", "customers", "purge"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    assert purged.returncode == 0, purged.stderr
+    assert "retention purge" in purged.stdout
+    assert "is not set" not in purged.stderr
