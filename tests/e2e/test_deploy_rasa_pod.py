@@ -57,7 +57,12 @@ def test_the_rendered_rasa_pod_loads_its_model_and_answers(
 ) -> None:
     rendered = kustomize(OVERLAY)
     # An operator without Telegram: its keys (optional in the manifests) are not in the Secret.
-    secret = {**secret_values(pg_database_url), "redis-password": ""}
+    # This machine's Redis has no password.
+    secret = {
+        **secret_values(pg_database_url),
+        "redis-password": "",
+        "webchat-redis-url": "redis://127.0.0.1:6379/1",
+    }
     del secret["telegram-bot-token"], secret["telegram-secret-token"]
     migrate(rendered, secret, tmp_path)
     queue = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))["event_broker"]["queues"][0]

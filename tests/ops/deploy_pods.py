@@ -37,6 +37,7 @@ def secret_values(database_url: str) -> dict[str, str]:
         "database-url": database_url,
         "tracker-database-url": database_url,
         "redis-password": "redis-password-for-the-test",
+        "webchat-redis-url": "redis://:redis-password-for-the-test@127.0.0.1:6379/1",
         "rabbitmq-url": "amqp://freightdesk:rabbit-password-for-the-test@127.0.0.1:5672/",
         "rabbitmq-password": "rabbit-password-for-the-test",
         "rasa-token": "rasa-token-for-the-test-0123456789",
