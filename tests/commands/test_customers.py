@@ -21,6 +21,18 @@ from tests.domain.privacy_data import NOW, converse, seed_customer, tracker_stor
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
+def _bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` with exactly ``env``, as a worker or an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+
+
 def test_the_forget_command_prints_what_it_removed(tmp_path: Path) -> None:
     var = tmp_path / "var"
     url = f"sqlite:///{var / 'freightdesk.db'}"
@@ -36,35 +48,14 @@ def test_the_forget_command_prints_what_it_removed(tmp_path: Path) -> None:
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONPATH": str(REPO_ROOT),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "customers", "forget", "user-123"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    done = _bot(env, "customers", "forget", "user-123")
     assert done.returncode == 0, done.stderr
     assert "Forgot user-123" in done.stdout
     assert "tracker store events deleted: 2" in done.stdout
     assert "leads deleted: 1" in done.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "bot", "customers", "forget", "user-123"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    again = _bot(env, "customers", "forget", "user-123")
     assert "nothing stored for this customer" in again.stdout
-    purged = subprocess.run(
-        [sys.executable, "-m", "bot", "customers", "purge"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    purged = _bot(env, "customers", "purge")
     assert purged.returncode == 0 and "retention purge" in purged.stdout, purged.stderr
 
 
@@ -209,14 +200,7 @@ def test_the_production_purge_worker_needs_no_server_secret(pg_database_url: str
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONPATH": str(REPO_ROOT),
     }
-    purged = subprocess.run(
-        [sys.executable, "-m", "bot", "customers", "purge"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
+    purged = _bot(env, "customers", "purge")
     assert purged.returncode == 0, purged.stderr
     assert "retention purge" in purged.stdout
     assert "is not set" not in purged.stderr

@@ -5,12 +5,18 @@ The fixtures that start them are in ``tests/console/conftest.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
+from bot.domain.clock import moment_of
+from bot.domain.complaints.records import create_complaint
+from bot.domain.complaints.staff_alerts import DUE_SOON, alert_staff
 from bot.domain.conversations import AGENT_KEY
 from bot.domain.handoff.queue import request_handoff
 from bot.storage import db
+from bot.storage.models import Complaint
 from tests.domain.kpi.dashboard_data import SCRIPT as DASHBOARD_SCRIPT
 from tests.domain.kpi.dashboard_data import T0
 from tests.support.rasa_standin import RasaStandIn
@@ -84,3 +90,27 @@ def dashboard_transcript(sender: str) -> list[dict[str, object]]:
             "timestamp": start + 200,
         },
     ]
+
+
+def notice_for_ann(console: Console, description: str) -> str:
+    """A complaint assigned to ann falls due soon: the follow-up worker's notice to her.
+
+    Returns:
+        The complaint's reference.
+    """
+    now = moment_of(None)
+    with db.session_scope(db.get_engine(console.database_url)) as session:
+        receipt = create_complaint(
+            session, sender_id="alice", channel="rest", category="late", description=description
+        )
+        complaint = session.query(Complaint).filter_by(reference=receipt.reference).one()
+        complaint.assigned_to = "ann"
+        alert_staff(
+            session,
+            complaint,
+            DUE_SOON,
+            now + timedelta(minutes=50),
+            now,
+            ZoneInfo("Asia/Hong_Kong"),
+        )
+    return receipt.reference

@@ -11,20 +11,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
-from bot.domain.clock import moment_of
-from bot.domain.complaints.records import create_complaint
-from bot.domain.complaints.staff_alerts import DUE_SOON, alert_staff
 from bot.engine.eventstream.facts import apply_events
 from bot.storage import db
-from bot.storage.models import Complaint
-from tests.console.harness import PASSWORD, Console
+from tests.console.harness import PASSWORD, Console, notice_for_ann
 from tests.console.server import page_csrf, sign_in
 
 HKT = ZoneInfo("Asia/Hong_Kong")
@@ -109,19 +104,6 @@ def test_the_stream_needs_a_signed_in_agent(console: Console) -> None:
     assert response.status_code == 303 and response.headers["Location"] == "/login"
 
 
-def _notice_for_ann(console: Console, description: str) -> str:
-    """A complaint assigned to ann falls due soon: the follow-up worker's notice."""
-    now = moment_of(None)
-    with db.session_scope(db.get_engine(console.database_url)) as session:
-        receipt = create_complaint(
-            session, sender_id="alice", channel="rest", category="late", description=description
-        )
-        complaint = session.query(Complaint).filter_by(reference=receipt.reference).one()
-        complaint.assigned_to = "ann"
-        alert_staff(session, complaint, DUE_SOON, now + timedelta(minutes=50), now, HKT)
-    return receipt.reference
-
-
 def test_a_notice_is_pushed_to_its_owner_only_and_reading_it_clears_the_count(
     console: Console,
 ) -> None:
@@ -137,7 +119,7 @@ def test_a_notice_is_pushed_to_its_owner_only_and_reading_it_clears_the_count(
             "unread": 0,
         }
         started = time.monotonic()
-        _notice_for_ann(console, "parcel late again")
+        notice_for_ann(console, "parcel late again")
         event = _next(ann_heard, "notices", within=1.0)
         assert time.monotonic() - started < 1.0
         assert event["for"] == "ann" and event["unread"] == 1

@@ -11,44 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.domain.carrier_events import cargo_imp
-from bot.domain.carrier_events.ingest import ingest
 from bot.domain.kpi.dashboard import tiles
 from bot.domain.kpi.formulas import KPI_BY_CODE, compute_many
 from bot.domain.kpi.report import DEFAULT_TARGETS
 from bot.domain.shipment_updates.delivery import deliver
 from bot.domain.shipment_updates.lookups import record_lookup
-from bot.domain.shipment_updates.outbox import record_notices
-from bot.domain.shipment_updates.settings import UpdateSettings
 from bot.domain.shipment_updates.subscriptions import ANY, ARRIVAL, subscribe, unsubscribe
 from bot.engine.rasa_client import RasaClient
 from bot.storage.db import session_scope
 from bot.storage.models import UTC
+from tests.domain.shipment_updates.support import DAY, HK
+from tests.domain.shipment_updates.support import fsu as _fsu
+from tests.domain.shipment_updates.support import post as _post
 from tests.support.rasa_standin import RasaStandIn
 
-HK = ZoneInfo("Asia/Hong_Kong")
-SETTINGS = UpdateSettings()
 AWB = "160-48219371"
 # 10:00 in Hong Kong on 3 March: the notices go out then.
-DAY = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 # The carrier's DIS (discrepancy: an exception) at 09:00 Hong Kong, an hour before.
 EXCEPTION_AT = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
 KPIS = [KPI_BY_CODE["exceptions_told_first"], KPI_BY_CODE["contacts_avoided"]]
-
-
-def _fsu(*lines: str) -> bytes:
-    return ("FSU/13\n160-48219371HKGLHR/T10K250.0\n" + "\n".join(lines)).encode()
-
-
-def _post(engine: Engine, body: bytes, now: datetime = DAY) -> int:
-    with session_scope(engine) as session:
-        report = ingest(session, cargo_imp.parse(body, now), sender="cx")
-        return record_notices(session, report.changes, now=now, settings=SETTINGS, tz=HK)
 
 
 def _asked(engine: Engine, sender: str, at: datetime) -> None:

@@ -7,41 +7,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.domain.carrier_events import cargo_imp
-from bot.domain.carrier_events.ingest import Change, ingest
+from bot.domain.carrier_events.ingest import Change
 from bot.domain.conversations import NOTICE_KEY
 from bot.domain.shipment_updates.delivery import deliver, notice_key
 from bot.domain.shipment_updates.figures import notice_figures
-from bot.domain.shipment_updates.outbox import kind_of, not_before, record_notices
-from bot.domain.shipment_updates.settings import UpdateSettings
+from bot.domain.shipment_updates.outbox import kind_of, not_before
 from bot.domain.shipment_updates.subscriptions import ANY, ARRIVAL, subscribe, unsubscribe
 from bot.engine.rasa_client import RasaClient
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ShipmentNotice
+from tests.domain.shipment_updates.support import DAY, HK, SETTINGS
+from tests.domain.shipment_updates.support import fsu as _fsu
+from tests.domain.shipment_updates.support import post as _post
 from tests.support.rasa_standin import RasaStandIn
 
-HK = ZoneInfo("Asia/Hong_Kong")
-SETTINGS = UpdateSettings()
 AWB = "160-48219371"
 # 10:00 in Hong Kong: outside quiet hours.
-DAY = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
-
-
-def _fsu(*lines: str) -> bytes:
-    return ("FSU/13\n160-48219371HKGLHR/T10K250.0\n" + "\n".join(lines)).encode()
-
-
-def _post(engine: Engine, body: bytes, now: datetime = DAY) -> int:
-    with session_scope(engine) as session:
-        report = ingest(session, cargo_imp.parse(body, now), sender="cx")
-        return record_notices(session, report.changes, now=now, settings=SETTINGS, tz=HK)
 
 
 @pytest.fixture
