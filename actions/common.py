@@ -27,7 +27,20 @@ T = TypeVar("T")
 # A form only gives way to them when the answer parser finds nothing in the message.
 # out_of_scope is not one: a name or an unknown place often looks out of scope, and the
 # form's own validation answers it better.
-INTERRUPTING_INTENTS = frozenset(
+#: Intents that start a flow or act of their own (not an answer to any form's step).
+FLOW_INTENTS = frozenset(
+    {
+        "track_shipment",
+        "ask_rates",
+        "ask_transit_time",
+        "complain",
+        "complaint_status",
+        "subscribe_updates",
+        "stop_updates",
+        "withdraw_marketing_consent",
+    }
+)
+INTERRUPTING_INTENTS = FLOW_INTENTS | frozenset(
     {
         "greet",
         "goodbye",
@@ -36,17 +49,15 @@ INTERRUPTING_INTENTS = frozenset(
         "affirm",
         "deny",
         "bot_challenge",
-        "track_shipment",
-        "ask_rates",
-        "ask_transit_time",
         "define_term",
         "faq",
-        "complain",
-        "complaint_status",
         "request_human",
         "switch_language",
     }
 )
+#: Every other intent of domain.yml: answers a form reads itself. A new intent must join
+#: one of the two sets (tests/actions/test_common.py), or a form would take it as an answer.
+NOT_INTERRUPTING_INTENTS = frozenset({"inform", "out_of_scope"})
 INTERRUPTION_CONFIDENCE = 0.6
 
 # Offers the bot can make and a later yes/no answers (slot ``pending_offer``).

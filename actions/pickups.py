@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import (
+    FLOW_INTENTS,
     INTERRUPTION_CONFIDENCE,
     RepeatsQuestionOnRequest,
     channel_of,
@@ -100,12 +101,6 @@ def stored_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-# Confident asks for another flow: at the summary they are not a change to a detail.
-_STARTS_ELSEWHERE = frozenset(
-    {"track_shipment", "ask_rates", "ask_transit_time", "complain", "complaint_status"}
-)
 
 
 class PickupTimes:
@@ -293,8 +288,9 @@ class ValidatePickupForm(PickupTimes, RepeatsQuestionOnRequest, FormValidationAc
             return {}
         text = latest_text(tracker)
         intent, confidence = latest_intent(tracker)
-        if intent in _STARTS_ELSEWHERE and confidence >= INTERRUPTION_CONFIDENCE:
-            # "where is my carton now?" asks about something else: not "change the pieces".
+        if intent in FLOW_INTENTS and confidence >= INTERRUPTION_CONFIDENCE:
+            # "where is my carton now?" or "stop sending me 貨件 updates" asks for something
+            # else: not "change the pieces".
             return {}
         field = intake.pickup_field(text)
         if field is not None and intent != "affirm":
