@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.domain.complaints.records import create_complaint
@@ -92,6 +93,7 @@ def test_0020_fills_the_account_of_existing_rows(db_url: str) -> None:
     config = db.alembic_config(db_url)
     engine = db.make_engine(db_url)
     try:
+        schema = _complaint_schema(engine)
         command.downgrade(config, "0019_shipment_lookups")
         db.dispose_engines()
         at = NOON.astimezone(UTC)
@@ -135,6 +137,8 @@ def test_0020_fills_the_account_of_existing_rows(db_url: str) -> None:
                     ("b", "Kowloon Traders"),
                     ("c", None),
                 ], table
+        # Down and up again keeps what else hangs on the tables (SQLite's search triggers).
+        assert _complaint_schema(engine) == schema
     finally:
         engine.dispose()
 
@@ -142,3 +146,14 @@ def test_0020_fills_the_account_of_existing_rows(db_url: str) -> None:
 def _stored(url: str, at: datetime) -> object:
     # UTCDateTime keeps naive UTC text on SQLite and timestamptz on PostgreSQL.
     return at.replace(tzinfo=None).isoformat(sep=" ") if url.startswith("sqlite") else at
+
+
+def _complaint_schema(engine: Engine) -> set[str]:
+    found = inspect(engine)
+    names = {ix["name"] for table in ("complaints", "handoffs") for ix in found.get_indexes(table)}
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            names |= set(
+                connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            )
+    return names

@@ -45,8 +45,7 @@ def _backfill(table: str) -> str:
 def upgrade() -> None:
     """Add ``account`` to handoffs and complaints, fill it, index it, forget the rollups."""
     for table in _TABLES:
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.add_column(sa.Column("account", sa.String(length=40), nullable=True))
+        op.add_column(table, sa.Column("account", sa.String(length=40), nullable=True))
         op.execute(_backfill(table))
         op.create_index(f"ix_{table}_account_created_at", table, ["account", "created_at"])
     op.execute("DELETE FROM kpi_rollup_days")
@@ -57,5 +56,6 @@ def downgrade() -> None:
     op.execute("DELETE FROM kpi_rollup_days")
     for table in _TABLES:
         op.drop_index(f"ix_{table}_account_created_at", table_name=table)
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column("account")
+        # ALTER TABLE ... DROP COLUMN on both backends (SQLite 3.35+): a batch copy of the
+        # table would lose the complaints' search triggers (migration 0012).
+        op.execute(f"ALTER TABLE {table} DROP COLUMN account")
