@@ -318,6 +318,7 @@ async def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -
         "description": tracker.get_slot("complaint_description"),
         "shipment_ref": None if shipment in (None, NO_SHIPMENT) else shipment,
         "contact": None if contact in (None, KEEP_CHAT) else contact,
+        "account": tracker.get_slot("account"),
     }
     address = client_address(tracker)
     language = language_of(tracker)

@@ -187,6 +187,7 @@ async def hand_off(
             team=team,
             summary=summary,
             context=context,
+            account=tracker.get_slot("account"),
         )
         if ticket.created:  # asking again while already queued is not counted
             charge(session, "handoff", sender_id=tracker.sender_id, address=address)

@@ -453,6 +453,9 @@ class Complaint(Base):
     contact = Column(String(254), nullable=True, index=True)
     status = Column(String(20), nullable=False, default="open")
     assigned_to = Column(String(120), nullable=True, index=True)
+    # The customer's key account when the complaint was filed (bot.domain.accounts), so
+    # the KPIs roll complaints up by account like conversations and surveys.
+    account = Column(String(40), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     due_at = Column(UTCDateTime, nullable=False)
@@ -642,6 +645,8 @@ class Handoff(Base):
     context = Column(Text, nullable=False, default="{}")
     status = Column(String(20), nullable=False, default="waiting")
     agent = Column(String(80), nullable=True, index=True)
+    # The customer's key account when they joined the queue (bot.domain.accounts).
+    account = Column(String(40), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     taken_at = Column(UTCDateTime, nullable=True)
     first_agent_reply_at = Column(UTCDateTime, nullable=True)
@@ -922,6 +927,9 @@ class RateLimitHit(Base):
 # beside the KPI tables of migration 0004, rather than changing those classes.
 Index("ix_complaints_created_at", Complaint.created_at)
 Index("ix_handoffs_created_at", Handoff.created_at)
+# A key account's handoffs and complaints in a period (its tiles on a day not rolled up).
+Index("ix_handoffs_account_created_at", Handoff.account, Handoff.created_at)
+Index("ix_complaints_account_created_at", Complaint.account, Complaint.created_at)
 # The dashboard filters conversations by service and account, surveys by account (0005).
 Index(
     "ix_conversation_facts_intent_started",

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.accounts import customer_account
 from bot.domain.clock import moment_of
 from bot.domain.complaints.rules import (
     MAX_DESCRIPTION,
@@ -73,6 +74,7 @@ def create_complaint(
     description: str,
     shipment_ref: str | None = None,
     contact: str | None = None,
+    account: str | None = None,
     now: datetime | None = None,
 ) -> ComplaintReceipt:
     """Take a complaint: assess it, promise a follow-up time and store it with its audit entry.
@@ -93,6 +95,8 @@ def create_complaint(
         shipment_ref: the tracking number it is about, in any spelling; optional.
         contact: an email address or phone number to be contacted on; optional (a
             chat customer may prefer to be answered in the chat).
+        account: the conversation's ``account`` slot, if any; without it the account
+            the customer's conversations were seen with (:mod:`bot.domain.accounts`).
         now: the time of the complaint; default now.
 
     Returns:
@@ -197,6 +201,7 @@ def create_complaint(
                 contact_kind=parsed_contact.kind if parsed_contact else None,
                 contact=parsed_contact.value if parsed_contact else None,
                 status="open",
+                account=customer_account(session, sender, moment, account),
                 created_at=moment,
                 updated_at=moment,
                 due_at=due_at,

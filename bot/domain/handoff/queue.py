@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.accounts import customer_account
 from bot.domain.clock import moment_of
 from bot.domain.handoff.config import handoff_config
 from bot.domain.handoff.rules import REASONS, HandoffError
@@ -108,6 +109,7 @@ def request_handoff(
     team: str,
     summary: str,
     context: Mapping[str, Any],
+    account: str | None = None,
     now: datetime | None = None,
 ) -> HandoffTicket:
     """Put a conversation in a team's queue for a person, once.
@@ -126,6 +128,8 @@ def request_handoff(
             messages.
         context: structured details for the console (slots, shipment number, ...);
             must be JSON-serialisable.
+        account: the conversation's ``account`` slot, if any; without it the account
+            the customer's conversations were seen with (:mod:`bot.domain.accounts`).
         now: the moment of the request; default now.
 
     Returns:
@@ -157,6 +161,7 @@ def request_handoff(
         summary=summary or "",
         context=json.dumps(dict(context), default=str, ensure_ascii=False),
         status="waiting",
+        account=customer_account(session, sender, moment, account),
         created_at=moment,
     )
     try:

@@ -83,9 +83,10 @@ class Filters:
     def clauses(self, source: Source) -> list[Expr] | None:
         """SQL conditions applying these filters to ``source``, or None if one cannot.
 
-        A customer account is known on conversations and surveys; complaints and handoffs
-        of an account are those of its customers (senders seen with that account). A
-        team's complaints are those assigned to its members.
+        A customer account is recorded on conversations, surveys, handoffs and
+        complaints; requests and shipment notices of an account are those of its
+        customers (senders seen with that account). A team's complaints are those
+        assigned to its members.
         """
         conditions: list[Expr] = []
         table = source.table
@@ -162,7 +163,7 @@ def rollup_plan(
 
 def _rollups_serve(kpi: Kpi, plan: tuple[str | None, tuple[str, str] | None]) -> bool:
     """Whether the rollups' slice of ``kpi`` means what the dashboard's filter or grouping
-    does (a key account's complaints, found through its customers, are not a slice)."""
+    does (a team's complaints, found through its members, are not a slice)."""
     by, only = plan
     dimension = by or (only[0] if only else None)
     return dimension is None or SOURCES[kpi.source].dimensions[dimension] is not None

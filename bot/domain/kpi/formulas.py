@@ -142,7 +142,8 @@ SOURCES: dict[str, Source] = {
             "agent": Handoff.agent,
             "team": Handoff.team,
             "intent": None,
-            "account": None,
+            # Recorded when the customer joined the queue (bot.domain.accounts).
+            "account": Handoff.account,
             "handled": literal("handed_off"),
             "language": _language_at(Handoff.sender_id, Handoff.created_at),
         },
@@ -156,7 +157,8 @@ SOURCES: dict[str, Source] = {
             "agent": Complaint.assigned_to,
             "team": None,
             "intent": Complaint.category,
-            "account": None,
+            # Recorded when the complaint was filed (bot.domain.accounts).
+            "account": Complaint.account,
             "handled": None,
             "language": _language_at(Complaint.sender_id, Complaint.created_at),
         },

@@ -58,7 +58,8 @@ from bot.storage.models import (
 
 #: The sources rolled up: the ones that grow by a million rows a year, the handoffs
 #: (their three duration histograms and their language, looked up from the conversation)
-#: and the complaints (resolution time by agent, language looked up likewise).
+#: and the complaints (resolution time by agent, language looked up likewise); both are
+#: sliced by the key account recorded when they were written (migration 0020).
 ROLLED_SOURCES: tuple[str, ...] = ("conversations", "surveys", "handoffs", "complaints")
 
 #: Measures kept in units finer than one (business hours to the hundredth): the bucket

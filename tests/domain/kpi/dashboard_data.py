@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.accounts import customer_account
 from bot.domain.users import hash_password
 from bot.storage.models import UTC, Complaint, ConversationFact, Handoff, StaffUser, SurveyResponse
 
@@ -96,6 +97,8 @@ def _handoff(
             context="{}",
             status="closed",
             agent=agent,
+            # As the queue records it: the account the customer's conversations named.
+            account=customer_account(session, sender, at),
             created_at=at,
             taken_at=at + timedelta(seconds=taken),
             first_agent_reply_at=at + timedelta(seconds=reply),
@@ -158,6 +161,7 @@ def _complaint(
             description="the box arrived crushed",
             status="resolved" if hours is not None else "open",
             assigned_to=agent,
+            account=customer_account(session, sender, at),
             created_at=at,
             due_at=at + timedelta(hours=8),
             original_due_at=at + timedelta(hours=8),
@@ -235,6 +239,7 @@ def seed(session: Session, *, users: bool = True) -> dict[str, int]:
         ),
         "october": _fact(session, "rest-old", T0 - timedelta(days=30), "rest", "greet", 1, 0, 500),
     }
+    session.flush()  # the facts are on record before the handoffs and complaints
     _handoff(session, "tg-100", T0 + timedelta(hours=1, minutes=2), "ann", 30, 90, 600)
     _handoff(session, "rest-c3", T0 + timedelta(days=1, minutes=1), "bob", 120, 200, 1500)
     _survey(

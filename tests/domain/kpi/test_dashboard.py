@@ -52,7 +52,7 @@ def test_filters_narrow_every_source(session: Session) -> None:
     assert bot_only["containment"] == 100.0 and bot_only["fallback"] == 25.0  # 1 of 4
     assert "human_frt_p50" in bot_only and bot_only["human_frt_p50"] is None
 
-    # An account's complaints and handoffs are those of its customers (c1, c2).
+    # An account's complaints and handoffs carry the account of its customers (c1, c2).
     acme = _values(session, Filters(account=ACME))
     assert acme["containment"] == 50.0 and acme["promise_kept"] == 100.0
     assert acme["human_frt_p50"] == 90.0

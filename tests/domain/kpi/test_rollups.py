@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.domain.accounts import customer_account
 from bot.domain.complaints import staff as complaint_staff
 from bot.domain.kpi import dashboard, rollups, surveys
 from bot.domain.kpi.formulas import (
@@ -95,6 +96,7 @@ def _handoff(session: Session, n: int, at: datetime, rng: random.Random) -> None
             reason="request",
             team=rng.choice(["sea", "air"]),
             agent=rng.choice(["amy", "bob", None]),
+            account=customer_account(session, f"s{n}", at + timedelta(minutes=1)),
             created_at=at + timedelta(minutes=1),
             taken_at=later(rng.randint(5, 300)),
             first_agent_reply_at=later(rng.randint(300, 600)),
@@ -117,6 +119,7 @@ def _complaint(session: Session, n: int, at: datetime, rng: random.Random) -> No
             assigned_to=rng.choice(["amy", "bob", None]),
             promise_kept=rng.choice([True, False, None]),
             resolution_hours=round(rng.uniform(0.05, 60), 2) if resolved else None,
+            account=customer_account(session, f"s{n}", at + timedelta(minutes=2)),
             created_at=at + timedelta(minutes=2),
             updated_at=at + timedelta(minutes=2),
             due_at=at + timedelta(hours=4),
@@ -135,6 +138,7 @@ def data(session: Session) -> Session:
     for n in range(300):
         at = base + timedelta(hours=rng.randint(0, 34 * 24), minutes=rng.choice([0, 1, 59]))
         _fact(session, n, at, rng)
+        session.flush()  # on record before the customer's handoff and complaint
         _survey(session, n, at, rng)
         if n % 3 == 0:
             _handoff(session, n, at, rng)
@@ -374,3 +378,28 @@ def test_complaint_writers_mark_their_day_stale(data: Session) -> None:
     assert rollups.refresh_stale(data, HK) == 1
     data.commit()
     _same(_rolled(data, "agent"), _raw(data, "agent"), all_rolled=True)
+
+
+def test_a_key_accounts_tiles_read_handoffs_and_complaints_from_the_rollups(
+    data: Session,
+) -> None:
+    """The account recorded on each handoff and complaint is a rollup slice, so the key
+    account's tiles read them from the rollups, the same as from the rows."""
+    acme = dashboard.Filters(account="ACME")
+    raw = {t.kpi.code: (t.value, t.n) for t in dashboard.tiles(data, START, END, HK, acme)}
+    assert raw["human_frt_p50"][1] > 0 and raw["promise_kept"][1] > 0
+    rollups.backfill(data, HK)
+    data.commit()
+    rolled = {t.kpi.code: (t.value, t.n) for t in dashboard.tiles(data, START, END, HK, acme)}
+    for code, (value, n) in raw.items():
+        assert rolled[code][1] == n, code
+        _close(value, rolled[code][0], code)
+
+    # Rows deleted behind the rollups' back (no stale marker) still count: the tiles do
+    # not read the handoff and complaint rows for a rolled-up day.
+    data.execute(delete(Handoff))
+    data.execute(delete(Complaint))
+    data.commit()
+    after = {t.kpi.code: (t.value, t.n) for t in dashboard.tiles(data, START, END, HK, acme)}
+    for code in ("human_frt_p50", "queue_wait_p90", "handling_p50", "promise_kept", "resolve_p50"):
+        assert after[code] == rolled[code], code
