@@ -28,6 +28,6 @@ def test_every_intent_is_either_an_interruption_or_an_answer() -> None:
     assert intents >= INTERRUPTING_INTENTS | NOT_INTERRUPTING_INTENTS
 
 
-def test_every_flow_intent_interrupts() -> None:
-    assert FLOW_INTENTS <= INTERRUPTING_INTENTS
+def test_the_shipment_update_and_opt_out_intents_start_flows_of_their_own() -> None:
+    """At the pick-up summary they are set aside, not read as a change to a detail."""
     assert {"subscribe_updates", "stop_updates", "withdraw_marketing_consent"} <= FLOW_INTENTS
