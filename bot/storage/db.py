@@ -38,6 +38,10 @@ DB_STATEMENT_TIMEOUT_MS = 15000
 #: How long a SQLite transaction waits for another process's write lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
+#: Execution option of a unit of work that only reads (:func:`session_scope`'s
+#: ``read_only``): on SQLite its transaction starts with a plain ``BEGIN``.
+READ_ONLY_OPTION = "freightdesk_read_only"
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -140,9 +144,13 @@ def _configure_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
         finally:
             cursor.close()
 
+    # A unit of work that only reads begins a deferred transaction: in WAL mode it reads
+    # a snapshot and never takes, nor waits for, the write lock, so a console page or a
+    # report never queues behind (or ahead of) a customer's complaint being written.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else begin)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -177,7 +185,7 @@ def dispose_engines() -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
     """Run one unit of work in its own session.
 
     Commits when the block ends normally, rolls back when it raises, and always closes
@@ -185,12 +193,21 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
     Args:
         engine: engine to use; default :func:`get_engine` for the configured database.
+        read_only: the work only reads. On SQLite its transaction is a deferred ``BEGIN``
+            instead of ``BEGIN IMMEDIATE``: it reads a consistent snapshot (WAL) without
+            the write lock, so it neither waits for writers nor holds them up. Should it
+            write after all, the write takes the lock then, and fails at once with
+            "database is locked" if another process committed since its first read: an
+            error, never a lost write. Other databases: no difference.
 
     Yields:
         A new session. Objects stay readable after the commit (``expire_on_commit`` is
         off) so callers can build replies from them without a new query.
     """
-    factory = sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
+    bind = engine or get_engine()
+    if read_only:
+        bind = bind.execution_options(**{READ_ONLY_OPTION: True})
+    factory = sessionmaker(bind=bind, future=True, expire_on_commit=False)
     session = factory()
     try:
         yield session
@@ -202,16 +219,18 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
-async def run_in_session(engine: Engine, work: Callable[[Session], T]) -> T:
+async def run_in_session(
+    engine: Engine, work: Callable[[Session], T], *, read_only: bool = False
+) -> T:
     """Run ``work`` in one session (committed on success) in a worker thread.
 
     The one way async code (the console, the action server, Rasa-side code) does database
     work: the blocking driver call stays off the event loop, and the session is scoped to
-    exactly this unit of work.
+    exactly this unit of work. ``read_only``: as for :func:`session_scope`.
     """
 
     def run() -> T:
-        with session_scope(engine) as session:
+        with session_scope(engine, read_only=read_only) as session:
             return work(session)
 
     return await asyncio.to_thread(run)

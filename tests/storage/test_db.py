@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import socket
+import sqlite3
 import stat
 import time
 from datetime import datetime, timedelta
@@ -169,6 +170,33 @@ def test_sqlite_uses_wal_and_foreign_keys(sqlite_database_url: str) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
     assert Path(sqlite_database_url.removeprefix("sqlite:///")).parent.is_dir()
+
+
+def test_a_read_only_unit_of_work_on_sqlite_does_not_queue_behind_a_writer(
+    sqlite_database_url: str,
+) -> None:
+    db.upgrade(sqlite_database_url)
+    engine = db.get_engine(sqlite_database_url)
+    with db.session_scope(engine) as session:
+        session.add(_shipment("160-11111115"))
+    # Another process is in the middle of a write and holds SQLite's write lock.
+    writer = db.make_engine(sqlite_database_url)
+    with writer.connect() as holding:
+        holding.execute(text("DELETE FROM shipments"))  # not committed yet
+        started = time.monotonic()
+        with db.session_scope(engine, read_only=True) as session:
+            seen = session.scalars(select(Shipment.tracking_number)).all()
+        # The reader sees the last committed state at once (15 s busy timeout otherwise).
+        assert seen == ["160-11111115"] and time.monotonic() - started < 2
+        # Whereas a unit of work that may write queues for the lock (here 0.3 s, in vain).
+        waiting = sqlite3.connect(sqlite_database_url.removeprefix("sqlite:///"), timeout=0.3)
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            waiting.execute("BEGIN IMMEDIATE")
+        waiting.close()
+        holding.rollback()
+    writer.dispose()
+    with db.session_scope(engine) as session:
+        assert session.scalars(select(Shipment.tracking_number)).all() == ["160-11111115"]
 
 
 def test_datetimes_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:

@@ -13,20 +13,25 @@ rollup rows instead of a million facts.
 
 Freshness: whoever writes a conversation fact or a survey calls :func:`mark_stale` with
 the time that places it in a period, in the same transaction. A day with a marker is
-read raw until :func:`refresh_stale` (run by the event-stream consumer after each batch,
-in the batch's transaction, and by ``kpi rollups refresh``) rolls it up again, so a
-late or out-of-order event, a survey answered days later or a forgotten customer is
-never reported from an outdated rollup.
+read raw until :func:`refresh_stale` (``kpi rollups refresh``) or
+:class:`StaleRefresher` (the event-stream consumer, at most every
+:data:`REFRESH_EVERY_S` seconds) rolls it up again, so a late or out-of-order event, a
+survey answered days later or a forgotten customer is never reported from an outdated
+rollup. The consumer rolls each stale day up in a transaction of its own, apart from its
+batches: rolling up a busy day takes about 0.4 s on SQLite (2,740 conversations and as
+many surveys, a million a year), and on the embedded default every transaction that
+writes holds the one write lock the action server needs for a customer's complaint.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from bot.domain.kpi.formulas import (
@@ -44,6 +49,7 @@ from bot.domain.kpi.formulas import (
     sliceable,
 )
 from bot.domain.kpi.histograms import bucketed
+from bot.storage.db import session_scope
 from bot.storage.models import (
     Complaint,
     ConversationFact,
@@ -71,6 +77,13 @@ ROLLED_KPIS: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.source in ROLLED
 
 #: The rollup's dimension name for the whole day (slice :data:`ALL`).
 WHOLE = "all"
+
+#: Seconds between the event-stream consumer's rollups of stale days. Until then a stale
+#: day is read raw (a day's facts, quick to read), so this trades no correctness.
+REFRESH_EVERY_S = 30.0
+
+#: Stale markers deleted per statement (SQLite limits the parameters of one statement).
+_MARKERS_PER_DELETE = 500
 
 
 # -- writers' side ----------------------------------------------------------------------
@@ -164,22 +177,74 @@ def _replace_day(connection: Connection, day: date, tz: ZoneInfo) -> None:
 
 
 def refresh_stale(session: Session, tz: ZoneInfo) -> int:
-    """Roll up again every day a writer marked stale, and clear those markers.
+    """Roll up again every day a writer marked stale, and clear those markers, in the
+    caller's transaction.
 
     Returns:
         How many days were rolled up.
     """
-    markers = session.execute(select(KpiRollupStale.id, KpiRollupStale.at)).all()
-    if not markers:
-        return 0
-    days = {local_day(at, tz) for _id, at in markers}
-    done = refresh_days(session, days, tz)
-    session.execute(
-        delete(KpiRollupStale).where(
-            KpiRollupStale.id <= max(marker_id for marker_id, _ in markers)
-        )
-    )
-    return done
+    by_day = _stale_by_day(session, tz)
+    for day, ids in sorted(by_day.items()):
+        refresh_days(session, [day], tz)
+        _forget_markers(session, ids)
+    return len(by_day)
+
+
+def refresh_stale_apart(engine: Engine, tz: ZoneInfo) -> int:
+    """Roll up again every day a writer marked stale, each day in a transaction of its
+    own, so no transaction holds the write lock for longer than one day's rollup.
+
+    Only the markers read before the day is rolled up are cleared: a marker written
+    meanwhile (or not yet committed, on PostgreSQL) stays, and its day is rolled up again
+    next time.
+
+    Returns:
+        How many days were rolled up.
+    """
+    with session_scope(engine, read_only=True) as session:
+        by_day = _stale_by_day(session, tz)
+    for day, ids in sorted(by_day.items()):
+        with session_scope(engine) as session:
+            refresh_days(session, [day], tz)
+            _forget_markers(session, ids)
+    return len(by_day)
+
+
+class StaleRefresher:
+    """Rolls stale days up (:func:`refresh_stale_apart`) at most every ``every`` seconds:
+    what a long-running consumer calls after each pass, busy or idle (a survey's marker
+    comes from the action server, not from the event stream)."""
+
+    def __init__(self, engine: Engine, tz: ZoneInfo, every: float = REFRESH_EVERY_S) -> None:
+        self.engine = engine
+        self.tz = tz
+        self.every = every
+        self._last: float | None = None
+
+    def __call__(self) -> int:
+        """Roll up the stale days if the last rollup is ``every`` seconds old.
+
+        Returns:
+            How many days were rolled up (0 when it was not yet time).
+        """
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.every:
+            return 0
+        self._last = now
+        return refresh_stale_apart(self.engine, self.tz)
+
+
+def _stale_by_day(session: Session, tz: ZoneInfo) -> dict[date, list[int]]:
+    by_day: dict[date, list[int]] = {}
+    for marker_id, at in session.execute(select(KpiRollupStale.id, KpiRollupStale.at)):
+        by_day.setdefault(local_day(at, tz), []).append(marker_id)
+    return by_day
+
+
+def _forget_markers(session: Session, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), _MARKERS_PER_DELETE):
+        chunk = ids[start : start + _MARKERS_PER_DELETE]
+        session.execute(delete(KpiRollupStale).where(KpiRollupStale.id.in_(chunk)))
 
 
 def backfill(

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGE_SLOT, detect_language, supported
-from bot.domain.kpi.rollups import mark_stale, refresh_stale
+from bot.domain.kpi.rollups import StaleRefresher, mark_stale, refresh_stale_apart
 from bot.engine.transcripts import transcript
 from bot.storage.db import session_scope
 from bot.storage.models import UTC, ConversationFact, EventConsumerState, Handoff, ProcessedEvent
@@ -281,8 +281,9 @@ def consume_sql_broker(
         batch_size: events per transaction.
         consumer: name of the high-water mark.
         stop: when set, the pass ends after the batch in hand is committed.
-        tz: the service centre's time zone; when given, the KPI rollups of the days the
-            batch touched are refreshed in the batch's transaction.
+        tz: the service centre's time zone; when given, the KPI rollups of the days marked
+            stale are refreshed after the pass, a day per transaction (never in a
+            batch's: :mod:`bot.domain.kpi.rollups`).
 
     Returns:
         Events read, events that were new, and the position reached.
@@ -315,10 +316,10 @@ def consume_sql_broker(
                 except Exception as exc:  # one bad row must not stop the stream behind it
                     log.warning("skipped broker event %s: %s", row.id, exc)
                 state.position = row.id
-            if tz is not None and rows:
-                refresh_stale(session, tz)
             position = state.position
         if len(rows) < batch_size or (stop is not None and stop.is_set()):
+            if tz is not None and read:
+                refresh_stale_apart(engine, tz)
             return ConsumeResult(read, applied, position)
 
 
@@ -346,6 +347,9 @@ def follow_sql_broker(
         batch_size: events per transaction: kept small, as the SQLite write lock is held
             for a whole transaction.
         on_pass: called with each pass's result that read something.
+        tz: the service centre's time zone; when given, the KPI rollups of stale days
+            are refreshed at most every :data:`~bot.domain.kpi.rollups.REFRESH_EVERY_S`
+            seconds, apart from the batches.
 
     Returns:
         Events read and applied over the whole run, and the last position.
@@ -353,8 +357,11 @@ def follow_sql_broker(
     read = applied = position = 0
     passes = 0
     waiting_for_table = False
+    refresh = StaleRefresher(engine, tz) if tz is not None else None
     while not stop.is_set():
         try:
+            if refresh is not None:
+                refresh()
             if not inspect(broker_engine).has_table(BROKER_EVENTS.name):
                 if not waiting_for_table:
                     log.warning("waiting for Rasa to create its event table")
@@ -367,7 +374,7 @@ def follow_sql_broker(
                 # lock the action server and the console need far more.
                 stop.wait(interval)
                 continue
-            result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop, tz=tz)
+            result = consume_sql_broker(engine, broker_engine, batch_size, stop=stop)
             passes += 1
         except TRANSIENT_ERRORS as exc:
             log.warning("event pass failed, trying again in %.0f s: %s", interval, exc)

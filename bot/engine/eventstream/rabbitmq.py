@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.settings import POISON_QUEUE_SUFFIX, RASA_EVENTS_EXCHANGE
-from bot.domain.kpi.rollups import refresh_stale
+from bot.domain.kpi.rollups import StaleRefresher
 from bot.engine.eventstream.facts import TRANSIENT_ERRORS, apply_event, event_key
 from bot.storage.db import session_scope
 
@@ -80,9 +80,7 @@ class BatchResult:
     failed: dict[int, str]
 
 
-def apply_batch(
-    engine: Engine, events: list[dict[str, Any]], tz: ZoneInfo | None = None
-) -> BatchResult:
+def apply_batch(engine: Engine, events: list[dict[str, Any]]) -> BatchResult:
     """Apply events in one transaction, each in its own savepoint.
 
     An event that raises is left out (its savepoint rolled back) and reported in
@@ -93,8 +91,6 @@ def apply_batch(
     Args:
         engine: this project's database.
         events: Rasa event dicts, in delivery order.
-        tz: the service centre's time zone; when given, the KPI rollups of the days the
-            batch touched are refreshed in the batch's transaction.
 
     Returns:
         How many events were new, and ``{index: reason}`` for those that failed.
@@ -118,8 +114,6 @@ def apply_batch(
                         failed[index] = f"IntegrityError: {exc.orig}"
                 except Exception as exc:  # one bad event must not stop the rest
                     failed[index] = f"{type(exc).__name__}: {exc}"
-            if tz is not None:
-                refresh_stale(session, tz)
         if not clashed:
             break
         pending = clashed
@@ -174,12 +168,17 @@ async def consume_rabbitmq(
         after_commit: called with the batch size after its facts are committed and
             before its messages are acknowledged.
         on_batch: called with the running totals after each batch.
+        tz: the service centre's time zone; when given, the KPI rollups of stale days
+            are refreshed after a batch, at most every
+            :data:`~bot.domain.kpi.rollups.REFRESH_EVERY_S` seconds, in transactions of
+            their own.
 
     Returns:
         Messages received, events that were new, and messages parked as poison.
     """
     stop = stop or asyncio.Event()
     stats = RabbitStats()
+    refresh = StaleRefresher(engine, tz) if tz is not None else None
     connection = await aio_pika.connect_robust(url)
     async with connection:
         channel = await connection.channel()  # publisher confirms on: parking is confirmed
@@ -196,9 +195,14 @@ async def consume_rabbitmq(
                 batch = await _next_batch(inbox, stop, idle_timeout, batch_size, batch_wait)
                 if not batch:
                     break
-                await _process(engine, channel, poison_name, batch, stats, stop, after_commit, tz)
+                await _process(engine, channel, poison_name, batch, stats, stop, after_commit)
                 if on_batch is not None:
                     on_batch(stats)
+                if refresh is not None:
+                    try:
+                        await asyncio.to_thread(refresh)
+                    except TRANSIENT_ERRORS as exc:  # the markers stay: tried next time
+                        log.warning("rollup refresh failed, trying again later: %s", exc)
         finally:
             # Unacknowledged messages still in the inbox return to the queue on close.
             await queue.cancel(consumer_tag)
@@ -249,7 +253,6 @@ async def _process(
     stats: RabbitStats,
     stop: asyncio.Event,
     after_commit: Callable[[int], None] | None,
-    tz: ZoneInfo | None = None,
 ) -> None:
     """Apply a batch, park its poison, then acknowledge it; never raise for one message."""
     events: list[dict[str, Any]] = []
@@ -263,7 +266,7 @@ async def _process(
             poison.append((message, str(exc)))
     while True:
         try:
-            result = await asyncio.to_thread(apply_batch, engine, events, tz)
+            result = await asyncio.to_thread(apply_batch, engine, events)
             break
         except TRANSIENT_ERRORS as exc:
             log.warning("database unavailable, batch kept unacknowledged: %s", exc)

@@ -217,6 +217,29 @@ def test_a_late_event_is_counted_before_and_after_the_refresh(data: Session) -> 
         _same(_rolled(data, by), _raw(data, by))
 
 
+def test_the_consumer_rolls_stale_days_up_on_its_own_and_at_most_every_interval(
+    data: Session,
+) -> None:
+    rollups.backfill(data, HK)
+    data.commit()
+    engine = data.get_bind()
+    refresh = rollups.StaleRefresher(engine, HK, every=3600)
+    assert refresh() == 0  # nothing stale
+    late_at = datetime(2026, 11, 3, 4, 0, tzinfo=UTC)
+    _fact(data, 9001, late_at, random.Random(1)).handed_off = False
+    rollups.mark_stale(data, [late_at])
+    data.commit()  # (the test's own transaction ends: the refresher writes on its own)
+    assert refresh() == 0  # its last look was just now
+    # Until the next look, the stale day is read from the facts.
+    _same(_rolled(data, "channel"), _raw(data, "channel"))
+    assert len(data.scalars(select(KpiRollupStale)).all()) == 1
+    data.commit()
+    assert rollups.StaleRefresher(engine, HK, every=0)() == 1
+    assert data.scalars(select(KpiRollupStale)).all() == []
+    for by in (None, "channel", "agent"):
+        _same(_rolled(data, by), _raw(data, by))
+
+
 def test_a_forgotten_customer_leaves_rollups_equal_to_the_facts(data: Session) -> None:
     rollups.backfill(data, HK)
     data.commit()
