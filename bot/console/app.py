@@ -129,7 +129,9 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
     if min_role is None:
         raise web.HTTPForbidden(text="This page has no access rule.")
     cookie = request.cookies.get(SESSION_COOKIE)
-    active = await run_in_session(request.app[ENGINE_KEY], lambda s: session_for(s, cookie))
+    active = await run_in_session(
+        request.app[ENGINE_KEY], lambda s: session_for(s, cookie), read_only=True
+    )
     if active is None:
         if request.method == "GET" and not _wants_json(request):
             raise web.HTTPSeeOther("/login")

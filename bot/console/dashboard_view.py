@@ -37,7 +37,7 @@ async def filter_choices(request: web.Request) -> dict[str, list[str]]:
     now = time.monotonic()
     if cached is not None and now - cached[0] < MENU_SECONDS:
         return cached[1]
-    values = await run_in_session(request.app[ENGINE_KEY], distinct_values)
+    values = await run_in_session(request.app[ENGINE_KEY], distinct_values, read_only=True)
     _menus[key] = (now, values)
     return values
 

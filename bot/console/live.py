@@ -138,7 +138,7 @@ class LiveFeed:
         """Read the signature every ``interval`` and send what changed, until cancelled."""
         while True:
             try:
-                now, notices = await run_in_session(self.engine, snapshot)
+                now, notices = await run_in_session(self.engine, snapshot, read_only=True)
             except (OperationalError, InterfaceError) as exc:
                 logger.warning("live feed: database unavailable (%s)", type(exc.orig).__name__)
             else:
@@ -175,7 +175,9 @@ async def live(request: web.Request) -> web.StreamResponse:
     """The stream of changes for one open console page (``text/event-stream``)."""
     feed = request.app[LIVE_KEY]
     name = staff(request).user.name
-    unread = await run_in_session(request.app[ENGINE_KEY], lambda s: unread_count(s, name))
+    unread = await run_in_session(
+        request.app[ENGINE_KEY], lambda s: unread_count(s, name), read_only=True
+    )
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
     )

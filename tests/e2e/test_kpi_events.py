@@ -55,7 +55,8 @@ def follower(running_stack: RunningStack) -> Iterator[subprocess.Popen[str]]:
 
 
 def _facts(stack: RunningStack, sender: str) -> list[ConversationFact]:
-    with session_scope(get_engine(stack.database_url)) as session:
+    # A read, as the console's pages read: it neither waits for nor holds up the writers.
+    with session_scope(get_engine(stack.database_url), read_only=True) as session:
         return list(
             session.scalars(
                 select(ConversationFact)

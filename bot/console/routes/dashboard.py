@@ -64,7 +64,9 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
         by_language = language_rows(session, start, end, tz, filters)
         return found, trends(session, start, end, tz, filters), by_language
 
-    found, (parts, series), languages = await run_in_session(request.app[ENGINE_KEY], load)
+    found, (parts, series), languages = await run_in_session(
+        request.app[ENGINE_KEY], load, read_only=True
+    )
     choices = await filter_choices(request)
     labels = [part.label for part in parts]
     days = (end - start).days + 1
@@ -108,7 +110,9 @@ async def agents_page(request: web.Request) -> web.StreamResponse:
     tz = request.app[CONFIG_KEY].tz
     rules = hint_rules()
     rows = await run_in_session(
-        request.app[ENGINE_KEY], lambda s: agent_rows(s, start, end, tz, filters, hints=rules)
+        request.app[ENGINE_KEY],
+        lambda s: agent_rows(s, start, end, tz, filters, hints=rules),
+        read_only=True,
     )
     return render(
         request,
@@ -131,7 +135,7 @@ async def _targets_page(
     def load(session: Session) -> tuple[Any, Any, Any]:
         return load_targets(session), stored_targets(session), recent_changes(session)
 
-    current, stored, changes = await run_in_session(request.app[ENGINE_KEY], load)
+    current, stored, changes = await run_in_session(request.app[ENGINE_KEY], load, read_only=True)
     return render(
         request,
         "dashboard_targets.html",
@@ -204,7 +208,7 @@ async def conversations_page(request: web.Request) -> web.StreamResponse:
             page=page,
         )
 
-    rows, more = await run_in_session(request.app[ENGINE_KEY], load)
+    rows, more = await run_in_session(request.app[ENGINE_KEY], load, read_only=True)
     choices = await filter_choices(request)
     return render(
         request,
@@ -228,7 +232,9 @@ async def conversation_detail(request: web.Request) -> web.StreamResponse:
         fact_id = int(request.match_info["fact_id"])
     except ValueError:
         raise web.HTTPNotFound(text="There is no such conversation.") from None
-    detail = await run_in_session(request.app[ENGINE_KEY], lambda s: log.conversation(s, fact_id))
+    detail = await run_in_session(
+        request.app[ENGINE_KEY], lambda s: log.conversation(s, fact_id), read_only=True
+    )
     if detail is None:
         raise web.HTTPNotFound(text="There is no such conversation.")
     problem = None
@@ -267,6 +273,7 @@ async def comments_page(request: web.Request) -> web.StreamResponse:
     rows, more = await run_in_session(
         request.app[ENGINE_KEY],
         lambda s: log.comments(s, start, end, tz, filters, page=page, lowest_first=lowest),
+        read_only=True,
     )
     choices = await filter_choices(request)
     return render(
@@ -310,7 +317,7 @@ async def figures_page(request: web.Request) -> web.StreamResponse:
         rows = agent_rows(session, start, end, tz, filters, agents=names, hints=rules)
         return found, rows
 
-    found, rows = await run_in_session(request.app[ENGINE_KEY], load)
+    found, rows = await run_in_session(request.app[ENGINE_KEY], load, read_only=True)
     return render(
         request,
         "figures.html",

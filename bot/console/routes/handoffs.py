@@ -85,7 +85,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
             "unread_notices": unread_count(session, user.name),
         }
 
-    loaded = await run_in_session(request.app[ENGINE_KEY], load)
+    loaded = await run_in_session(request.app[ENGINE_KEY], load, read_only=True)
     return render(
         request,
         "queue.html",
@@ -216,7 +216,7 @@ async def transcript_json(request: web.Request) -> web.StreamResponse:
         lines = conversation_lines(session, view.sender_id, since=since, after_id=after)
         return lines, latest_languages(session, [view.sender_id]).get(view.sender_id)
 
-    lines, language = await run_in_session(request.app[ENGINE_KEY], load)
+    lines, language = await run_in_session(request.app[ENGINE_KEY], load, read_only=True)
     messages = [
         {"client_id": m.client_id, "status": m.status, "error": m.error, "text": m.text}
         for m in view.messages

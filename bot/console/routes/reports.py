@@ -62,7 +62,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
                 outcome=extra["outcome"],
             )
 
-        rows, cursor = await run_in_session(request.app[ENGINE_KEY], batch)
+        rows, cursor = await run_in_session(request.app[ENGINE_KEY], batch, read_only=True)
         if rows:
             await response.write(log.csv_text(rows).encode("utf-8"))
         if cursor is None:
@@ -92,7 +92,9 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     tz = request.app[CONFIG_KEY].tz
 
     review = await run_in_session(
-        request.app[ENGINE_KEY], lambda s: build_review(s, review_period, tz, account=account)
+        request.app[ENGINE_KEY],
+        lambda s: build_review(s, review_period, tz, account=account),
+        read_only=True,
     )
     choices = await filter_choices(request)
     return render(
@@ -118,7 +120,9 @@ async def review_pdf(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text=problem)
     tz = request.app[CONFIG_KEY].tz
     review = await run_in_session(
-        request.app[ENGINE_KEY], lambda s: build_review(s, review_period, tz, account=account)
+        request.app[ENGINE_KEY],
+        lambda s: build_review(s, review_period, tz, account=account),
+        read_only=True,
     )
     try:
         pdf = await asyncio.to_thread(render_pdf, review, tz)

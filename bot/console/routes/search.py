@@ -23,7 +23,9 @@ async def search_page(request: web.Request) -> web.StreamResponse:
     query = clean_query(request.query.get("q", ""))
     viewer = Viewer(user.name, user.role, user.team)
     hits = (
-        await run_in_session(request.app[ENGINE_KEY], lambda s: search(s, query, viewer))
+        await run_in_session(
+            request.app[ENGINE_KEY], lambda s: search(s, query, viewer), read_only=True
+        )
         if query
         else []
     )

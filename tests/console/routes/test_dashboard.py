@@ -4,6 +4,7 @@ its CSRF token, customer text is shown as text, and each role's figures."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,22 @@ def test_every_dashboard_route_is_for_managers_only(dashboard: Dashboard) -> Non
         assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
     with db.session_scope(db.get_engine(dashboard.database_url)) as session:
         assert session.scalar(select(func.count()).select_from(KpiTarget)) == 0
+
+
+def test_pages_that_only_read_answer_while_another_process_writes(dashboard: Dashboard) -> None:
+    manager = sign_in(dashboard.url, "mary", PASSWORD)
+    # The action server (say) is in the middle of a long write on the embedded database.
+    writer = sqlite3.connect(dashboard.database_url.removeprefix("sqlite:///"))
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM survey_responses")
+        for path in [*MANAGER_PAGES, "/queue", "/search?q=invoice"]:
+            # Well within SQLite's 15 s wait for the write lock, had the page asked for it.
+            response = manager.get(f"{dashboard.url}{path}?{PERIOD}", timeout=8)
+            assert response.status_code == 200, (path, response.text[:300])
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_dashboard_tiles_trends_and_filters(dashboard: Dashboard) -> None:
