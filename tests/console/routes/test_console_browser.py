@@ -43,9 +43,13 @@ def test_take_over_reply_and_hand_back_by_keyboard(console: Console, page: Page)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(f'tr[data-handoff="{handoff_id}"]')).to_contain_text("Track a shipment")
+    # The shortcuts live in the page's deferred script: an agent's first key press comes
+    # after the page has loaded (on a busy machine the row shows before the script runs).
+    page.wait_for_load_state("load")
 
     page.keyboard.press("t")
     expect(page).to_have_url(f"{console.url}/handoffs/{handoff_id}")
+    page.wait_for_load_state("load")
 
     page.keyboard.press("/")
     expect(page.locator("#canned-search")).to_be_focused()
