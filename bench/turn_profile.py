@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.scale import TOKEN, TURNS, _cpu_ms, _say, pg_database
+from bench.scale import TOKEN, TURNS, _cpu_ms, _rss_mb, _say, pg_database
 from bot.core.settings import REPO_ROOT
 from bot.ops.profiles import NLG_CLASS, lock_store_config, tracker_store_config
 from bot.ops.replicas import write_production_endpoints
@@ -134,6 +134,11 @@ def main() -> None:
                 f"Rasa CPU per turn at steady state: {cpu / turns:.1f} ms "
                 f"({turns} turns, {turns / wall:.1f} turns/s one at a time, "
                 f"load average {load:.2f} -> {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+            print(
+                f"Resident memory after them: Rasa {_rss_mb(pid):.0f} MB, action server "
+                f"{_rss_mb(stack.processes['actions'].pid):.0f} MB",
                 flush=True,
             )
             if not py_spy:
