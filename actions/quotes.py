@@ -209,7 +209,9 @@ class ValidateQuoteForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidation
     async def extract_weight(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        values = entity_values(tracker, "weight")
+        # An entity the model cut short ("公斤" without its "5") is no weight: the
+        # customer's own words are read before the form asks for what they already said.
+        values = [v for v in entity_values(tracker, "weight") if parse_weight_kg(str(v))]
         if not values:
             match = _WEIGHT.search(latest_text(tracker))
             values = [match.group()] if match else []
@@ -221,7 +223,7 @@ class ValidateQuoteForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidation
     async def extract_volume(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        values = entity_values(tracker, "volume")
+        values = [v for v in entity_values(tracker, "volume") if parse_volume_cbm(str(v))]
         if not values:
             match = _VOLUME.search(latest_text(tracker))
             values = [match.group()] if match else []
