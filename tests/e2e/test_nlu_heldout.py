@@ -19,12 +19,14 @@ of it: "stop updates" against "stop marketing", and "tell me when it arrives" re
 an FAQ). With the new examples of branch nlu4 (docs/nlu.md, fourth stop) the served model
 reaches English 0.953 (out-of-scope 1.00/0.97) and Chinese 0.944; a full training of
 nearly the same data (two more opt-out lines) gave 0.940 and 0.948, so the floors sit
-about 0.01 below those. Character n-grams up to 3 (branch nlu5) gave English 0.970 and
-Chinese 0.948 but read Chinese nonsense as `affirm` in the dialogue explorer, so the
-served model keeps 4-grams (docs/nlu.md, fifth stop). A drop below these floors fails
-here. The targets, bench.nlu.TARGET_F1 = 0.97 (English) and TARGET_F1_ZH = 0.95
-(Chinese), are not reliably reached yet; raise the floors to them once `make bench`
-shows them (docs/nlu.md).
+about 0.01 below those. Since 2026-12-05 the served model counts character n-grams up to
+3 (not 4), and the unknown-words classifier makes nonsense unclear however DIET reads it
+(the 3-gram model had read Chinese nonsense as `affirm` in the dialogue explorer). Three
+full trainings of growing data gave English 0.971, 0.965, 0.960 and Chinese 0.948,
+0.951, 0.954 (docs/nlu.md, sixth stop): the two targets, bench.nlu.TARGET_F1 = 0.97
+(English) and TARGET_F1_ZH = 0.95 (Chinese), are each reached by one training but not
+both by the same one. The floors sit about 0.01 below the served model (0.960, 0.954);
+a drop below them fails here.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ import requests
 from bench.nlu import HELDOUT, HELDOUT_ZH, Scores, heldout_pairs, score
 from tests.e2e.conftest import TOKEN, RunningStack
 
-FLOOR = 0.94
-FLOOR_ZH = 0.93
+FLOOR = 0.95
+FLOOR_ZH = 0.94
 
 
 def _served_scores(running_stack: RunningStack, heldout: Path) -> Scores:
