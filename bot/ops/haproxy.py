@@ -8,7 +8,14 @@ configuration from :class:`ProxyPlan` (the replica list and ports) through
   ``GET /webhooks/rest/ready``, which answers 200 only once that replica's model is
   loaded (bot/engine/channels/rest.py), so a loading or dead replica gets no traffic; a
   connection a dead replica refuses is sent to another one; socket.io long polling is
-  refused (web chat is websockets only, bot/engine/channels/webchat.py);
+  refused (web chat is websockets only, bot/engine/channels/webchat.py). Each replica
+  takes at most ``turns_at_once`` requests at once; the rest wait in HAProxy's queue, in
+  the order they came (at most ``timeouts.queue``). Twenty customers' turns let into one
+  replica together share its core and all finish late; queued, each is answered as soon
+  as its own work is done, so the slowest turns come sooner (docs/scaling.md). Web chat
+  websockets stay open for as long as the page does, so they go through a second
+  backend, ``rasa_sockets``, without that limit, whose servers follow the state of
+  ``rasa_replicas``' (checks, drain, maintenance);
 - ``actions``: the action port Rasa's endpoints name, over the action servers (``/health``);
 - ``console``: the console's public port, in front of the console process;
 - connect, client, server, request and tunnel timeouts;
@@ -80,6 +87,7 @@ class ProxyPlan:
         timeouts: see :class:`Timeouts`.
         check_interval: time between health checks of each server.
         maxconn: connections HAProxy accepts at once.
+        turns_at_once: requests one Rasa replica is given at once (websockets apart).
     """
 
     rasa_port: int
@@ -94,6 +102,7 @@ class ProxyPlan:
     timeouts: Timeouts = field(default_factory=Timeouts)
     check_interval: str = "2s"
     maxconn: int = 2000
+    turns_at_once: int = 4
 
 
 def render_config(plan: ProxyPlan) -> str:

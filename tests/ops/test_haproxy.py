@@ -34,6 +34,8 @@ from bot.ops.haproxy import (
 )
 from bot.ops.stack import free_port
 
+SLOW_S = 0.4
+
 
 @dataclass
 class FakeServer:
@@ -43,6 +45,11 @@ class FakeServer:
     ready: bool = True
     seen: list[dict[str, object]] = field(default_factory=list)
     httpd: ThreadingHTTPServer | None = None
+    #: requests being answered now, and the most answered at once ("/slow" and socket.io
+    #: paths take SLOW_S to answer)
+    busy: int = 0
+    most_at_once: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> int:
         owner = self
@@ -56,6 +63,8 @@ class FakeServer:
                     owner.seen.append(
                         {"path": self.path, "xff": self.headers.get_all("X-Forwarded-For") or []}
                     )
+                    if self.path.startswith(("/slow", "/webchat/socket.io/")):
+                        owner.answer_slowly()
                 body = json.dumps({"server": owner.name}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -69,6 +78,14 @@ class FakeServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return int(self.httpd.server_address[1])
+
+    def answer_slowly(self) -> None:
+        with self.lock:
+            self.busy += 1
+            self.most_at_once = max(self.most_at_once, self.busy)
+        time.sleep(SLOW_S)
+        with self.lock:
+            self.busy -= 1
 
     def kill(self) -> None:
         assert self.httpd is not None
@@ -89,7 +106,9 @@ def _plan(tmp_path: Path, rasa: list[int], actions: list[int], console: int) -> 
     )
 
 
-def _get(port: int, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None):
+def _get(
+    port: int, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=10, source_address=(source, 0)
     )
@@ -232,3 +251,47 @@ def test_the_admin_socket_reports_each_server(proxied: Proxied) -> None:
         while chunk := sock.recv(65536):
             answer += chunk
     assert b"rasa-0" in answer and b"rasa-1" in answer
+
+
+def _at_once(port: int, paths: list[str]) -> list[int]:
+    """The statuses of GETs of ``paths``, all sent at once."""
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda p=path: statuses.append(_get(port, p)[0])) for path in paths
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_a_replica_gets_at_most_turns_at_once_the_rest_wait_and_are_answered(
+    proxied: Proxied,
+) -> None:
+    limit = proxied.plan.turns_at_once
+    started = time.monotonic()
+    statuses = _at_once(proxied.plan.rasa_port, [f"/slow/{i}" for i in range(5 * limit)])
+    took = time.monotonic() - started
+    assert statuses == [200] * (5 * limit), "every waiting turn is answered"
+    assert [server.most_at_once for server in proxied.rasa] == [limit, limit]
+    # 5 x limit turns over two replicas taking `limit` each: three rounds, not one.
+    assert took >= 2 * SLOW_S
+
+
+def test_web_chat_websockets_are_not_held_to_the_turn_limit(proxied: Proxied) -> None:
+    limit = proxied.plan.turns_at_once
+    paths = [f"/webchat/socket.io/?EIO=4&transport=websocket&n={i}" for i in range(4 * limit)]
+    assert _at_once(proxied.plan.rasa_port, paths) == [200] * (4 * limit)
+    assert all(server.most_at_once > limit for server in proxied.rasa)
+
+
+def test_draining_a_replica_drains_its_websockets_too(proxied: Proxied) -> None:
+    admin(proxied.plan.stats_socket, "set server rasa_replicas/rasa-1 state drain")
+    before = len(proxied.rasa[1].seen)
+    for i in range(6):
+        assert (
+            _get(proxied.plan.rasa_port, f"/webchat/socket.io/?transport=websocket&n={i}")[0] == 200
+        )
+        assert _get(proxied.plan.rasa_port, f"/webhooks/rest/webhook?n={i}")[0] == 200
+    assert len(proxied.rasa[1].seen) == before
