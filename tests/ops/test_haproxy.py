@@ -213,6 +213,16 @@ def test_a_dead_replica_costs_no_request(proxied: Proxied) -> None:
     assert statuses == [200] * 10
 
 
+def test_a_replica_that_dies_under_concurrent_turns_costs_no_turn(proxied: Proxied) -> None:
+    proxied.rasa[0].kill()
+    # Turns sent together before its checks fail: each connection it refuses is retried on
+    # the other replica, and the first refusal takes it out of the rotation.
+    statuses: list[int] = []
+    for _ in range(5):
+        statuses += _at_once(proxied.plan.rasa_port, [f"/turn/{i}" for i in range(6)])
+    assert statuses == [200] * 30
+
+
 def test_the_client_address_arrives_once_and_cannot_be_forged(proxied: Proxied) -> None:
     for server in proxied.rasa:
         server.seen.clear()
