@@ -65,6 +65,10 @@ COMPLAINT_SLOTS = (
 # names the problem.
 DETAILED_WORDS = 15
 DESCRIBED_WORDS = 8
+#: Intents said in a few words ("ok bye", "冇嘢喇，拜拜啦", "no"): at "what happened?" a
+#: longer message NLU reads as one of them is the customer's account.
+BRIEF_INTENTS = frozenset({"goodbye", "deny"})
+BRIEF_WORDS = 5
 CONFIRMED = "yes"
 # Complaints this serious go to a person in the chat as well as to the follow-up queue.
 URGENT_SEVERITIES = frozenset({"high", "critical"})
@@ -82,14 +86,18 @@ def _interrupts_description(tracker: Tracker, text: str) -> bool:
     What happened is told in statements, and those read like enquiries to NLU ("the
     parcel came two days late" looks like the missed-delivery FAQ), so only a question or
     a steering message ("stop", "a person please", "reply in Chinese from now on")
-    interrupts, and never a detailed one.
+    interrupts, and never a detailed one. A goodbye or a no is said in a few words: a
+    longer statement read as one ("個箱遲咗四日先送到，同講好嘅日子唔同" as goodbye, for its
+    日子) is what happened, not a reason to drop the complaint.
     """
-    if not is_interruption(tracker, COMPLAINT_INTENTS) or word_count(text) >= DETAILED_WORDS:
+    words = word_count(text)
+    if not is_interruption(tracker, COMPLAINT_INTENTS) or words >= DETAILED_WORDS:
+        return False
+    intent = latest_intent(tracker)[0]
+    if intent in BRIEF_INTENTS and words > BRIEF_WORDS:
         return False
     return (
-        latest_intent(tracker)[0] in STEERING_INTENTS
-        or looks_like_question(text)
-        or asks_to_switch_language(tracker)
+        intent in STEERING_INTENTS or looks_like_question(text) or asks_to_switch_language(tracker)
     )
 
 

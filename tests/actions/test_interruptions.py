@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
+from rasa_sdk import Tracker
 
 from actions.common import FLOW_INTENTS, INTERRUPTING_INTENTS, NOT_INTERRUPTING_INTENTS
+from actions.complaints import _interrupts_description
 from bot.core.settings import REPO_ROOT
 
 
@@ -31,3 +34,44 @@ def test_every_intent_is_either_an_interruption_or_an_answer() -> None:
 def test_the_shipment_update_and_opt_out_intents_start_flows_of_their_own() -> None:
     """At the pick-up summary they are set aside, not read as a change to a detail."""
     assert {"subscribe_updates", "stop_updates", "withdraw_marketing_consent"} <= FLOW_INTENTS
+
+
+def _at_what_happened(text: str, intent: str, confidence: float = 0.7) -> Tracker:
+    """A conversation whose latest message, at "what happened?", NLU read as ``intent``."""
+    return Tracker(
+        sender_id="test",
+        slots={"requested_slot": "complaint_description"},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "complaint_form"},
+        latest_action_name="complaint_form",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("個箱遲咗四日先送到，同講好嘅日子唔同。", "goodbye"),
+        ("no one was home because the driver came two hours early", "deny"),
+    ],
+)
+def test_a_statement_read_as_goodbye_or_no_is_what_happened(text: str, intent: str) -> None:
+    """The 3-gram model read the first as goodbye at 0.70 (its 日子 is in "have a nice
+    day"), and the complaint was dropped with a farewell (tests/e2e/test_language_free_text)."""
+    assert not _interrupts_description(_at_what_happened(text, intent), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ok that's all, cheerio", "goodbye"),
+        ("冇嘢喇，拜拜啦", "goodbye"),
+        ("no", "deny"),
+        ("forget it, never mind", "stop"),
+        ("唔該幫我搵個真人，我唔想同機械人講", "request_human"),
+    ],
+)
+def test_a_short_goodbye_or_a_steering_message_still_interrupts(text: str, intent: str) -> None:
+    assert _interrupts_description(_at_what_happened(text, intent), text)
