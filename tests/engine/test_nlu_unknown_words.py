@@ -19,6 +19,7 @@ from bot.engine.nlu.unknown_words import UnknownWordsClassifier, one_slip_apart
 TRAINING = [
     ("where is my parcel", "track_shipment"),
     ("track my shipment please", "track_shipment"),
+    ("can you ship it door-to-door", "track_shipment"),
     ("yes that's right", "affirm"),
     ("我件貨去咗邊", "track_shipment"),
     ("好呀 啱啦", "affirm"),
@@ -54,7 +55,15 @@ def _intent_after(classifier: UnknownWordsClassifier, text: str, guess: float = 
 
 
 @pytest.mark.parametrize(
-    "text", ["咕嚕呱啦嗶嗶啵", "qwzx plorf vindaloom krrt", "florbex", "叮噹嘭 blorp"]
+    "text",
+    [
+        "咕嚕呱啦嗶嗶啵",
+        "qwzx plorf vindaloom krrt",
+        "florbex",
+        "叮噹嘭 blorp",
+        # 10 of 23 letters known: a hyphen is not a letter on either side of the sum
+        "door-to-door qwzxplorfkqzz",
+    ],
 )
 def test_a_message_of_unknown_words_is_unclear(
     classifier: UnknownWordsClassifier, text: str

@@ -105,7 +105,7 @@ class Vocabulary:
         known = sum(1 for char in han if char in self.characters)
         latin = _HAN.sub("", text).lower()
         if latin and self.knows_word(latin):
-            known += len(latin)
+            known += letters(latin)
         return known
 
     def knows_word(self, word: str) -> bool:
