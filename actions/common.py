@@ -68,6 +68,9 @@ OFFER_QUOTE = "quote"
 OFFER_RETRY_COMPLAINT = "retry_complaint"
 # The direct-marketing question after a lead was saved: "yes"/"no" is the consent answer.
 OFFER_MARKETING_CONSENT = "marketing_consent"
+# "Do you have the reference?" after a complaint status ask found none in this chat:
+# "no" puts the customer through to a colleague, "yes" asks for it with the contact.
+OFFER_STATUS_REFERENCE = "status_reference"
 # A suggested service ("promotion:<code>"): "yes" is the suggestion accepted.
 OFFER_PROMOTION = "promotion"
 
@@ -198,10 +201,47 @@ _QUESTION_OPENERS = frozenset(
 STEERING_INTENTS = frozenset({"stop", "request_human", "goodbye", "deny"})
 
 
+# Words a question is often led in with ("hmm actually what does FOB mean").
+_LEAD_INS = frozenset(
+    [
+        "hmm",
+        "hm",
+        "um",
+        "umm",
+        "uh",
+        "oh",
+        "ok",
+        "okay",
+        "actually",
+        "sorry",
+        "wait",
+        "but",
+        "and",
+        "so",
+        "also",
+        "btw",
+        "quick",
+        "question",
+        "then",
+        "well",
+        "erm",
+        "ah",
+    ]
+)
+# Chinese asks: what a word means, how, whether one can; or a question particle at the end.
+_QUESTION_ZH = re.compile(r"咩意思|乜嘢意思|係咩嚟|點樣|可唔可以|可否|能否|[嗎呢]\s*$")
+
+
 def looks_like_question(text: str) -> bool:
-    """True when a message is phrased as a question ("...?" or "how do I ...")."""
-    words = text.strip().lower().split()
-    return text.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS)
+    """True when a message is phrased as a question ("...?", "how do I ...", "hmm so
+    what does FOB mean", "FOB係咩意思")."""
+    stripped = text.strip()
+    if stripped.endswith(("?", "？")) or _QUESTION_ZH.search(stripped):
+        return True
+    words = [w.strip(",.!:;") for w in stripped.lower().split()]
+    while words and words[0] in _LEAD_INS:
+        words.pop(0)
+    return bool(words and words[0] in _QUESTION_OPENERS)
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

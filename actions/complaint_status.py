@@ -12,12 +12,19 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import channel_of, in_thread, language_of, latest_text, settings
-from bot.core.i18n import normalise_input
+from actions.common import (
+    OFFER_STATUS_REFERENCE,
+    channel_of,
+    in_thread,
+    language_of,
+    latest_text,
+    settings,
+)
+from bot.core.i18n import message, normalise_input
 from bot.core.mail import SmtpMailer
 from bot.domain.complaints.rules import normalise_reference, without_references
 from bot.domain.complaints.status_access import (
@@ -134,4 +141,8 @@ class ActionComplaintStatus(Action):
             dispatcher.utter_message(text=status_unavailable(language))
             return []
         dispatcher.utter_message(text=format_status_not_in_this_chat(reference, language))
+        if reference is None:
+            # The same question whatever exists, so it tells a stranger nothing.
+            dispatcher.utter_message(**message("complaints.status.have_reference", language))
+            return [SlotSet("pending_offer", OFFER_STATUS_REFERENCE)]
         return []

@@ -112,9 +112,25 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
     ) -> dict[str, Any]:
         text = latest_text(tracker)
         if _asked(tracker, "complaint_category"):
-            if is_interruption(tracker, COMPLAINT_INTENTS) and guess_category(text) is None:
+            category = guess_category(text)
+            if is_interruption(tracker, COMPLAINT_INTENTS) and category is None:
                 return {}
-            return {"complaint_category": guess_category(text) or text[:100]}
+            if category is not None and word_count(text) >= DESCRIBED_WORDS:
+                # "it was meant to come on Monday and nobody told me": the kind and what
+                # happened in one answer, as an opening message may give them.
+                if not tracker.get_slot("complaint_description"):
+                    return {"complaint_category": category, "complaint_description": text}
+                return {"complaint_category": category}
+            if category is None and word_count(text) >= DESCRIBED_WORDS:
+                # An account of what happened that names no kind ("it was meant to come on
+                # Monday and nobody told me anything") is a complaint of another kind, and
+                # it says what happened: asking again for a kind would lose it. The
+                # summary shows both, and the customer can change either there.
+                described = {"complaint_category": "other"}
+                if not tracker.get_slot("complaint_description"):
+                    described["complaint_description"] = text
+                return described
+            return {"complaint_category": category or text[:100]}
         if tracker.get_slot("requested_slot") is None:
             # The message that opened the complaint often names what went wrong.
             category = guess_category(text)

@@ -16,6 +16,7 @@ from actions.common import (
     OFFER_QUOTE,
     OFFER_RETRY_COMPLAINT,
     OFFER_SALES_CONTACT,
+    OFFER_STATUS_REFERENCE,
     language_of,
     latest_intent,
     latest_text,
@@ -217,6 +218,12 @@ class ActionRespondToOffer(Action):
                 return [*events, *await submit_complaint(dispatcher, tracker)]
             dispatcher.utter_message(text=t("conversation.complaint_not_recorded", language))
             return [*events, *[SlotSet(slot, None) for slot in COMPLAINT_FORM_SLOTS]]
+        if offer == OFFER_STATUS_REFERENCE:
+            if yes:
+                dispatcher.utter_message(text=t("complaints.status.send_reference", language))
+                return events
+            dispatcher.utter_message(text=t("complaints.status.colleague_looks_up", language))
+            return [*events, FollowupAction(HUMAN_HANDOFF_ACTION)]
         if offer is not None and not yes:
             dispatcher.utter_message(text=t("conversation.no_problem", language))
             return events

@@ -42,6 +42,20 @@ _REFERENCE_LIKE = re.compile(
 )
 
 
+# "track another parcel", "查另一件": a new lookup, not the shipment just answered.
+_ANOTHER = re.compile(
+    r"\b(another|other|different|new|next|second|more)\b|另(一|外)|第二|其他|其它|新(嘅|的)",
+    re.I,
+)
+
+
+def _about_the_same_shipment(text: str) -> bool:
+    """Whether a tracking ask with no number in it is about the shipment last looked up:
+    typed words (a button's payload asks to track some shipment, not that one) that do not
+    ask about another one."""
+    return not text.strip().startswith("/") and not _ANOTHER.search(text)
+
+
 class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
     """Finds the tracking number in what the customer wrote and checks its check digit."""
 
@@ -65,6 +79,11 @@ class ValidateTrackingForm(RepeatsQuestionOnRequest, FormValidationAction):
         asked = tracker.get_slot("requested_slot") == "tracking_number"
         if asked and is_interruption(tracker):
             return {}
+        last = tracker.get_slot("last_tracked")
+        if not asked and last and _about_the_same_shipment(text):
+            # "when will it get there?" just after a lookup is about that shipment: the
+            # customer is not asked again for the number the answer above shows.
+            return {"tracking_number": last}
         match = _REFERENCE_LIKE.search(text)
         if match and sum(ch.isdigit() for ch in match.group()) >= 5:
             return {"tracking_number": match.group().strip()}

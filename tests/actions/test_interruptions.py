@@ -75,3 +75,19 @@ def test_a_statement_read_as_goodbye_or_no_is_what_happened(text: str, intent: s
 )
 def test_a_short_goodbye_or_a_steering_message_still_interrupts(text: str, intent: str) -> None:
     assert _interrupts_description(_at_what_happened(text, intent), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hmm actually what does demurrage mean", "define_term"),
+        ("ok so how much is insurance", "faq"),
+        ("FOB係咩意思", "define_term"),
+        ("可唔可以改送貨地址", "faq"),
+    ],
+)
+def test_a_question_led_in_with_a_word_or_asked_in_chinese_interrupts(
+    text: str, intent: str
+) -> None:
+    """ "hmm actually what does demurrage mean" was taken as what happened."""
+    assert _interrupts_description(_at_what_happened(text, intent), text)

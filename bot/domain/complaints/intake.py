@@ -55,7 +55,10 @@ _CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
         "late",
         re.compile(
             r"\blate\b|delay|overdue|still (not|hasn'?t)|taking (too|so) long|slow|past the eta"
-            r"|missed (the )?(delivery|deadline)",
+            r"|missed (the )?(delivery|deadline)"
+            r"|(supposed|meant|due|promised) to (arrive|come|get here|be (here|delivered))"
+            r"|should (have|'ve) (arrived|come|got here|been (here|delivered))"
+            r"|(ha(s|ve) ?(not|n'?t)|not) (arrived|come|been delivered|here) yet",
             re.I,
         ),
     ),
@@ -102,7 +105,13 @@ _CATEGORY_WORDS_ZH: list[tuple[str, re.Pattern[str]]] = [
             r"|(一直|從來)?(都)?(冇|沒|未)(有)?收到|收唔到"
         ),
     ),
-    ("late", re.compile(r"遲|延誤|延遲|誤期|太耐|好耐|好慢|太慢|仲未到|都未到|過咗期|逾期|脫期")),
+    (
+        "late",
+        re.compile(
+            r"遲|延誤|延遲|誤期|太耐|好耐|好慢|太慢|仲未到|都未到|過咗期|逾期|脫期"
+            r"|應該.{0,6}已經(到|送到|送咗)|原本話.{0,8}(到|送)"
+        ),
+    ),
     (
         "billing",
         re.compile(

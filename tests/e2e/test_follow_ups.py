@@ -1,0 +1,70 @@
+"""Answers that lean on what was just said, on the real model and servers: a question
+about the shipment just tracked, an account of what happened given where the kind of
+problem was asked, "continue" after a question set aside, and a complaint status ask
+from a customer without the reference (each found by trying the bot as a customer)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Customer, RunningStack
+
+
+def test_a_question_about_the_shipment_just_tracked_is_answered_for_it(
+    customer: Customer, demo_shipments: list[dict[str, str]]
+) -> None:
+    number = demo_shipments[0]["tracking_number"]
+    assert number.lower() in customer.reply_text(f"track {number}")
+    follow_up = customer.reply_text("when will it get there?")
+    assert number.lower() in follow_up and "tracking number" not in follow_up
+    # Another shipment is a new lookup: its number is asked for.
+    assert "tracking number" in customer.reply_text("I want to track another parcel")
+
+
+def test_in_chinese_a_question_about_the_shipment_just_tracked_is_answered_for_it(
+    customer: Customer, demo_shipments: list[dict[str, str]]
+) -> None:
+    number = demo_shipments[0]["tracking_number"]
+    assert number.lower() in customer.reply_text(f"我件貨去咗邊？{number}")
+    follow_up = customer.reply_text("幾時到呀")
+    assert number.lower() in follow_up and "追蹤號碼我" not in follow_up
+
+
+def test_an_account_at_the_kind_of_problem_is_kept_and_continue_resumes(
+    customer: Customer,
+) -> None:
+    assert "what kind of problem" in customer.reply_text("I want to make a complaint")
+    account = "it was supposed to come on monday and nobody told me anything"
+    # Late delivery and what happened in one answer: the next question is the shipment.
+    assert "tracking number of the shipment" in customer.reply_text(account)
+    aside = customer.reply_text("hmm actually what does demurrage mean")
+    assert "free time" in aside and "tracking number of the shipment" in aside
+    resumed = customer.reply_text("ok continue")
+    assert "tracking number of the shipment" in resumed and "stopped" not in resumed
+    customer.say("no")
+    summary = customer.reply_text("tm.chan@example.com")
+    assert "late delivery" in summary and account in summary
+
+
+def test_in_chinese_continue_resumes_the_form(customer: Customer) -> None:
+    assert "邊度出發" in customer.reply_text("我想報價，空運去曼谷")
+    assert "邊度出發" in customer.reply_text("FOB係咩意思")
+    resumed = customer.reply_text("繼續啦")
+    assert "邊度出發" in resumed and "停咗" not in resumed
+
+
+def test_without_the_reference_a_colleague_is_offered_and_no_means_one_is_asked(
+    running_stack: RunningStack,
+) -> None:
+    stranger = running_stack.customer()
+    asked = stranger.reply_text("any news on my complaint?")
+    assert "do you have the reference" in asked
+    answer = stranger.reply_text("I don't have the reference, sorry")
+    assert "a colleague can find your complaint" in answer
+    assert "queue" in answer
+
+
+def test_with_the_reference_to_hand_it_is_asked_for_with_the_contact(
+    running_stack: RunningStack,
+) -> None:
+    stranger = running_stack.customer()
+    assert "do you have the reference" in stranger.reply_text("has my complaint been resolved?")
+    assert "cmp-2026-00042 name@company.com" in stranger.reply_text("yes")
