@@ -382,7 +382,7 @@ class ValidateTransitForm(RepeatsQuestionOnRequest, LaneExtraction, FormValidati
         return found
 
 
-def _mode_named(tracker: Tracker) -> str | None:
+def mode_named(tracker: Tracker) -> str | None:
     """The service named in the message that completed the transit question ("by air",
     "空運"): Rasa keeps only the form's required slot (the destination) from its validation,
     so an optional mode said alongside it is read here."""
@@ -404,7 +404,7 @@ class ActionGiveTransitTime(Action):
     ) -> list[EventType]:
         kb = knowledge_base()
         language = language_of(tracker)
-        mode = normalize_mode(str(tracker.get_slot("mode") or "")) or _mode_named(tracker)
+        mode = normalize_mode(str(tracker.get_slot("mode") or "")) or mode_named(tracker)
         origin, destination = lane_places(
             kb, tracker.get_slot("origin"), tracker.get_slot("destination")
         )

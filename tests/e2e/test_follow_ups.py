@@ -68,3 +68,31 @@ def test_with_the_reference_to_hand_it_is_asked_for_with_the_contact(
     stranger = running_stack.customer()
     assert "do you have the reference" in stranger.reply_text("has my complaint been resolved?")
     assert "cmp-2026-00042 name@company.com" in stranger.reply_text("yes")
+
+
+def test_another_service_after_a_transit_time_is_answered_for_the_same_lane(
+    customer: Customer,
+) -> None:
+    assert "rotterdam" in customer.reply_text("how long does sea freight take to rotterdam")
+    air = customer.reply_text("and by air?")
+    assert "air freight from hong kong to rotterdam" in air
+    assert "didn't quite understand" not in air
+
+
+def test_in_chinese_another_service_after_a_transit_time_is_answered(
+    customer: Customer,
+) -> None:
+    assert "東京" in customer.reply_text("去東京海運要幾耐")
+    air = customer.reply_text("空運呢？")
+    assert "東京" in air and "空運" in air
+
+
+def test_another_service_after_a_price_prices_the_same_shipment(customer: Customer) -> None:
+    customer.say("I need a quote for air freight")
+    customer.say("Hong Kong")
+    customer.say("Singapore")
+    customer.say("150 kg")
+    priced = customer.reply_text("1 cbm")
+    assert "indicative price" in priced and "air freight" in priced
+    again = customer.reply_text("what about express?")
+    assert "indicative price" in again and "express" in again and "singapore" in again

@@ -154,9 +154,9 @@ DELIVERY_PROMPTS = {
 }
 # A request's receipt carries its reference, REQ-2026-00042.
 REQUEST_DONE = shows("req-")
-STATUS_REFERENCE = says(
-    "complaints.status.not_in_this_chat", "complaints.status.not_in_this_chat_reference"
-)
+# With no reference given the bot asks whether the customer has one ("no": a colleague).
+STATUS_HAVE_REFERENCE = says("complaints.status.have_reference")
+STATUS_SEND_REFERENCE = says("complaints.status.send_reference")
 STATUS_DONE = says("complaints.status.code_maybe_sent")
 SURVEY_PROMPTS = {
     "csat": says("utter_ask_survey_csat"),
@@ -262,7 +262,10 @@ def _flows(language: str, text: dict[str, tuple[str, ...]]) -> tuple[Flow, ...]:
             "complaint_status",
             language,
             text["status_opening"],
-            (Step("reference", STATUS_REFERENCE, text["status"][0], None),),
+            (
+                Step("have_reference", STATUS_HAVE_REFERENCE, text["status"][0], None),
+                Step("reference", STATUS_SEND_REFERENCE, text["status"][1], None),
+            ),
             STATUS_DONE,
         ),
         _survey(language, text["survey"], (text["survey_opening"][0], text["survey_opening"][1])),
@@ -316,7 +319,7 @@ FLOWS_EN = _flows(
             "yes",
         ),
         "status_opening": ("what's the status of my complaint?",),
-        "status": ("CMP-2026-00017 buyer@shop.example",),
+        "status": ("yes I have it", "CMP-2026-00017 buyer@shop.example"),
         "survey_opening": ("where is my shipment {tracking}?", "thanks a lot"),
         "survey": ("4", "yes", "5", "9", "No comment"),
         "fallback_opening": ("blorp fizzwhack quantum", "grindle snoop wobbleton"),
@@ -369,7 +372,7 @@ FLOWS_ZH = _flows(
             "係",
         ),
         "status_opening": ("我個投訴而家點樣？",),
-        "status": ("CMP-2026-00017 電郵 buyer@shop.example",),
+        "status": ("有", "CMP-2026-00017 電郵 buyer@shop.example"),
         "survey_opening": ("我嘅貨件 {tracking} 去咗邊？", "唔該晒"),
         "survey": ("4", "係", "5", "9", "冇意見"),
         "fallback_opening": ("咕嚕呱啦嗶嗶啵", "叮噹嘭啪呤咚喳"),
