@@ -23,7 +23,7 @@ from actions.common import (
 )
 from actions.complaints import submit_complaint
 from actions.handoff import hand_off
-from actions.quotes import ActionGiveTransitTime, mode_named, requote
+from actions.quotes import requote, same_lane_by_another_service
 from actions.requests import REQUEST_SLOTS
 from actions.sales import (
     answer_marketing_consent,
@@ -117,28 +117,6 @@ def _end_turn(tracker: Tracker) -> list[EventType]:
     return [FollowupAction("action_listen")]
 
 
-async def _same_lane_by_another_service(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-) -> list[EventType] | None:
-    """ "and by air?" right after a transit time or a price: the same lane by that service.
-
-    Both answers leave their lane in the conversation and end with an offer (a quote for
-    the lane, a sales call); a bare service named then is about that lane, not a message
-    to clarify. None when the message names no service or nothing was just answered.
-    """
-    mode = mode_named(tracker)
-    if mode is None:
-        return None
-    offer = tracker.get_slot("pending_offer")
-    if offer == OFFER_QUOTE and tracker.get_slot("destination"):
-        tracker.slots["mode"] = mode
-        answered = await ActionGiveTransitTime().run(dispatcher, tracker, domain)
-        return [SlotSet("mode", mode), *answered, FollowupAction("action_listen")]
-    if offer == OFFER_SALES_CONTACT and (tracker.get_slot("last_quote") or {}).get("destination"):
-        return [*await requote(dispatcher, tracker, mode), FollowupAction("action_listen")]
-    return None
-
-
 class ActionFallback(Action):
     """Two-stage fallback: first clarify with the likeliest topics, then offer a person.
 
@@ -164,8 +142,8 @@ class ActionFallback(Action):
         if reason is not None:
             dispatcher.utter_message(text=reason)
             return [SlotSet("pending_offer", None), *_end_turn(tracker)]
-        if not form and latest_intent(tracker)[0] == "inform":
-            followed = await _same_lane_by_another_service(dispatcher, tracker, domain)
+        if not form:
+            followed = await same_lane_by_another_service(dispatcher, tracker, domain)
             if followed is not None:
                 return followed
         if form:

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, in_thread, knowledge_base, language_of, latest_text
+from actions.quotes import same_lane_by_another_service
 from bot.domain.kb import format_term, format_unknown_term
 
 
@@ -35,6 +36,9 @@ class ActionDefineTerm(Action):
                     text=format_term(lookup.term, lookup.unknown_words, language)
                 )
                 return [SlotSet("pending_offer", None)]
+        followed = await same_lane_by_another_service(dispatcher, tracker, domain)
+        if followed is not None:
+            return followed
         query = entities[0] if entities else text
         suggestions = lookup.suggestions if lookup is not None else []
         buttons = [

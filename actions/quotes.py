@@ -522,3 +522,27 @@ class ActionSaveLead(Action):
             SlotSet("last_quote", None),
             *ask_marketing_consent(dispatcher, contact, language),
         ]
+
+
+async def same_lane_by_another_service(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[EventType] | None:
+    """A service named right after a transit time or a price ("and by air?"): the same
+    lane by that service.
+
+    Both answers leave their lane in the conversation and end with an offer (a quote for
+    the lane, a sales call); a bare service named then is about that lane, not a message
+    to clarify, whatever NLU made of it ("what about express?" read as a term, "how about by
+    sea" unclear). None when the message names no service or nothing was just answered.
+    """
+    mode = mode_named(tracker)
+    if mode is None:
+        return None
+    offer = tracker.get_slot("pending_offer")
+    if offer == OFFER_QUOTE and tracker.get_slot("destination"):
+        tracker.slots["mode"] = mode
+        answered = await ActionGiveTransitTime().run(dispatcher, tracker, domain)
+        return [SlotSet("mode", mode), *answered, FollowupAction("action_listen")]
+    if offer == OFFER_SALES_CONTACT and (tracker.get_slot("last_quote") or {}).get("destination"):
+        return [*await requote(dispatcher, tracker, mode), FollowupAction("action_listen")]
+    return None

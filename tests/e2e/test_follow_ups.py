@@ -96,3 +96,19 @@ def test_another_service_after_a_price_prices_the_same_shipment(customer: Custom
     assert "indicative price" in priced and "air freight" in priced
     again = customer.reply_text("what about express?")
     assert "indicative price" in again and "express" in again and "singapore" in again
+
+
+def test_in_chinese_no_reference_puts_the_customer_through_to_a_colleague(
+    running_stack: RunningStack,
+) -> None:
+    """冇呀 ("no") was read as yes: its 呀 is in many yes examples, its 冇 in 冇問題."""
+    stranger = running_stack.customer()
+    assert "你有冇投訴編號" in stranger.reply_text("我個投訴而家點樣？")
+    answer = stranger.reply_text("冇呀")
+    assert "同事核對你嘅身份之後" in answer and "輪候" in answer
+
+
+def test_in_chinese_having_the_reference_asks_for_it(running_stack: RunningStack) -> None:
+    stranger = running_stack.customer()
+    assert "你有冇投訴編號" in stranger.reply_text("我之前投訴咗，想知處理成點")
+    assert "cmp-2026-00042" in stranger.reply_text("有㗎")

@@ -372,7 +372,7 @@ FLOWS_ZH = _flows(
             "係",
         ),
         "status_opening": ("我個投訴而家點樣？",),
-        "status": ("有", "CMP-2026-00017 電郵 buyer@shop.example"),
+        "status": ("有呀", "CMP-2026-00017 電郵 buyer@shop.example"),
         "survey_opening": ("我嘅貨件 {tracking} 去咗邊？", "唔該晒"),
         "survey": ("4", "係", "5", "9", "冇意見"),
         "fallback_opening": ("咕嚕呱啦嗶嗶啵", "叮噹嘭啪呤咚喳"),
