@@ -121,10 +121,12 @@ class ValidateComplaintForm(RepeatsQuestionOnRequest, FormValidationAction):
                 if not tracker.get_slot("complaint_description"):
                     return {"complaint_category": category, "complaint_description": text}
                 return {"complaint_category": category}
-            if category is None and word_count(text) >= DESCRIBED_WORDS:
-                # An account of what happened that names no kind ("it was meant to come on
-                # Monday and nobody told me anything") is a complaint of another kind, and
-                # it says what happened: asking again for a kind would lose it. The
+            complaining = latest_intent(tracker)[0] == "complain"
+            if category is None and complaining and word_count(text) >= DESCRIBED_WORDS:
+                # An account of what happened that names no kind ("I rang three times and
+                # nobody picked up") is a complaint of another kind, and it says what
+                # happened: asking again for a kind would lose it. Not a status ask or a
+                # request for a person that NLU was unsure of: only a complaint. The
                 # summary shows both, and the customer can change either there.
                 described = {"complaint_category": "other"}
                 if not tracker.get_slot("complaint_description"):

@@ -129,3 +129,16 @@ def test_an_account_that_names_its_kind_is_both() -> None:
 
 def test_a_kind_in_a_few_words_leaves_what_happened_to_be_asked() -> None:
     assert _category("it's late") == {"complaint_category": "late"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("any news on the complaint i lodged last week", "complaint_status"),
+        ("can i please talk to a real person about all of this", "request_human"),
+    ],
+)
+def test_a_long_ask_of_another_kind_is_not_an_account(text: str, intent: str) -> None:
+    """The dialogue explorer's full grid: such asks moved on past "what happened?"."""
+    taken = _category(text, intent)
+    assert "complaint_description" not in taken and taken.get("complaint_category") != "other"

@@ -253,7 +253,14 @@ def _judge_form(talk: _Conversation, case: Case, reply: str) -> int | None:
     flow, step, result = case.flow, case.at, talk.result
     following = flow.steps[case.step + 1] if case.step + 1 < len(flow.steps) else None
     asked_again = talk.shows(step.prompt, reply)
-    moved_on = following is not None and talk.shows(following.prompt, reply)
+    # The reply may answer this step and later ones of the same form ("it was meant to
+    # come on Monday and nobody told me": the kind of problem and what happened).
+    later = [
+        index
+        for index in range(case.step + 1, len(flow.steps))
+        if flow.steps[index].form == step.form and talk.shows(flow.steps[index].prompt, reply)
+    ]
+    moved_on = following is not None and bool(later)
     completed = following is None and talk.shows(flow.done, reply)
     form = talk.bot.active_form(result.sender)
     requested = talk.bot.requested_slot(result.sender) if form else None
@@ -262,7 +269,7 @@ def _judge_form(talk: _Conversation, case: Case, reply: str) -> int | None:
         return case.step
     if moved_on or completed:
         result.outcome = ADVANCED
-        return case.step + 1
+        return later[0] if later else case.step + 1
     if form != step.form and talk.shows(LEAVE_MARKERS, reply):
         result.outcome = LEFT
         return None

@@ -18,6 +18,14 @@ and sometimes Simplified Chinese. One model reads all of them, so one tokenizer 
   its neighbour) or into single characters (``han: characters``; the featurizers' n-grams
   then make the words).
 
+- a token with five digits or more (a tracking number, a phone number, a reference) has
+  its shape as lemma, each run of digits one "0" ("CMP-2026-00042" -> "cmp-0-0",
+  "RR123456785HK" -> "rr0hk"), which the count featurizers read instead of its text:
+  which number a training example carried says nothing of its intent, and a number seen
+  in one intent's examples pulled a customer's "where is RR123456785HK" to that intent,
+  while the letters around it do (CMP- is a complaint reference, MSCU a container). The
+  text and offsets stay, so entities and actions read the number as typed.
+
 Rasa's own ``JiebaTokenizer`` needs ``language: zh``, cuts English with jieba too and
 reads Traditional Chinese with a Simplified dictionary; docs/nlu.md has the measurements
 that chose this tokenizer.
@@ -242,7 +250,25 @@ class MixedLanguageTokenizer(Tokenizer):
         if not spans:  # only emoji or punctuation, e.g. ":)": the whole text, as Rasa does
             return [Token(text, 0)]
         tokens = [
-            Token(folded[start:end], origin[start], origin[end - 1] + 1)
+            Token(
+                folded[start:end],
+                origin[start],
+                origin[end - 1] + 1,
+                lemma=_lemma(folded[start:end]),
+            )
             for start, end in sorted(spans)
         ]
         return self._apply_token_pattern(tokens)
+
+
+#: A token with this many digits or more is read by its shape (see the module docstring).
+REFERENCE_DIGITS = 5
+_DIGITS = re.compile(r"\d+")
+
+
+def _lemma(word: str) -> str | None:
+    """The token's lemma: the shape of a number or reference ("cmp-0-0"), else its text
+    (None: Rasa's Token takes the text)."""
+    if sum(character.isdigit() for character in word) >= REFERENCE_DIGITS:
+        return _DIGITS.sub("0", word.lower())
+    return None
