@@ -96,6 +96,30 @@ def given_window(value: str | None) -> tuple[time, time | None] | None:
         return None
 
 
+#: Weight units a message must name for a weight to be read before it is asked for.
+_WEIGHT_UNITS = ("kg", "kilo", "公斤", "千克", "lb", "磅")
+#: The questions before the weight's: an answer with a unit given at one is kept.
+_BEFORE_WEIGHT = (None, "pickup_address", "pickup_date", "pickup_window", "pickup_pieces")
+
+
+def weight_given_early(text: str) -> float | None:
+    """A total weight named with its unit ("about 30kg", "3箱共20公斤"), or None."""
+    clean = normalise_input(text).lower()
+    if any(unit in clean for unit in _WEIGHT_UNITS):
+        return parse_weight(total_weight_text(clean))
+    return None
+
+
+def answers_a_later_step(text: str) -> bool:
+    """Whether a message that gives no day answers a pick-up question after the day's:
+    counted pieces, a weight with its unit, or a time of day."""
+    return (
+        parse_pieces(text, counted=True) is not None
+        or weight_given_early(text) is not None
+        or parse_window(text) is not None
+    )
+
+
 def stored_day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -114,6 +138,10 @@ class PickupTimes:
         if day is not None and (asked(tracker, "pickup_date") or opening(tracker)):
             return {"pickup_date": day.isoformat()}
         if asked(tracker, "pickup_date") and not interrupts(tracker):
+            if answers_a_later_step(text):
+                # "3 cartons", "about 30 kg", "afternoon": kept for their own questions;
+                # the day is asked again, with no "I couldn't read a day in that".
+                return {}
             return {"pickup_date": f"?{text[:100]}"}
         return {}
 
@@ -241,12 +269,10 @@ class ValidatePickupForm(PickupTimes, RepeatsQuestionOnRequest, FormValidationAc
             if weight is not None:
                 return {"pickup_weight": f"{weight:g}"}
             return {} if interrupts(tracker) else {"pickup_weight": "?"}
-        if opening(tracker) or asked(tracker, "pickup_pieces"):
-            clean = normalise_input(text).lower()
-            if any(unit in clean for unit in ("kg", "kilo", "公斤", "千克", "lb", "磅")):
-                weight = parse_weight(total_weight_text(clean))
-                if weight is not None:
-                    return {"pickup_weight": f"{weight:g}"}
+        if tracker.get_slot("requested_slot") in _BEFORE_WEIGHT:
+            weight = weight_given_early(text)
+            if weight is not None:
+                return {"pickup_weight": f"{weight:g}"}
         return {}
 
     def validate_pickup_weight(

@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints import ValidateComplaintForm
+from actions.pickups import ValidatePickupForm
 from actions.tracking import ValidateTrackingForm
 from bot.domain.complaints.intake import guess_category
 
@@ -142,3 +143,25 @@ def test_a_long_ask_of_another_kind_is_not_an_account(text: str, intent: str) ->
     """The dialogue explorer's full grid: such asks moved on past "what happened?"."""
     taken = _category(text, intent)
     assert "complaint_description" not in taken and taken.get("complaint_category") != "other"
+
+
+def _pickup(method: str, text: str, intent: str = "inform") -> dict[str, Any]:
+    tracker = _tracker(text, intent, {"requested_slot": "pickup_date"}, "pickup_form")
+    extract = getattr(ValidatePickupForm(), method)
+    return asyncio.run(extract(CollectingDispatcher(), tracker, {}))
+
+
+@pytest.mark.parametrize("text", ["3 cartons", "about 30kg", "兩箱"])
+def test_at_the_day_a_later_answer_is_kept_and_the_day_asked_again(text: str) -> None:
+    """It was answered "Sorry, I couldn't read a day in that"."""
+    assert _pickup("extract_pickup_date", text) == {}
+
+
+def test_at_the_day_a_weight_with_its_unit_is_kept() -> None:
+    assert _pickup("extract_pickup_weight", "about 30kg") == {"pickup_weight": "30"}
+
+
+def test_at_the_day_something_else_is_still_not_a_day() -> None:
+    assert _pickup("extract_pickup_date", "next week sometime") == {
+        "pickup_date": "?next week sometime"
+    }
