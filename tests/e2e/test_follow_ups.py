@@ -5,27 +5,38 @@ from a customer without the reference (each found by trying the bot as a custome
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import Customer, RunningStack
 
 
+@pytest.mark.parametrize(
+    ("ask", "follow_up", "asks_for_number"),
+    [
+        ("track {number}", "when will it get there?", "tracking number"),
+        ("我件貨去咗邊？{number}", "幾時到呀", "追蹤號碼我"),
+    ],
+    ids=["en", "zh"],
+)
 def test_a_question_about_the_shipment_just_tracked_is_answered_for_it(
+    customer: Customer,
+    demo_shipments: list[dict[str, str]],
+    ask: str,
+    follow_up: str,
+    asks_for_number: str,
+) -> None:
+    number = demo_shipments[0]["tracking_number"]
+    assert number.lower() in customer.reply_text(ask.format(number=number))
+    answer = customer.reply_text(follow_up)
+    assert number.lower() in answer and asks_for_number not in answer
+
+
+def test_another_shipment_is_a_new_lookup(
     customer: Customer, demo_shipments: list[dict[str, str]]
 ) -> None:
     number = demo_shipments[0]["tracking_number"]
     assert number.lower() in customer.reply_text(f"track {number}")
-    follow_up = customer.reply_text("when will it get there?")
-    assert number.lower() in follow_up and "tracking number" not in follow_up
-    # Another shipment is a new lookup: its number is asked for.
     assert "tracking number" in customer.reply_text("I want to track another parcel")
-
-
-def test_in_chinese_a_question_about_the_shipment_just_tracked_is_answered_for_it(
-    customer: Customer, demo_shipments: list[dict[str, str]]
-) -> None:
-    number = demo_shipments[0]["tracking_number"]
-    assert number.lower() in customer.reply_text(f"我件貨去咗邊？{number}")
-    follow_up = customer.reply_text("幾時到呀")
-    assert number.lower() in follow_up and "追蹤號碼我" not in follow_up
 
 
 def test_an_account_at_the_kind_of_problem_is_kept_and_continue_resumes(
