@@ -258,7 +258,8 @@ def _judge_form(talk: _Conversation, case: Case, reply: str) -> int | None:
     later = [
         index
         for index in range(case.step + 1, len(flow.steps))
-        if flow.steps[index].form == step.form and talk.shows(flow.steps[index].prompt, reply)
+        if (index == case.step + 1 or flow.steps[index].form == step.form)
+        and talk.shows(flow.steps[index].prompt, reply)
     ]
     moved_on = following is not None and bool(later)
     completed = following is None and talk.shows(flow.done, reply)
