@@ -139,7 +139,7 @@ class PickupTimes:
             return {"pickup_date": day.isoformat()}
         if asked(tracker, "pickup_date") and not interrupts(tracker):
             if answers_a_later_step(text):
-                # "3 cartons", "about 30 kg", "afternoon": kept for their own questions;
+                # "3 cartons", "about 30 kg", "2pm to 5pm": kept for their own questions;
                 # the day is asked again, with no "I couldn't read a day in that".
                 return {}
             return {"pickup_date": f"?{text[:100]}"}
