@@ -42,9 +42,13 @@ _REFERENCE_LIKE = re.compile(
 )
 
 
-# "track another parcel", "查另一件": a new lookup, not the shipment just answered.
+# "track another parcel", "I want to track a parcel", "查另一件", "想查一件貨": a new
+# lookup, not the shipment just answered ("when will it get there?", "幾時到呀").
 _ANOTHER = re.compile(
-    r"\b(another|other|different|new|next|second|more)\b|另(一|外)|第二|其他|其它|新(嘅|的)",
+    r"\b(another|other|different|new|next|second|more)\b"
+    r"|\b(a|an|any|some)\s+(parcel|package|shipment|box|container|consignment|delivery"
+    r"|order|item|cargo|pallet|awb|air waybill)s?\b"
+    r"|另(一|外)|第二|其他|其它|新(嘅|的)|一(件|個|批|箱|單|張)",
     re.I,
 )
 

@@ -49,7 +49,9 @@ def test_a_follow_up_after_a_lookup_is_about_that_shipment(text: str) -> None:
     "text",
     [
         "I want to track another parcel",
+        "I want to track a parcel",
         "查另一件貨",
+        "我想查一件貨",
         "what about a different shipment",
         "/track_shipment",
     ],
