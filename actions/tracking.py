@@ -44,11 +44,14 @@ _REFERENCE_LIKE = re.compile(
 
 # "track another parcel", "I want to track a parcel", "查另一件", "想查一件貨": a new
 # lookup, not the shipment just answered ("when will it get there?", "幾時到呀").
+_SHIPMENT_NOUN = (
+    r"(parcel|package|shipment|box|container|consignment|delivery|order|item|cargo|pallet"
+    r"|awb|air waybill)s?"
+)
 _ANOTHER = re.compile(
-    r"\b(another|other|different|new|next|second|more)\b"
-    r"|\b(a|an|any|some)\s+(parcel|package|shipment|box|container|consignment|delivery"
-    r"|order|item|cargo|pallet|awb|air waybill)s?\b"
-    r"|另(一|外)|第二|其他|其它|新(嘅|的)|一(件|個|批|箱|單|張)",
+    r"\b(another|other|different|second)\b"
+    rf"|\b(a|an|any|some|new|next)\s+(new\s+)?{_SHIPMENT_NOUN}\b"
+    r"|另(一|外)|第二|其他|其它|新(嘅|的)?(貨|件|包裹|單)|一(件|批|箱|張|個)(貨|嘢|包裹|單|櫃)",
     re.I,
 )
 

@@ -37,7 +37,16 @@ def _tracking_number(text: str, slots: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "text", ["when will it get there?", "幾時到呀", "is it still on the plane", "where is it now"]
+    "text",
+    [
+        "when will it get there?",
+        "幾時到呀",
+        "is it still on the plane",
+        "where is it now",
+        "any new updates on it?",
+        "what's the next step for it",
+        "寄咗一個禮拜都未到，有冇新嘅消息",
+    ],
 )
 def test_a_follow_up_after_a_lookup_is_about_that_shipment(text: str) -> None:
     """The bot asked for the number it had just shown (issue 12, tried from outside)."""
@@ -52,6 +61,7 @@ def test_a_follow_up_after_a_lookup_is_about_that_shipment(text: str) -> None:
         "I want to track a parcel",
         "查另一件貨",
         "我想查一件貨",
+        "track a new parcel for me",
         "what about a different shipment",
         "/track_shipment",
     ],
